@@ -1,0 +1,108 @@
+"""Colour arithmetic: Y'CbCr matrices, code ranges and bit depths.
+
+Everything here works on normalised values: luma in [0, 1] and chroma in [-0.5, 0.5],
+so the model never sees code values and the media layer alone knows about 8 or 10 bits,
+limited or full range. Functions take numpy arrays (or torch tensors where noted) and
+broadcast over leading axes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Luma coefficients (Kr, Kb) for the matrices a film can be tagged with.
+MATRICES: dict[str, tuple[float, float]] = {
+    "bt601": (0.299, 0.114),
+    "bt709": (0.2126, 0.0722),
+    "bt2020": (0.2627, 0.0593),
+}
+
+
+@dataclass(frozen=True)
+class CodeRange:
+    """How normalised Y'CbCr maps to integer code values: bit depth and range."""
+
+    bits: int = 8  # bits per sample (8, 10, 12, 16)
+    full: bool = False  # True: full (JPEG/pc) range; False: limited (MPEG/tv) range
+
+    @property
+    def peak(self) -> int:
+        return (1 << self.bits) - 1
+
+    @property
+    def _scale(self) -> int:
+        return 1 << (self.bits - 8)
+
+    def luma_to_unit(self, codes: np.ndarray) -> np.ndarray:
+        """Integer luma codes -> float32 luma in [0, 1] (values outside the range kept)."""
+        codes = codes.astype(np.float32)
+        if self.full:
+            return codes / self.peak
+        return (codes - 16 * self._scale) / (219 * self._scale)
+
+    def unit_to_luma(self, y: np.ndarray) -> np.ndarray:
+        """Float luma in [0, 1] -> integer luma codes, rounded and clipped."""
+        if self.full:
+            codes = y * self.peak
+        else:
+            codes = y * (219 * self._scale) + 16 * self._scale
+        return _to_codes(codes, self.peak)
+
+    def chroma_to_unit(self, codes: np.ndarray) -> np.ndarray:
+        """Integer chroma codes -> float32 chroma in [-0.5, 0.5]."""
+        codes = codes.astype(np.float32) - (1 << (self.bits - 1))
+        return codes / (self.peak if self.full else 224 * self._scale)
+
+    def unit_to_chroma(self, c: np.ndarray) -> np.ndarray:
+        """Float chroma in [-0.5, 0.5] -> integer chroma codes, rounded and clipped."""
+        codes = c * (self.peak if self.full else 224 * self._scale) + (1 << (self.bits - 1))
+        return _to_codes(codes, self.peak)
+
+
+def _to_codes(values: np.ndarray, peak: int) -> np.ndarray:
+    dtype = np.uint8 if peak <= 255 else np.uint16
+    return np.clip(np.rint(values), 0, peak).astype(dtype)
+
+
+def _coefficients(matrix: str) -> tuple[float, float, float]:
+    try:
+        kr, kb = MATRICES[matrix]
+    except KeyError:
+        raise ValueError(f"unknown colour matrix {matrix!r}; known: {', '.join(MATRICES)}") from None
+    return kr, 1.0 - kr - kb, kb
+
+
+def rgb_to_ycbcr(rgb: np.ndarray, matrix: str = "bt601") -> np.ndarray:
+    """(..., 3) R'G'B' in [0, 1] -> (..., 3) Y' in [0, 1], Cb and Cr in [-0.5, 0.5]."""
+    kr, kg, kb = _coefficients(matrix)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = kr * r + kg * g + kb * b
+    cb = (b - y) / (2.0 * (1.0 - kb))
+    cr = (r - y) / (2.0 * (1.0 - kr))
+    return np.stack([y, cb, cr], axis=-1)
+
+
+def ycbcr_to_rgb(ycc: np.ndarray, matrix: str = "bt601") -> np.ndarray:
+    """Inverse of `rgb_to_ycbcr` (no clipping: out-of-gamut values stay visible to callers)."""
+    kr, kg, kb = _coefficients(matrix)
+    y, cb, cr = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    r = y + 2.0 * (1.0 - kr) * cr
+    b = y + 2.0 * (1.0 - kb) * cb
+    g = (y - kr * r - kb * b) / kg
+    return np.stack([r, g, b], axis=-1)
+
+
+def convert_chroma(y: np.ndarray, cbcr: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """Re-express chroma predicted in matrix `src` for a film tagged `dst`.
+
+    The film's luma is kept as it is, so the colour is rebuilt in R'G'B' from the film's
+    luma and the predicted chroma, then split again with the film's own matrix. `y` is
+    (...,) and `cbcr` (..., 2); the result is (..., 2).
+    """
+    if src == dst:
+        return cbcr
+    ycc = np.concatenate([y[..., None], cbcr], axis=-1)
+    return rgb_to_ycbcr(ycbcr_to_rgb(ycc, src), dst)[..., 1:]
+
