@@ -161,8 +161,8 @@ def read_film(container: av.container.InputContainer, start: float = 0.0, durati
             if packet.size == 0 or packet.pts is None:
                 continue
             t = float(packet.pts * packet.stream.time_base)
-            if t < start or (end is not None and t >= end):
-                continue
+            if (start > 0 and t < start) or (end is not None and t >= end):
+                continue  # outside a preview; a whole render keeps all, priming packets before 0 included
             packet.pts -= offsets[packet.stream.index]
             if packet.dts is not None:
                 packet.dts -= offsets[packet.stream.index]
@@ -268,7 +268,8 @@ class FilmWriter:
             if name in supported:
                 copies[s.index] = (self.container.add_stream_from_template(s), None)
             elif s.type == "audio":
-                out = self.container.add_stream("aac", rate=s.codec_context.sample_rate, layout=s.codec_context.layout)
+                channels = av.AudioLayout(f"{len(s.codec_context.layout.channels)}c")  # the default named layout: AAC refuses unordered ones
+                out = self.container.add_stream("aac", rate=s.codec_context.sample_rate, layout=channels)
                 copies[s.index] = (out, _Transcoder(s, out))
                 log.warning("audio stream #%d (%s) cannot go into %s as it is: transcoded to AAC", s.index, name, self.container.format.name)
             else:
@@ -326,17 +327,26 @@ class FilmWriter:
 
 
 class _Transcoder:
-    """Decodes one audio stream and encodes it for a container that cannot hold its codec."""
+    """Decodes one audio stream and encodes it as AAC, for a container that cannot hold its codec."""
 
     def __init__(self, source: av.stream.Stream, out: av.stream.Stream) -> None:
-        self.source, self.out = source, out
+        cc = out.codec_context
+        self.resampler = av.AudioResampler(format=cc.format, layout=cc.layout, rate=cc.sample_rate, frame_size=cc.frame_size or 1024)
+        self.out = out
+        self.next_pts: int | None = None  # in samples; counted, so the copy has no timestamp jitter
 
     def push(self, packet: av.Packet) -> list[av.Packet]:
-        packets = []
-        for frame in packet.decode():
-            frame.pts = None  # the encoder counts samples itself; the copy starts with the audio
-            packets.extend(self.out.encode(frame))
-        return packets
+        return [p for frame in packet.decode() for p in self._encode(frame)]
 
     def flush(self) -> list[av.Packet]:
-        return list(self.out.encode(None))
+        return self._encode(None) + list(self.out.encode(None))
+
+    def _encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
+        rate = self.out.codec_context.sample_rate
+        if self.next_pts is None and frame is not None:
+            self.next_pts = round(frame.pts * frame.time_base * rate) if frame.pts is not None else 0
+        packets = []
+        for f in self.resampler.resample(frame):  # cut to the encoder's frame size
+            f.pts, self.next_pts = self.next_pts, (self.next_pts or 0) + f.samples
+            packets.extend(self.out.encode(f))
+        return packets

@@ -1,0 +1,98 @@
+"""Tiny generated films for the tests: a few frames of moving shapes, a tone per audio stream."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def picture(i: int, width: int, height: int) -> np.ndarray:
+    """(H, W, 3) uint8 RGB: a gradient with a coloured square that moves with `i`."""
+    y, x = np.mgrid[0:height, 0:width]
+    rgb = np.stack([x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), np.full_like(x, 90)], -1).astype(np.uint8)
+    s = max(4, min(width, height) // 4)
+    x0 = (3 * i) % max(1, width - s)
+    rgb[height // 3 : height // 3 + s, x0 : x0 + s] = (230, 40, 60)
+    return rgb
+
+
+def make_film(
+    path: Path,
+    width: int = 64,
+    height: int = 48,
+    frames: int = 6,
+    pix_fmt: str = "yuv420p",
+    rate: Fraction = Fraction(24000, 1001),
+    pts: list[int] | None = None,
+    time_base: Fraction | None = None,
+    audio: tuple[str, ...] = ("aac",),
+    codec: str = "libx264",
+    color_range: int | None = None,
+) -> Path:
+    """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder per stream."""
+    with av.open(str(path), "w") as out:
+        video = out.add_stream(codec, rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, pix_fmt
+        if time_base is not None:
+            video.time_base = video.codec_context.time_base = time_base
+        if color_range is not None:
+            video.codec_context.color_range = color_range
+        if codec == "libx264":
+            video.codec_context.options = {"crf": "10", "preset": "ultrafast"}
+        tones = []
+        for n, name in enumerate(audio):
+            a = out.add_stream(name, rate=22050 if name != "libopus" else 48000, layout="mono")
+            tones.append((a, 330.0 * (n + 1)))
+        duration = (frames / rate) if pts is None else (pts[-1] + 1) * (time_base or 1 / rate)
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(picture(i, width, height), format="rgb24").reformat(format=pix_fmt)
+            frame.pts = i if pts is None else pts[i]
+            if time_base is not None:
+                frame.time_base = time_base
+            if color_range is not None:
+                frame.color_range = color_range
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+        for stream, freq in tones:
+            _write_tone(out, stream, freq, float(duration))
+    return path
+
+
+def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, freq: float, seconds: float) -> None:
+    rate = stream.codec_context.sample_rate
+    chunk = stream.codec_context.frame_size or 1024
+    total = int(rate * seconds) + chunk
+    samples = (0.3 * np.sin(2 * np.pi * freq * np.arange(total) / rate) * 32767).astype(np.int16)
+    resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
+    for start in range(0, total - chunk + 1, chunk):
+        frame = av.AudioFrame.from_ndarray(samples[None, start : start + chunk], format="s16", layout="mono")
+        frame.sample_rate, frame.pts = rate, start
+        for resampled in resampler.resample(frame):
+            for packet in stream.encode(resampled):
+                out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+
+
+def packets(path: Path, kind: str = "audio") -> list[list[tuple[bytes, int | None]]]:
+    """Per stream of `kind`, every packet's (bytes, pts in seconds*1e6): to compare copies."""
+    with av.open(str(path)) as c:
+        streams = [s for s in c.streams if s.type == kind]
+        out = {s.index: [] for s in streams}
+        for p in c.demux(*streams) if streams else ():
+            if p.size:
+                out[p.stream.index].append((bytes(p), None if p.pts is None else round(float(p.pts * p.time_base) * 1e6)))
+    return list(out.values())
+
+
+def video_frames(path: Path) -> list[tuple[float, np.ndarray]]:
+    """Every decoded frame's (time in s, luma plane as decoded)."""
+    from filmcolor.media import luma_plane
+
+    with av.open(str(path)) as c:
+        return [(float(f.pts * f.time_base), luma_plane(f)) for f in c.decode(video=0)]
