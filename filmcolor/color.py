@@ -106,3 +106,25 @@ def convert_chroma(y: np.ndarray, cbcr: np.ndarray, src: str, dst: str) -> np.nd
     ycc = np.concatenate([y[..., None], cbcr], axis=-1)
     return rgb_to_ycbcr(ycbcr_to_rgb(ycc, src), dst)[..., 1:]
 
+
+
+def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: str = "bt601") -> np.ndarray:
+    """Scale each pixel's chroma toward gray just enough that Y'CbCr -> R'G'B' stays in [0, 1].
+
+    Clipping R'G'B' instead would change the luma; scaling the chroma keeps it, so a picture
+    written as RGB still has its own luma. `y` is (...,), `cbcr` (..., 2) and so is the result.
+    """
+    kr, kg, kb = _coefficients(matrix)
+    cb, cr = cbcr[..., 0], cbcr[..., 1]
+    deltas = (  # each channel minus Y', per unit of chroma scale
+        2.0 * (1.0 - kr) * cr,
+        -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg,
+        2.0 * (1.0 - kb) * cb,
+    )
+    scale = np.ones_like(y, dtype=np.float64)
+    yc = np.clip(y, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for d in deltas:
+            room = np.where(d > 0, (1.0 - yc) / d, np.where(d < 0, yc / -d, np.inf))
+            scale = np.minimum(scale, room)
+    return cbcr * np.clip(scale, 0.0, 1.0)[..., None].astype(cbcr.dtype)

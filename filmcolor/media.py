@@ -31,6 +31,7 @@ _MATRIX_OF_COLORSPACE = {1: "bt709", 5: "bt601", 6: "bt601", 7: "bt601", 9: "bt2
 # Formats the writer fills plane by plane: Y, Cb, Cr.
 _PLANAR_YUV = re.compile(r"^yuv(410|411|420|422|440|444)p(10le)?$")
 _RANGE_MPEG, _RANGE_JPEG = 1, 2  # AVColorRange
+_ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,32 @@ def read_film(container: av.container.InputContainer, start: float = 0.0, durati
             index += 1
     if index == 0:
         raise DecodeError(f"{container.name}: no frame could be decoded; the film may be truncated or corrupt")
+    if end is None:
+        _check_complete(container, index, None if last_pts is None else float(last_pts * tb))
+
+
+def _declared_duration(stream: av.stream.Stream) -> float | None:
+    """The video stream's length as its container states it (MP4 header, Matroska DURATION tag)."""
+    if stream.duration:
+        return float(stream.duration * stream.time_base)
+    tag = next((v for k, v in stream.metadata.items() if k.upper() == "DURATION"), None)
+    match = re.match(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$", tag or "")
+    return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
+
+
+def _check_complete(container: av.container.InputContainer, decoded: int, last: float | None) -> None:
+    """A damaged film often decodes without an error and just stops early; compare with what the
+    container declares, leaving slack for edit lists and rounding, so only real losses fail."""
+    video = container.streams.video[0]
+    period = 1 / float(video.average_rate or 24)
+    declared = _declared_duration(video)
+    start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
+    missing_frames = video.frames - decoded if video.frames else 0
+    short = (start + declared) - (last + period) if declared and last is not None else 0.0
+    if missing_frames > max(2, 0.01 * video.frames) or short > max(3 * period, 0.01 * (declared or 0)):
+        at = f"{last:.2f} s" if last is not None else "the start"
+        total = f"{video.frames} frames" if video.frames else f"{declared:.2f} s"
+        raise DecodeError(f"{container.name}: the film breaks at frame {decoded} ({at}); its container declares {total}, so the file is truncated or damaged")
 
 
 def output_format(info: FilmInfo, pix_fmt: str | None) -> str:
@@ -226,6 +253,8 @@ class FilmWriter:
             self.container = av.open(str(path), "w")
         except (av.error.FFmpegError, ValueError) as exc:
             raise OutputError(f"cannot write {path.suffix or 'a file without extension'} files ({_reason(exc)}); use .mp4, .mkv or .mov") from None
+        # Titles and other tags of the film travel; those describing the old file's encoding do not.
+        self.container.metadata.update({k: v for k, v in source.metadata.items() if k.lower() not in _ENCODING_TAGS})
         try:
             self._add_video(source, codec, crf, preset)
             self.copies = self._add_copies(source)

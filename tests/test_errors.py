@@ -1,0 +1,165 @@
+"""Every error a user can cause: one line on stderr, exit status 2, no traceback, no output."""
+
+import subprocess
+import sys
+import wave
+
+import numpy as np
+import pytest
+import torch
+
+from films import make_film
+from filmcolor.cli import main
+from filmcolor.models import Generator, GeneratorConfig
+
+
+def run_cli(args, capsys):
+    """(exit status, stderr) of the command line run in this process."""
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def assert_one_line_error(code, err, expected):
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    assert expected in lines[0], lines[0]
+
+
+@pytest.fixture
+def film(tmp_path):
+    return make_film(tmp_path / "film.mp4", frames=24)
+
+
+def _wav(path):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes((np.sin(np.arange(8000) / 5) * 8000).astype("<i2").tobytes())
+    return path
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+BAD_INPUTS = {
+    "missing": (lambda d, f: d / "nope.mp4", "does not exist"),
+    "folder": (lambda d, f: d, "is a folder"),
+    "empty": (lambda d, f: _write(d / "empty.mp4", b""), "is empty"),
+    "text": (lambda d, f: _write(d / "notes.mp4", b"hello\n" * 50), "not a film FFmpeg can read"),
+    "random-bytes": (lambda d, f: _write(d / "noise.mp4", np.random.default_rng(0).bytes(50_000)), "not a film FFmpeg can read"),
+    "no-video": (lambda d, f: _wav(d / "sound.wav"), "has no video stream"),
+    "truncated": (lambda d, f: _write(d / "cut.mp4", f.read_bytes()[: f.stat().st_size // 2]), "not a film FFmpeg can read"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input(tmp_path, film, tiny_weights, capsys, case):
+    make, expected = BAD_INPUTS[case]
+    out = tmp_path / "out" / "color.mp4"
+    out.parent.mkdir()
+    code, err = run_cli(["render", make(tmp_path, film), "-o", out, "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, expected)
+    assert list(out.parent.iterdir()) == []  # nothing at the output, no temporary file left
+
+
+def test_film_that_breaks_part_way_names_the_frame(tmp_path, tiny_weights, capsys):
+    whole = make_film(tmp_path / "film.mkv", frames=48)
+    broken = tmp_path / "broken.mkv"
+    broken.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    out = tmp_path / "color.mp4"
+    code, err = run_cli(["render", broken, "-o", out, "--weights", tiny_weights], capsys)
+    # The progress bar had started; the error is still one line, and the last.
+    assert_one_line_error(code, err.strip().splitlines()[-1], "breaks at frame")
+    assert err.count("error:") == 1 and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.mkv", "film.mkv"]
+
+
+def test_output_folder_missing(tmp_path, film, tiny_weights, capsys):
+    code, err = run_cli(["render", film, "-o", tmp_path / "no" / "such" / "out.mp4", "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_output_exists_needs_overwrite(tmp_path, film, tiny_weights, capsys):
+    out = tmp_path / "color.mp4"
+    out.write_bytes(b"the user's own file")
+    code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, "--overwrite")
+    assert out.read_bytes() == b"the user's own file"
+    code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, "--overwrite"], capsys)
+    assert code == 0 and "rendered 24 frames" in err
+    assert out.stat().st_size > 1000
+
+
+def test_output_is_the_input(tmp_path, film, tiny_weights, capsys):
+    before = film.read_bytes()
+    code, err = run_cli(["render", film, "-o", film, "--weights", tiny_weights, "--overwrite"], capsys)
+    assert_one_line_error(code, err, "also an input")
+    assert film.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--codec", "nosuchcodec"], "no video encoder"),
+        (["--pix-fmt", "rgb24"], "not a planar"),
+        (["--device", "tpu"], "use auto, cpu or cuda"),
+        (["--model-size", "4"], "--model-size"),
+        (["--duration", "0"], "--duration"),
+        (["--bogus"], "No such option"),
+        (["--crf", "abc"], "not a valid integer"),
+    ],
+)
+def test_bad_options(tmp_path, film, tiny_weights, capsys, args, expected):
+    out = tmp_path / "color.mp4"
+    code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, *args], capsys)
+    assert_one_line_error(code, err, expected)
+    assert not out.exists() and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown where there is no GPU")
+def test_cuda_without_gpu(tmp_path, film, tiny_weights, capsys):
+    code, err = run_cli(["render", film, "-o", tmp_path / "c.mp4", "--weights", tiny_weights, "--device", "cuda"], capsys)
+    assert_one_line_error(code, err, "no CUDA GPU")
+
+
+def test_weights_that_do_not_fit(tmp_path, film, capsys):
+    other = tmp_path / "other.pt"
+    torch.save({"format": "filmcolor-generator", "version": 1, "config": {"base": 8, "blocks": 1}, "state_dict": Generator(GeneratorConfig(base=16)).state_dict()}, other)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"model": torch.zeros(3)}, foreign)
+    junk = tmp_path / "junk.pt"
+    junk.write_text("not weights")
+    for weights, expected in [(other, "does not fit"), (foreign, "not a filmcolor weights file"), (junk, "not a filmcolor weights file"), (tmp_path / "none.pt", "does not exist")]:
+        code, err = run_cli(["render", film, "-o", tmp_path / "c.mp4", "--weights", weights], capsys)
+        assert_one_line_error(code, err, expected)
+        assert not (tmp_path / "c.mp4").exists()
+
+
+def test_a_real_process_prints_no_traceback(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "filmcolor", "render", tmp_path / "nope.mp4", "-o", tmp_path / "x.mp4"], capture_output=True, text=True)
+    assert res.returncode == 2 and res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
+
+
+def test_stills_errors(tmp_path, tiny_weights, capsys):
+    text = tmp_path / "a.png"
+    text.write_text("not a picture")
+    out = tmp_path / "out"
+    out.mkdir()
+    cases = [
+        ([tmp_path / "missing.png", "-o", out], "does not exist"),
+        ([text, "-o", out], "not a picture"),
+        ([text, "-o", tmp_path / "nowhere"], "does not exist"),
+    ]
+    for args, expected in cases:
+        code, err = run_cli(["colorize", *args, "--weights", tiny_weights], capsys)
+        assert_one_line_error(code, err, expected)
+    assert list(out.iterdir()) == []
