@@ -10,6 +10,7 @@ copied, never re-encoded, unless the output container cannot hold their codec.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ _MATRIX_OF_COLORSPACE = {1: "bt709", 5: "bt601", 6: "bt601", 7: "bt601", 9: "bt2
 _PLANAR_YUV = re.compile(r"^yuv(410|411|420|422|440|444)p(10le)?$")
 _RANGE_MPEG, _RANGE_JPEG = 1, 2  # AVColorRange
 _ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
+_MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,7 @@ class FilmWriter:
         try:
             self._add_video(source, codec, crf, preset)
             self.copies = self._add_copies(source)
+            self._exact_edit_lists()
         except BaseException:
             self.container.close()
             raise
@@ -304,6 +307,20 @@ class FilmWriter:
             else:
                 log.warning("subtitle stream #%d (%s) cannot go into %s: left out", s.index, name, self.container.format.name)
         return copies
+
+    def _exact_edit_lists(self) -> None:
+        """MP4/MOV keep a stream's start offset in an edit list counted in the movie timescale,
+        1/1000 s by default: a copied audio stream starting at 66/22050 s would come back at
+        44/22050. A timescale every stream's time base divides keeps each offset exact."""
+        if self.container.format.name not in _MOV_FAMILY:
+            return
+        scale = 1
+        for stream in self.container.streams:
+            if stream.time_base:
+                scale = math.lcm(scale, stream.time_base.denominator)
+        if scale >= 2**31:  # too fine for the file's fields: audio (the copied stream) first
+            scale = max((s.time_base.denominator for s in self.container.streams.audio), default=1000)
+        self.container.options["movie_timescale"] = str(scale)
 
     def __enter__(self) -> FilmWriter:
         return self

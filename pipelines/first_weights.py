@@ -4,7 +4,7 @@ Training set: the Debian photographs listed in source.py, plus frames of the sam
 source film taken only from outside the excerpt that samples/ holds (so the sample is
 never trained on). Each crop's own chroma is the target for its luma.
 
-    python pipelines/first_weights.py --work /tmp/fc-data --steps 2500 -o weights/filmcolor.pt
+    python pipelines/first_weights.py --work /tmp/fc-data --steps 1800 -o weights/filmcolor.pt
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def film_frames(dest: Path, every: int = 6) -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, required=True, help="folder for downloaded training data")
-    ap.add_argument("--steps", type=int, default=2500)
+    ap.add_argument("--steps", type=int, default=1800)
     ap.add_argument("-o", "--output", type=Path, default=Path("weights/filmcolor.pt"))
     args = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))

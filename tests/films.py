@@ -31,8 +31,10 @@ def make_film(
     audio: tuple[str, ...] = ("aac",),
     codec: str = "libx264",
     color_range: int | None = None,
+    audio_start: float = 0.0,
 ) -> Path:
-    """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder per stream."""
+    """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
+    per stream, each starting `audio_start` seconds after the picture."""
     with av.open(str(path), "w") as out:
         video = out.add_stream(codec, rate=rate)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
@@ -59,19 +61,20 @@ def make_film(
         for packet in video.encode(None):
             out.mux(packet)
         for stream, freq in tones:
-            _write_tone(out, stream, freq, float(duration))
+            _write_tone(out, stream, freq, float(duration), audio_start)
     return path
 
 
-def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, freq: float, seconds: float) -> None:
+def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, freq: float, seconds: float, start: float) -> None:
     rate = stream.codec_context.sample_rate
     chunk = stream.codec_context.frame_size or 1024
     total = int(rate * seconds) + chunk
     samples = (0.3 * np.sin(2 * np.pi * freq * np.arange(total) / rate) * 32767).astype(np.int16)
     resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=rate)
-    for start in range(0, total - chunk + 1, chunk):
-        frame = av.AudioFrame.from_ndarray(samples[None, start : start + chunk], format="s16", layout="mono")
-        frame.sample_rate, frame.pts = rate, start
+    offset = round(start * rate)
+    for first in range(0, total - chunk + 1, chunk):
+        frame = av.AudioFrame.from_ndarray(samples[None, first : first + chunk], format="s16", layout="mono")
+        frame.sample_rate, frame.pts = rate, offset + first
         for resampled in resampler.resample(frame):
             for packet in stream.encode(resampled):
                 out.mux(packet)
