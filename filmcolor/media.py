@@ -171,11 +171,7 @@ def read_film(container: av.container.InputContainer, start: float = 0.0, durati
                 packet.dts -= offsets[packet.stream.index]
             yield packet
             continue
-        try:
-            frames = packet.decode()
-        except av.error.FFmpegError as exc:
-            raise DecodeError(f"{container.name}: the film breaks at frame {index} (about {index / float(video.average_rate or 24):.2f} s): {_reason(exc)}") from None
-        for frame in frames:
+        for frame in decode_packet(container, packet, index):
             pts = frame.pts if frame.pts is not None else (0 if last_pts is None else last_pts + step)
             last_pts = pts
             t = float(pts * tb)
@@ -185,10 +181,17 @@ def read_film(container: av.container.InputContainer, start: float = 0.0, durati
                 return
             yield LumaFrame(index=index, pts=pts - offsets[video.index], luma=luma_plane(frame))
             index += 1
-    if index == 0:
-        raise DecodeError(f"{container.name}: no frame could be decoded; the film may be truncated or corrupt")
-    if end is None:
-        _check_complete(container, index, None if last_pts is None else float(last_pts * tb))
+    check_complete(container, index, None if last_pts is None else float(last_pts * tb), whole=end is None)
+
+
+def decode_packet(container: av.container.InputContainer, packet: av.Packet, decoded: int) -> list[av.VideoFrame]:
+    """Decode one packet of the video stream; DecodeError naming the frame where the film
+    broke (`decoded` frames came before it), so every reader reports a damaged film alike."""
+    try:
+        return packet.decode()
+    except av.error.FFmpegError as exc:
+        rate = float(container.streams.video[0].average_rate or 24)
+        raise DecodeError(f"{container.name}: the film breaks at frame {decoded} (about {decoded / rate:.2f} s): {_reason(exc)}") from None
 
 
 def _declared_duration(stream: av.stream.Stream) -> float | None:
@@ -200,9 +203,17 @@ def _declared_duration(stream: av.stream.Stream) -> float | None:
     return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
-def _check_complete(container: av.container.InputContainer, decoded: int, last: float | None) -> None:
-    """A damaged film often decodes without an error and just stops early; compare with what the
+def check_complete(container: av.container.InputContainer, decoded: int, last: float | None, whole: bool = True) -> None:
+    """After decoding to the end: DecodeError unless the film was all there. `decoded` frames
+    came out, the last at `last` seconds; `whole=False` (a read that stopped early on purpose)
+    checks only that something decoded.
+
+    A damaged film often decodes without an error and just stops early; compare with what the
     container declares, leaving slack for edit lists and rounding, so only real losses fail."""
+    if decoded == 0:
+        raise DecodeError(f"{container.name}: no frame could be decoded; the film may be truncated or corrupt")
+    if not whole:
+        return
     video = container.streams.video[0]
     period = 1 / float(video.average_rate or 24)
     declared = _declared_duration(video)

@@ -18,6 +18,7 @@ from . import media
 from .colorize import chroma_planes, load_model, pick_device, predict_chroma, to_working, working_size
 from .errors import InputError
 from .outputs import atomic_output, check_output
+from .temporal import SmoothConfig, Smoother
 
 
 @dataclass
@@ -33,6 +34,9 @@ class RenderConfig:
     preset: str = "medium"  # encoder speed/size trade-off
     pix_fmt: str | None = None  # output pixel format; None: yuv420p, or 4:4:4 / 10-bit as the input needs
     overwrite: bool = False  # replace an existing output
+    smooth: bool = True  # flow-guided temporal smoothing of the chroma (filmcolor.temporal)
+    smooth_strength: float = SmoothConfig.strength  # share of the colour carried along the motion
+    scene_threshold: float = SmoothConfig.scene_threshold  # cut score above which smoothing restarts
 
 
 @dataclass
@@ -40,6 +44,7 @@ class RenderResult:
     output: Path
     frames: int
     seconds: float
+    cuts: list[int]  # frames (0-based, in the render) where a new shot starts
 
     @property
     def fps(self) -> float:
@@ -58,6 +63,8 @@ def render(source: str | Path, output: str | Path, config: RenderConfig, progres
         raise InputError("--model-size must be at least 16 and --batch-size at least 1")
     if config.start < 0 or (config.duration is not None and config.duration <= 0):
         raise InputError("--start must be >= 0 and --duration > 0")
+    if not 0 <= config.smooth_strength <= 1:
+        raise InputError("--smooth-strength must be between 0 and 1")
     device = pick_device(config.device)
     model = load_model(config.weights, device)
     t0 = time.perf_counter()
@@ -65,7 +72,8 @@ def render(source: str | Path, output: str | Path, config: RenderConfig, progres
         info = media.film_info(container)
         expected = info.frames if config.duration is None else max(1, round(config.duration * float(info.rate)))
         size = working_size(info.width, info.height, config.model_size)
-        done = 0
+        done, cuts = 0, []
+        smoother = Smoother(SmoothConfig(strength=config.smooth_strength if config.smooth else 0.0, scene_threshold=config.scene_threshold))
         with atomic_output(output) as tmp:
             with media.FilmWriter(tmp, container, info, config.codec, config.crf, config.preset, config.pix_fmt) as writer:
                 batch: list[media.LumaFrame] = []
@@ -75,6 +83,9 @@ def render(source: str | Path, output: str | Path, config: RenderConfig, progres
                     work = np.stack([to_working(f.luma, info.code_range, size) for f in batch])  # (B, h, w)
                     chroma = predict_chroma(model, work, device)  # (B, 2, h, w)
                     for frame, c, y in zip(batch, chroma, work):
+                        c, cut = smoother(y, c)  # in order: the state is the previous frame
+                        if cut:
+                            cuts.append(frame.index)
                         writer.write(frame.luma, chroma_planes(c, y, model.config.matrix, info.matrix, writer.chroma_size, writer.out_range), frame.pts)
                     done += len(batch)
                     batch.clear()
@@ -90,4 +101,4 @@ def render(source: str | Path, output: str | Path, config: RenderConfig, progres
                         writer.copy_packet(item)
                 if batch:
                     flush()
-    return RenderResult(output=output, frames=done, seconds=time.perf_counter() - t0)
+    return RenderResult(output=output, frames=done, seconds=time.perf_counter() - t0, cuts=cuts)

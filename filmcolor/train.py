@@ -1,17 +1,362 @@
-"""Fitting the generator. For now the supervised chroma fit on colour pictures (luma in,
-their own chroma as target), which makes the first shipped weights."""
+"""Training the colouriser: CycleGAN between a film's B&W frames (domain A) and colour
+pictures (domain B), and the plain supervised chroma fit that made the first weights.
+
+The CycleGAN step follows Zhu et al. 2017 with two changes for colourisation: G_AB sees only
+luma and predicts chroma (the luma passes through, as in the render), and because every
+colour picture carries its own luma, domain B gives free (B&W, colour) pairs; a supervised
+chroma loss on them (`paired_weight`) steadies training. With `paired_weight=0` it is plain
+CycleGAN.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .models import Generator
+from . import runs
+from .color import ycbcr_to_rgb
+from .colorize import DEFAULT_WEIGHTS, pick_device
+from .data import DEFAULT_DOMAIN_B, Crops, list_images
+from .errors import InputError
+from .gan import Degrader, DegraderConfig, ImagePool, PatchDiscriminator, lsgan_loss
+from .models import Generator, GeneratorConfig, load_weights, save_weights
+
+log = logging.getLogger("filmcolor")
+
+
+def chroma_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Smooth L1 on (B, 2, H, W) chroma: robust, so rare vivid colours are not averaged to gray as with L2."""
+    return F.smooth_l1_loss(pred, target, beta=0.02)
+
+
+@dataclass
+class TrainConfig:
+    """A CycleGAN run's settings; stored in its checkpoint, so a resumed run keeps them."""
+
+    domain_a: str = ""  # folder of the film's B&W frames (filmcolor extract)
+    domain_b: str = ""  # folder of colour pictures; "" takes the set shipped in samples/colour
+    steps: int = 10_000  # stop after this step (a resumed run continues up to it)
+    batch_size: int = 4  # images of each domain per step
+    size: int = 256  # crop side in px
+    load_size: int = 286  # short side pictures are scaled to before cropping: the render's working scale (256) and a margin
+    lr: float = 2e-4  # Adam learning rate of generators and discriminators
+    beta1: float = 0.5  # Adam beta1, as in the paper
+    constant_steps: int = 5_000  # steps at full learning rate ...
+    decay_steps: int = 5_000  # ... then linear decay to 0 over this many (independent of `steps`)
+    cycle_weight: float = 10.0  # lambda of the cycle-consistency L1 losses
+    identity_weight: float = 0.5  # identity loss weight, times cycle_weight (the reference's definition)
+    paired_weight: float = 10.0  # supervised chroma loss on domain B's own luma; 0 gives plain CycleGAN
+    pool_size: int = 50  # past fakes each discriminator also sees
+    init: str = "shipped"  # G_AB's start: a weights file, "shipped" (weights/filmcolor.pt) or "random"
+    seed: int = 0  # seeds the networks' initialisation, the crops and the pools
+    device: str = "auto"  # auto, cpu or cuda
+    amp: str = "bf16"  # autocast on CUDA: bf16, fp16 or off (the CPU always trains in fp32)
+    save_every: int = 200  # steps between checkpoints (and weights.pt)
+    preview_every: int = 200  # steps between preview grids
+    degrader: DegraderConfig = field(default_factory=DegraderConfig)  # G_BA's shape
+    disc_width: int = 64  # filters of the PatchGAN discriminators' first layer
+
+    def lr_factor(self, step: int) -> float:
+        """Learning-rate multiplier at `step` (1-based): constant, then linear to 0."""
+        if step <= self.constant_steps:
+            return 1.0
+        return max(0.0, 1.0 - (step - self.constant_steps) / max(1, self.decay_steps))
+
+
+class CycleGAN(nn.Module):
+    """The four networks: G_AB (the render's generator), G_BA and the discriminators D_A, D_B."""
+
+    def __init__(self, g_ab: Generator, degrader: DegraderConfig, disc_width: int) -> None:
+        super().__init__()
+        self.g_ab = g_ab
+        self.g_ba = Degrader(degrader)
+        self.d_a = PatchDiscriminator(1, disc_width)  # judges luma: is it domain A's look?
+        self.d_b = PatchDiscriminator(3, disc_width)  # judges Y'CbCr: is it a colour picture?
+
+    def generators(self) -> list[nn.Parameter]:
+        return [*self.g_ab.parameters(), *self.g_ba.parameters()]
+
+    def discriminators(self) -> list[nn.Parameter]:
+        return [*self.d_a.parameters(), *self.d_b.parameters()]
+
+
+@dataclass
+class Optimisers:
+    g: torch.optim.Optimizer
+    d: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler  # a no-op unless fp16 autocast on CUDA
+
+    @classmethod
+    def create(cls, nets: CycleGAN, config: TrainConfig, device: torch.device) -> Optimisers:
+        betas = (config.beta1, 0.999)
+        fp16 = device.type == "cuda" and config.amp == "fp16"
+        return cls(
+            g=torch.optim.Adam(nets.generators(), lr=config.lr, betas=betas),
+            d=torch.optim.Adam(nets.discriminators(), lr=config.lr, betas=betas),
+            scaler=torch.amp.GradScaler(device.type, enabled=fp16),
+        )
+
+    def set_lr(self, lr: float) -> None:
+        for opt in (self.g, self.d):
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+
+def autocast(device: torch.device, amp: str):
+    """bf16 or fp16 autocast on CUDA; fp32 elsewhere (CPU autocast is slower than it saves)."""
+    if device.type != "cuda" or amp == "off":
+        return nullcontext()
+    return torch.autocast("cuda", dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+
+
+def _requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+def cyclegan_step(
+    nets: CycleGAN,
+    opt: Optimisers,
+    pools: tuple[ImagePool, ImagePool],
+    a: torch.Tensor,
+    b: torch.Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+) -> dict[str, float]:
+    """One optimiser step of both generators, then of both discriminators; returns the losses.
+
+    `a` is (B, 1, S, S) luma of domain A, `b` (B, 3, S, S) Y'CbCr of domain B. `generator`
+    drives the pools' draws, so a resumed run draws the same.
+    """
+    cast = autocast(a.device, config.amp)
+    cyc, idt = config.cycle_weight, config.cycle_weight * config.identity_weight
+    _requires_grad(nets.d_a, False)
+    _requires_grad(nets.d_b, False)
+    with cast:
+        fake_b = torch.cat([a, nets.g_ab(a)], dim=1)  # (B, 3, S, S): A's luma, predicted chroma
+        rec_a = nets.g_ba(fake_b)  # (B, 1, S, S)
+        fake_a = nets.g_ba(b)  # (B, 1, S, S): B in A's look
+        rec_b = torch.cat([fake_a, nets.g_ab(fake_a)], dim=1)  # (B, 3, S, S)
+        losses = {
+            "g_gan": lsgan_loss(nets.d_b(fake_b), True) + lsgan_loss(nets.d_a(fake_a), True),
+            "cycle": cyc * (F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b)),
+        }
+        if idt > 0 or config.paired_weight > 0:
+            own = nets.g_ab(b[:, :1])  # (B, 2, S, S): chroma from B's own luma
+            if idt > 0:  # G_AB(b) = b is a chroma L1 (luma passes through); G_BA(a as colour) = a
+                gray_a = torch.cat([a, torch.zeros_like(fake_b[:, 1:])], dim=1)  # (B, 3, S, S)
+                losses["identity"] = idt * (F.l1_loss(own, b[:, 1:]) + F.l1_loss(nets.g_ba(gray_a), a))
+            if config.paired_weight > 0:
+                losses["paired"] = config.paired_weight * chroma_loss(own, b[:, 1:])
+        loss_g = sum(losses.values())
+    opt.g.zero_grad(set_to_none=True)
+    opt.scaler.scale(loss_g).backward()
+    opt.scaler.step(opt.g)
+
+    _requires_grad(nets.d_a, True)
+    _requires_grad(nets.d_b, True)
+    pool_a, pool_b = pools
+    with cast:
+        old_a = pool_a.query(fake_a.float(), generator)  # (B, 1, S, S), detached
+        old_b = pool_b.query(fake_b.float(), generator)  # (B, 3, S, S), detached
+        d_a = 0.5 * (lsgan_loss(nets.d_a(a), True) + lsgan_loss(nets.d_a(old_a), False))
+        d_b = 0.5 * (lsgan_loss(nets.d_b(b), True) + lsgan_loss(nets.d_b(old_b), False))
+    opt.d.zero_grad(set_to_none=True)
+    opt.scaler.scale(d_a + d_b).backward()
+    opt.scaler.step(opt.d)
+    opt.scaler.update()
+    out = {k: v.item() for k, v in losses.items()}
+    out.update(g=loss_g.item(), d_a=d_a.item(), d_b=d_b.item())
+    return out
+
+
+RESUMABLE = {"steps", "device", "amp", "save_every", "preview_every"}  # what a resumed run may change
+
+
+@dataclass
+class TrainResult:
+    run: Path
+    step: int  # the run's step at the end
+    steps_run: int  # steps done by this call
+    seconds: float
+
+    @property
+    def it_s(self) -> float:
+        return self.steps_run / self.seconds if self.seconds > 0 else 0.0
+
+
+Progress = Callable[[int, int, dict[str, float]], None]  # (step, last step, losses)
+
+
+def train(
+    run: str | Path,
+    config: TrainConfig,
+    resume: bool = False,
+    given: frozenset[str] | set[str] = frozenset(),
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train (or, with `resume`, continue) the CycleGAN of run folder `run`.
+
+    A resumed run keeps its stored settings; `given` names the settings the user set
+    explicitly, and those outside RESUMABLE must agree with the stored ones.
+    """
+    run = Path(run)
+    runs.check(run, resume, overwrite)
+    state = runs.load_checkpoint(run) if resume else None
+    if state is not None:
+        config = _resumed_config(run, _config_from_dict(state["config"]), config, given)
+        if state["step"] >= config.steps:
+            raise InputError(f"{run} is already at step {state['step']}; pass a larger --steps to go on")
+    _check_settings(config)
+    device = pick_device(config.device)
+    domain_a, domain_b = _domains(config)
+    if state is None:
+        torch.manual_seed(config.seed)
+        nets = CycleGAN(_initial_generator(config.init), config.degrader, config.disc_width)
+        runs.start(run)  # only now that the settings, data and weights are known good
+    else:
+        nets = CycleGAN(Generator(GeneratorConfig(**state["g_ab_config"])), config.degrader, config.disc_width)
+        nets.load_state_dict(state["nets"])
+    nets.to(device).train()
+    opt = Optimisers.create(nets, config, device)
+    rng = torch.Generator().manual_seed(config.seed)  # crops and pools: saved, so a resume draws the same
+    pools = (ImagePool(config.pool_size), ImagePool(config.pool_size))
+    step = 0
+    if state is not None:
+        opt.g.load_state_dict(state["opt_g"])
+        opt.d.load_state_dict(state["opt_d"])
+        opt.scaler.load_state_dict(state["scaler"])
+        pools = tuple(ImagePool(config.pool_size, [t.to(device) for t in images]) for images in state["pools"])
+        rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        step = state["step"]
+        runs.trim_log(run, step)
+    preview = _preview_batch(domain_a, domain_b, config)
+    first, t0 = step, time.perf_counter()
+    with open(run / runs.LOG, "a") as log_file:
+        while step < config.steps:
+            step += 1
+            t_step = time.perf_counter()
+            opt.set_lr(config.lr * config.lr_factor(step))
+            a = domain_a.sample(config.batch_size, rng).to(device)  # (B, 1, S, S)
+            b = domain_b.sample(config.batch_size, rng).to(device)  # (B, 3, S, S)
+            losses = cyclegan_step(nets, opt, pools, a, b, config, rng)
+            seconds = time.perf_counter() - t_step
+            log_file.write(json.dumps({"step": step, **{k: round(v, 5) for k, v in losses.items()}, "it_s": round(1 / seconds, 3)}) + "\n")
+            log_file.flush()
+            if step % config.preview_every == 0 or step == config.steps:
+                runs.write_png(run / runs.PREVIEWS / f"step-{step:06d}.png", _preview_grid(nets, *preview))
+            if step % config.save_every == 0 or step == config.steps:
+                _save(run, nets, opt, pools, rng, config, step)
+            if progress:
+                progress(step, config.steps, losses)
+    return TrainResult(run=run, step=step, steps_run=step - first, seconds=time.perf_counter() - t0)
+
+
+def _config_from_dict(d: dict) -> TrainConfig:
+    return TrainConfig(**{**d, "degrader": DegraderConfig(**d["degrader"])})
+
+
+def _resumed_config(run: Path, stored: TrainConfig, asked: TrainConfig, given: frozenset[str] | set[str]) -> TrainConfig:
+    """The stored settings, with the changes a resumed run may make; a clash is the user's to fix."""
+    changes = {}
+    for name in given:
+        new, old = getattr(asked, name), getattr(stored, name)
+        if name in RESUMABLE:
+            changes[name] = new
+        elif name in ("domain_a", "domain_b") and new and old and Path(new).resolve() == Path(old).resolve():
+            continue
+        elif new != old:
+            flag = "--" + name.replace("_", "-")
+            raise InputError(f"{run} was trained with {flag} {old or 'default'}; a resumed run keeps its settings (drop {flag}, or start over with --overwrite)")
+    return TrainConfig(**{**{f.name: getattr(stored, f.name) for f in fields(TrainConfig)}, **changes})
+
+
+def _check_settings(config: TrainConfig) -> None:
+    if config.steps < 1 or config.batch_size < 1 or config.size < 32 or config.load_size < 32:
+        raise InputError("--steps and --batch-size must be at least 1, --size and --load-size at least 32")
+    if config.save_every < 1 or config.preview_every < 1:
+        raise InputError("--save-every and --preview-every must be at least 1")
+    if config.amp not in ("bf16", "fp16", "off"):
+        raise InputError(f"--amp {config.amp}: use bf16, fp16 or off")
+
+
+def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
+    """Domain A as luma crops, domain B as colour crops; counts what was skipped."""
+    short = max(config.load_size, config.size)  # objects at the scale the render shows them to the model
+    out = []
+    for folder, colour, flag in ((config.domain_a, False, "--domain-a"), (config.domain_b or str(DEFAULT_DOMAIN_B), True, "--domain-b")):
+        if not folder:
+            raise InputError(f"{flag} is required: a folder of pictures")
+        paths = list_images(folder)
+        if not paths:
+            raise InputError(f"{flag} {folder} holds no pictures (png, jpg, ...)")
+        crops = Crops(paths, crop=config.size, short=short, colour=colour, source=f"{flag} {folder}")
+        if crops.skipped:
+            log.warning("%s: skipped %d of %d files (unreadable, or under 32 px)", folder, crops.skipped, len(paths))
+        out.append(crops)
+    return out[0], out[1]
+
+
+def _initial_generator(init: str) -> Generator:
+    if init == "random":
+        return Generator(GeneratorConfig())
+    model, _ = load_weights(DEFAULT_WEIGHTS if init == "shipped" else init)
+    return model
+
+
+def _preview_batch(a: Crops, b: Crops, config: TrainConfig, n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same few crops at every preview, drawn apart from the training's random stream."""
+    g = torch.Generator().manual_seed(config.seed + 1)
+    return a.sample(n, g), b.sample(n, g)  # (n, 1, S, S), (n, 3, S, S)
+
+
+@torch.no_grad()
+def _preview_grid(nets: CycleGAN, a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
+    """Rows of A | G_AB(A) | B | G_BA(B) | G_AB(G_BA(B)), as one (H, W, 3) uint8 RGB picture."""
+    device = next(nets.parameters()).device
+    a, b = a.to(device), b.to(device)
+    fake_a = nets.g_ba(b)  # (n, 1, S, S)
+    columns = [a, torch.cat([a, nets.g_ab(a)], 1), b, fake_a, torch.cat([fake_a, nets.g_ab(fake_a)], 1)]
+    matrix = nets.g_ab.config.matrix
+
+    def rgb(t: torch.Tensor) -> np.ndarray:  # (n, C, S, S) -> (n, S, S, 3) in [0, 1]
+        x = t.float().cpu().numpy().transpose(0, 2, 3, 1)
+        return np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else ycbcr_to_rgb(x, matrix)
+
+    rows = np.concatenate([np.concatenate(list(rgb(c)), axis=0) for c in columns], axis=1)  # (n*S, 5*S, 3)
+    return (np.clip(rows, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def _save(run: Path, nets: CycleGAN, opt: Optimisers, pools, rng: torch.Generator, config: TrainConfig, step: int) -> None:
+    save_weights(nets.g_ab, run / runs.WEIGHTS, meta={"training": "cyclegan", "step": step, "paired_weight": config.paired_weight})
+    runs.save_checkpoint(
+        run,
+        {
+            "step": step,
+            "config": asdict(config),
+            "g_ab_config": asdict(nets.g_ab.config),
+            "nets": nets.state_dict(),
+            "opt_g": opt.g.state_dict(),
+            "opt_d": opt.d.state_dict(),
+            "scaler": opt.scaler.state_dict(),
+            "pools": [p.images for p in pools],
+            "rng": rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+        },
+    )
 
 
 @dataclass
@@ -21,11 +366,6 @@ class FitConfig:
     lr: float = 2e-4  # Adam learning rate, decayed linearly to 0 over the second half
     seed: int = 0  # torch seed: crops and initial weights
     workers: int = 0  # DataLoader worker processes
-
-
-def chroma_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Smooth L1 on (B, 2, H, W) chroma: robust, so rare vivid colours are not averaged to gray as with L2."""
-    return F.smooth_l1_loss(pred, target, beta=0.02)
 
 
 def fit_supervised(

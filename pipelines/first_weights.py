@@ -19,7 +19,7 @@ import av
 import cv2
 import torch
 
-from filmcolor.data import ColourCrops, list_images
+from filmcolor.data import Crops, list_images
 from filmcolor.models import Generator, GeneratorConfig, save_weights
 from filmcolor.train import FitConfig, fit_supervised
 from source import SAMPLE_DURATION, SAMPLE_START, fetch_photos, source_film
@@ -56,7 +56,7 @@ def main() -> None:
     print(f"{len(photos)} photographs, {len(frames)} film frames")
     # Photographs are few but varied; weight them like the frames by repeating them.
     paths = photos * max(1, len(frames) // max(1, len(photos))) + frames
-    data = ColourCrops(paths, crop=176, short=256)
+    data = Crops(paths, crop=176, short=256)
     config = FitConfig(steps=args.steps)
     model = Generator(GeneratorConfig())
     log = open(args.output.with_suffix(".log.jsonl"), "w")

@@ -32,9 +32,13 @@ def make_film(
     codec: str = "libx264",
     color_range: int | None = None,
     audio_start: float = 0.0,
+    pictures: list[np.ndarray] | None = None,
 ) -> Path:
     """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
-    per stream, each starting `audio_start` seconds after the picture."""
+    per stream, each starting `audio_start` seconds after the picture. `pictures`, (H, W, 3) uint8
+    RGB each, are written instead of the moving square and set the size and frame count."""
+    if pictures is not None:
+        (height, width), frames = pictures[0].shape[:2], len(pictures)
     with av.open(str(path), "w") as out:
         video = out.add_stream(codec, rate=rate)
         video.width, video.height, video.pix_fmt = width, height, pix_fmt
@@ -50,7 +54,8 @@ def make_film(
             tones.append((a, 330.0 * (n + 1)))
         duration = (frames / rate) if pts is None else (pts[-1] + 1) * (time_base or 1 / rate)
         for i in range(frames):
-            frame = av.VideoFrame.from_ndarray(picture(i, width, height), format="rgb24").reformat(format=pix_fmt)
+            rgb = picture(i, width, height) if pictures is None else pictures[i]
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
             frame.pts = i if pts is None else pts[i]
             if time_base is not None:
                 frame.time_base = time_base

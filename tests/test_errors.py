@@ -8,26 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from clirun import assert_one_line_error, run_cli
 from films import make_film
-from filmcolor.cli import main
 from filmcolor.models import Generator, GeneratorConfig
-
-
-def run_cli(args, capsys):
-    """(exit status, stderr) of the command line run in this process."""
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
-
-
-def assert_one_line_error(code, err, expected):
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
-    assert expected in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -1,0 +1,280 @@
+"""Sampling a film's frames as a training domain: the pictures CycleGAN learns the film's look from.
+
+The film is decoded from start to end (a damaged one fails as the render would) and the first
+frame at or after every `every` seconds is picked. A picked frame loses its letterbox and
+pillarbox bars, which would otherwise teach the model that films have black edges; it is
+skipped when it teaches nothing (black, flat: title cards, blanks, fades) or repeats the
+frame kept before it (a still shot would weigh many times in the domain). What is kept is
+written as PNGs at the training size, with a manifest saying where each frame came from.
+
+Output is all or nothing: frames go into a temporary folder beside the target, moved into
+place only once complete, and an existing folder is replaced only when it is an earlier
+extract and the user said --overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from . import media
+from .data import resize_short_side
+from .errors import InputError, OutputError
+
+# Thresholds on luma in [0, 1], whatever the film's bit depth and range.
+BLACK_LEVEL = 0.06  # mean luma below this: a black frame; a row or column this dark (and flat) is a bar
+FLAT_SPREAD = 0.03  # luma standard deviation below this: flat (title card, blank, deep fade); also for bars
+DUPLICATE_DIFF = 0.02  # mean absolute difference of thumbnails below this: the same shot, not moved on
+THUMB = 32  # thumbnail side for the duplicate test: blind to grain and compression noise
+SKIP_REASONS = ("black", "uniform", "duplicate")
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "filmcolor-extract"
+_FRAME_NAME = re.compile(r"^frame-\d{6,}\.png$")
+
+Progress = Callable[[int, int], None]  # (frames decoded, frames expected)
+
+
+@dataclass
+class ExtractConfig:
+    every: float = 2.0  # seconds between sampled frames
+    max_frames: int | None = None  # stop after keeping this many
+    size: int = 286  # short side of the written PNGs, px (CycleGAN loads 286 and crops 256)
+    keep_color: bool = False  # write colour PNGs (to build a colour domain B) instead of gray
+    overwrite: bool = False  # replace an earlier extract folder (one holding manifest.json)
+
+
+@dataclass
+class ExtractResult:
+    out_dir: Path
+    kept: int
+    skipped: dict[str, int]  # reason -> count, for each of SKIP_REASONS
+    seconds: float
+
+
+def crop_box(luma: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) such that `luma[y0:y1, x0:x1]` is the picture without bars.
+
+    `luma` is (H, W) in [0, 1]. A bar is a run of dark, flat rows (columns) from an edge; no
+    bar is taken wider than a third of the picture's height (width), so a night scene or a
+    fade keeps at least its middle third and is judged on that.
+    """
+    h, w = luma.shape
+    dark_rows = (luma.mean(axis=1) < BLACK_LEVEL) & (luma.std(axis=1) < FLAT_SPREAD)  # (H,)
+    dark_cols = (luma.mean(axis=0) < BLACK_LEVEL) & (luma.std(axis=0) < FLAT_SPREAD)  # (W,)
+    top, bottom = _leading(dark_rows, h // 3), _leading(dark_rows[::-1], h // 3)
+    left, right = _leading(dark_cols, w // 3), _leading(dark_cols[::-1], w // 3)
+    return top, h - bottom, left, w - right
+
+
+def _leading(flags: np.ndarray, limit: int) -> int:
+    """How many of the first `limit` flags are True before the first False."""
+    head = flags[:limit]
+    return len(head) if head.all() else int(head.argmin())
+
+
+def thumbnail(picture: np.ndarray) -> np.ndarray:
+    """(THUMB, THUMB) float32 area average of an (H, W) luma picture: what the duplicate test compares."""
+    return cv2.resize(picture.astype(np.float32), (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+
+
+def is_black(picture: np.ndarray) -> bool:
+    return float(picture.mean()) < BLACK_LEVEL
+
+
+def is_uniform(picture: np.ndarray) -> bool:
+    return float(picture.std()) < FLAT_SPREAD
+
+
+def is_duplicate(thumb: np.ndarray, previous: np.ndarray | None) -> bool:
+    """Whether `thumb` repeats `previous` (the last kept frame's thumbnail; None before the first)."""
+    return previous is not None and float(np.abs(thumb - previous).mean()) < DUPLICATE_DIFF
+
+
+def skip_reason(picture: np.ndarray, thumb: np.ndarray, previous: np.ndarray | None) -> str | None:
+    """Why a picked frame is left out (one of SKIP_REASONS), or None to keep it.
+
+    `picture` is the (H, W) luma in [0, 1] without its bars, `thumb` its thumbnail and
+    `previous` the last kept frame's. Black is tested first: a black frame is flat too, and
+    the counts should tell a user which it was.
+    """
+    if is_black(picture):
+        return "black"
+    if is_uniform(picture):
+        return "uniform"
+    if is_duplicate(thumb, previous):
+        return "duplicate"
+    return None
+
+
+def extract(source: str | Path, out_dir: str | Path, config: ExtractConfig, progress: Progress | None = None) -> ExtractResult:
+    """Write the kept frames of `source` and their manifest.json into the folder `out_dir`.
+
+    Raises FilmcolorError subclasses for what the user can fix, all before decoding but a
+    damaged film (DecodeError) and a film with no usable frame (InputError); `out_dir` is
+    untouched unless the extract completed.
+    """
+    t0 = time.perf_counter()
+    source = media.check_input(source)
+    out_dir = Path(out_dir)
+    replacing = _check_out_dir(out_dir, config.overwrite)
+    _check_config(config)
+    target = Path(os.path.abspath(out_dir))  # "frames/" and "." alike get a parent and a name
+    with media.open_film(source) as container:
+        info = media.film_info(container)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.part"))
+        try:
+            frames, skipped = _write_frames(container, info, tmp, config, progress)
+            if not frames:
+                counts = ", ".join(f"{skipped[r]} {r}" for r in SKIP_REASONS)
+                raise InputError(f"no usable frames in {source}: {counts}; try a smaller --every")
+            manifest = {
+                "format": MANIFEST_FORMAT,
+                "version": 1,
+                "source": str(source.resolve()),
+                "config": {"every": config.every, "max_frames": config.max_frames, "size": config.size, "keep_color": config.keep_color},
+                "rate": f"{info.rate.numerator}/{info.rate.denominator}",
+                "frames": frames,
+                "skipped": skipped,
+                "kept": len(frames),
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+            _move_into_place(tmp, target, replacing)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return ExtractResult(out_dir=out_dir, kept=len(frames), skipped=skipped, seconds=time.perf_counter() - t0)
+
+
+def _check_config(config: ExtractConfig) -> None:
+    if not config.every > 0:  # NaN too
+        raise InputError(f"--every must be more than 0 seconds (got {config.every})")
+    if config.size < 16:
+        raise InputError(f"--size must be at least 16 px (got {config.size})")
+    if config.max_frames is not None and config.max_frames < 1:
+        raise InputError(f"--max-frames must be at least 1 (got {config.max_frames})")
+
+
+def _check_out_dir(out_dir: Path, overwrite: bool) -> bool:
+    """Refuse, before any work, a target that would lose what the user has; True when it is
+    an earlier extract that --overwrite lets us replace."""
+    parent = Path(os.path.abspath(out_dir)).parent
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist; create it first")
+    if not out_dir.exists():
+        return False
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file; give a folder for the frames")
+    if not any(out_dir.iterdir()):
+        return False
+    earlier = _is_earlier_extract(out_dir)
+    if not overwrite:
+        if earlier:
+            raise OutputError(f"{out_dir} holds an earlier extract; pass --overwrite to replace it, or choose another folder")
+        raise OutputError(f"{out_dir} exists and is not empty; pass --overwrite to replace an earlier extract, or choose another folder")
+    if not earlier:
+        raise OutputError(f"{out_dir} is not an earlier extract (only its frames and manifest.json), so --overwrite will not replace it; choose another folder")
+    return True
+
+
+def _is_earlier_extract(folder: Path) -> bool:
+    """A folder this module wrote and nobody added to: replacing it loses nothing of the user's."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return False
+    return all(p.name == MANIFEST or (_FRAME_NAME.match(p.name) and p.is_file()) for p in folder.iterdir())
+
+
+def _picked_frames(container: av.container.InputContainer, info: media.FilmInfo, every: float, progress: Progress | None) -> Iterator[tuple[int, float, av.VideoFrame]]:
+    """Decode the whole film in order and yield (index, seconds, frame) for the first frame at
+    or after each multiple of `every` seconds from its start.
+
+    Every frame is decoded (compressed frames depend on each other) but only picked ones are
+    converted. Running to the end checks the film was whole, as the render does.
+    """
+    video = container.streams.video[0]
+    video.thread_type = "AUTO"
+    period = 1 / float(info.rate)  # for a frame without a timestamp
+    decoded, last, due = 0, None, info.start
+    for packet in container.demux(video):
+        for frame in media.decode_packet(container, packet, decoded):
+            t = float(frame.pts * video.time_base) if frame.pts is not None else (info.start if last is None else last + period)
+            last = t
+            if t >= due - 1e-6:
+                if progress:
+                    progress(decoded + 1, max(info.frames, decoded + 1))
+                yield decoded, t, frame
+                due = info.start + (math.floor((t - info.start) / every + 1e-6) + 1) * every  # the next multiple after t
+            decoded += 1
+    media.check_complete(container, decoded, last)
+    if progress:
+        progress(decoded, decoded)
+
+
+def _write_frames(
+    container: av.container.InputContainer, info: media.FilmInfo, folder: Path, config: ExtractConfig, progress: Progress | None
+) -> tuple[list[dict], dict[str, int]]:
+    """Write the kept frames as frame-000001.png... into `folder`; their manifest entries and the skip counts."""
+    frames: list[dict] = []
+    skipped = dict.fromkeys(SKIP_REASONS, 0)
+    previous = None  # thumbnail of the last kept frame
+    for index, t, frame in _picked_frames(container, info, config.every, progress):
+        luma = info.code_range.luma_to_unit(media.luma_plane(frame))  # (H, W) float32
+        y0, y1, x0, x1 = crop_box(luma)
+        picture = luma[y0:y1, x0:x1]  # (h, w)
+        thumb = thumbnail(picture)
+        reason = skip_reason(picture, thumb, previous)
+        if reason:
+            skipped[reason] += 1
+            continue
+        previous = thumb
+        if config.keep_color:
+            rgb = frame.to_ndarray(format="rgb24")[y0:y1, x0:x1]  # (h, w, 3)
+            image = np.ascontiguousarray(resize_short_side(rgb, config.size)[..., ::-1])  # BGR for OpenCV
+        else:
+            image = np.rint(np.clip(resize_short_side(picture, config.size), 0.0, 1.0) * 255).astype(np.uint8)  # (h', w')
+        name = f"frame-{len(frames) + 1:06d}.png"
+        if not cv2.imwrite(str(folder / name), image):
+            raise OutputError(f"could not write {folder / name}; is the disk full?")
+        frames.append({"file": name, "time": t, "index": index})
+        if len(frames) == config.max_frames:
+            break
+    return frames, skipped
+
+
+def _move_into_place(tmp: Path, target: Path, replacing: bool) -> None:
+    """Rename the finished folder onto `target`; an earlier extract there is set aside first and
+    deleted only once the new one is in, so a failure leaves the old one as it was."""
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private
+    try:
+        if not replacing:
+            os.replace(tmp, target)  # onto nothing, or onto an empty folder
+            return
+        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old"))
+        try:
+            os.replace(target, old)
+        except OSError:
+            old.rmdir()
+            raise
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            os.replace(old, target)
+            raise
+    except OSError as exc:
+        raise OutputError(f"could not move the frames into {target} ({exc.strerror}); did the folder change meanwhile?") from None
+    shutil.rmtree(old, ignore_errors=True)

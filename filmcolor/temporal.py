@@ -1,0 +1,88 @@
+"""Steady colour over time: flow-guided smoothing of the predicted chroma, reset at scene cuts.
+
+A per-frame colouriser flickers: the same coat turns brown, then blue, then brown. Here each
+frame's chroma is blended with the previous output, carried along the motion by optical flow
+between the two luma frames, so a colour once chosen follows its object. Where the flow
+cannot be trusted (a region coming into view, fast motion, a wrong match: seen from
+forward-backward inconsistency and from the luma's own warp residual) the fresh prediction
+wins, so colour is not dragged across moving edges. At a scene cut the state is dropped, so
+no shot inherits the previous one's colours.
+
+Runs at the model's working size, after batched inference, frame by frame in order; its
+state is one luma frame and one chroma frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .flow import flow, occlusion_mask, warp
+
+CUT_THUMB = 32  # thumbnail side for the cut test: blind to grain, noise and small motion
+
+
+def cut_score(prev_luma: np.ndarray, cur_luma: np.ndarray) -> float:
+    """1 - correlation of two frames' 32x32 luma thumbnails: about 0 within a shot, 0.5 to 1 at a cut.
+
+    A correlation ignores brightness and contrast, so fades and flicker score about 0 where
+    a plain difference would not. A flat frame (black, a blank) correlates with nothing and
+    scores 0: going into or out of black is a fade, not a cut. On the sample film the six hard
+    cuts score 0.58 to 0.81 and every other frame at most 0.10.
+    """
+    size = (CUT_THUMB, CUT_THUMB)
+    a = cv2.resize(prev_luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (32, 32)
+    b = cv2.resize(cur_luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    a, b = a - a.mean(), b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return 0.0 if norm < 1e-8 else 1.0 - float((a * b).sum()) / norm
+
+
+@dataclass
+class SmoothConfig:
+    strength: float = 0.8  # share of the carried-over colour where the flow is fully trusted; 0 turns smoothing off
+    scene_threshold: float = 0.3  # cut_score above which a new shot starts (and smoothing restarts)
+    residual: float = 0.04  # luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e
+    preset: str = "fast"  # DIS optical flow preset: ultrafast, fast or medium
+
+
+class Smoother:
+    """Smooths one shot's chroma at a time; call it on every frame in order.
+
+    `smoother(luma, chroma)` takes the frame's (h, w) luma in [0, 1] at the working size and
+    its (2, h, w) predicted chroma, and returns (the chroma to use, whether a cut starts here).
+    """
+
+    def __init__(self, config: SmoothConfig = SmoothConfig()) -> None:
+        self.config = config
+        self.prev_luma: np.ndarray | None = None  # (h, w) uint8
+        self.prev_chroma: np.ndarray | None = None  # (h, w, 2) float32, the last output
+
+    def __call__(self, luma: np.ndarray, chroma: np.ndarray) -> tuple[np.ndarray, bool]:
+        y8 = np.clip(np.rint(luma * 255.0), 0, 255).astype(np.uint8)  # (h, w)
+        fresh = np.ascontiguousarray(chroma.transpose(1, 2, 0), dtype=np.float32)  # (h, w, 2)
+        cut = self.prev_luma is not None and cut_score(self.prev_luma, y8) > self.config.scene_threshold
+        if self.prev_luma is None or cut or self.config.strength <= 0:
+            out = fresh
+        else:
+            to_prev = flow(y8, self.prev_luma, self.config.preset)  # (h, w, 2): cur[x] ~ prev[x + f]
+            to_cur = flow(self.prev_luma, y8, self.config.preset)
+            weight = self.config.strength * trust(self.prev_luma, y8, to_prev, to_cur, self.config.residual)[..., None]  # (h, w, 1)
+            out = weight * warp(self.prev_chroma, to_prev) + (1.0 - weight) * fresh
+        self.prev_luma, self.prev_chroma = y8, out
+        return out.transpose(2, 0, 1), cut  # (2, h, w)
+
+
+def trust(prev: np.ndarray, cur: np.ndarray, to_prev: np.ndarray, to_cur: np.ndarray, residual: float) -> np.ndarray:
+    """(h, w) in [0, 1]: how far each pixel of `cur` may take its colour from `prev` along the flow.
+
+    Zero where forward and backward flows disagree (newly visible, occluded, or mismatched);
+    elsewhere falling with the luma's warp residual (blurred: a region's mismatch, not one
+    pixel's grain), which is `residual` at 1/e. `prev` and `cur` are (h, w) uint8 luma.
+    """
+    visible = occlusion_mask(to_prev, to_cur).astype(np.float32)
+    diff = np.abs(warp(prev, to_prev).astype(np.float32) - cur.astype(np.float32)) / 255.0  # (h, w)
+    diff = cv2.GaussianBlur(diff, (5, 5), 1.0)
+    return visible * np.exp(-((diff / residual) ** 2))

@@ -1,0 +1,48 @@
+"""Recipe for samples/colour/: the small colour set `filmcolor train` uses as domain B by default.
+
+    pip install -e ".[pipelines]" && python pipelines/make_colour_set.py --work /tmp/fc-data
+
+The Debian photographs listed in source.py, each scaled to a short side of 286 px (the size
+training loads before cropping 256) and saved as JPEG quality 92, named after their package
+and title so each file's credit is found in samples/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+
+from filmcolor.data import resize_short_side
+from source import PHOTOS, fetch_photos
+
+OUT = Path(__file__).resolve().parent.parent / "samples" / "colour"
+
+
+def short_name(package: str, inner: str) -> str:
+    """'mate-backgrounds', '.../nature/Aqua.jpg' -> 'mate-Aqua.jpg'; plasma's '.../BytheWater/contents/...' -> 'plasma-BytheWater.jpg'."""
+    parts = inner.split("/")
+    title = parts[3] if package.startswith("plasma") else Path(parts[-1]).stem
+    return f"{package.split('-')[0]}-{title}.jpg"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True, help="folder for the downloaded photographs")
+    ap.add_argument("--size", type=int, default=286)
+    args = ap.parse_args()
+    photos = args.work / "photos"
+    if not photos.is_dir():
+        fetch_photos(photos)
+    OUT.mkdir(exist_ok=True)
+    for package, inner, _, _ in PHOTOS:
+        path = photos / f"{package}--{inner.replace('/', '_')}"  # as fetch_photos names them
+        img = resize_short_side(cv2.imread(str(path), cv2.IMREAD_COLOR), args.size)
+        cv2.imwrite(str(OUT / short_name(package, inner)), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    total = sum(p.stat().st_size for p in OUT.iterdir())
+    print(f"{OUT}: {len(list(OUT.iterdir()))} pictures, {total / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()

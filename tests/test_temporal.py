@@ -1,0 +1,113 @@
+"""Temporal smoothing: scene cuts on synthetic cuts and fades, flow-guided blending on moving
+patterns with known motion, and a hard cut that must carry nothing over."""
+
+import cv2
+import numpy as np
+import pytest
+
+from filmcolor.temporal import SmoothConfig, Smoother, cut_score, trust
+from filmcolor.flow import flow
+
+H, W = 64, 96
+
+
+def texture(seed: int, h: int = H + 32, w: int = W + 48) -> np.ndarray:
+    """(h, w) float32 luma in [0.1, 0.9]: smooth blobs, something for optical flow to hold on to."""
+    noise = np.random.default_rng(seed).random((h // 12, w // 12)).astype(np.float32)
+    return 0.1 + 0.8 * cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def window(big: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """The (H, W) view of `big` moved by (dx, dy) px: a camera pan with known motion."""
+    return big[8 + dy : 8 + dy + H, 8 + dx : 8 + dx + W]
+
+
+# --- scene cuts -----------------------------------------------------------------------------------
+
+
+def test_cut_score_separates_cuts_from_motion_grain_and_fades():
+    a, b = texture(0), texture(1)
+    shot = window(a, 0, 0)
+    assert cut_score(shot, window(a, 2, 1)) < 0.1  # motion
+    grainy = shot + np.random.default_rng(0).normal(0, 0.03, shot.shape).astype(np.float32)
+    assert cut_score(shot, grainy) < 0.1
+    assert cut_score(shot, window(b, 0, 0)) > 0.5  # another shot
+    assert cut_score(shot, 1.0 - shot) > 1.5  # the negative: anticorrelated
+
+
+def test_no_cut_on_a_slow_fade_nor_into_or_out_of_black():
+    shot = window(texture(0), 0, 0)
+    fade = [shot * (1 - k / 48) for k in range(49)]  # two seconds to black
+    assert max(cut_score(p, c) for p, c in zip(fade, fade[1:])) < 1e-3
+    fade_in = [window(texture(1), 0, 0) * k / 24 for k in range(25)]
+    assert max(cut_score(p, c) for p, c in zip(fade_in, fade_in[1:])) < 1e-3
+
+
+# --- flow-guided blending -------------------------------------------------------------------------
+
+
+def chroma_of(luma: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """(2, h, w) chroma tied to the picture's content (so it moves with it), plus a global `shift`."""
+    return np.stack([luma - 0.5, 0.5 - luma]) * 0.3 + shift
+
+
+def pan(frames: int, seed: int = 0) -> list[np.ndarray]:
+    big = texture(seed)
+    return [window(big, k, k // 2) for k in range(frames)]  # 1 px right per frame, 1 px down every 2
+
+
+def test_trust_is_high_where_the_flow_holds_and_zero_in_the_strip_coming_into_view():
+    big = texture(0)
+    prev, cur = (np.rint(window(big, dx, 0) * 255).astype(np.uint8) for dx in (0, 3))
+    t = trust(prev, cur, flow(cur, prev, "fast"), flow(prev, cur, "fast"), SmoothConfig.residual)
+    assert t[8:-8, 8:-12].mean() > 0.8
+    assert t[:, -3:].max() == 0.0  # the 3 columns entering at the right were not in the previous frame
+
+
+def test_smoothing_removes_flicker_on_a_moving_pattern():
+    """Each frame's prediction is the picture's colour plus a random global jump; smoothed along
+    the motion, the output stays nearer the steady colour than any single prediction."""
+    frames = pan(24)
+    flicker = np.random.default_rng(1).normal(0, 0.05, len(frames))
+    smoother, raw_error, smooth_error = Smoother(), [], []
+    inner = (slice(None), slice(8, -8), slice(8, -8))  # away from the edges coming into view
+    for k, y in enumerate(frames):
+        raw = chroma_of(y, flicker[k])
+        out, cut = smoother(y, raw)
+        assert not cut
+        if k >= 4:  # once the smoothing has a history
+            steady = chroma_of(y)[inner]
+            raw_error.append(np.abs(raw[inner] - steady).mean())
+            smooth_error.append(np.abs(out[inner] - steady).mean())
+    assert np.mean(smooth_error) < 0.5 * np.mean(raw_error)
+
+
+def test_strength_zero_is_no_smoothing():
+    smoother = Smoother(SmoothConfig(strength=0.0))
+    for k, y in enumerate(pan(4)):
+        c = chroma_of(y, 0.01 * k)
+        out, _ = smoother(y, c)
+        np.testing.assert_allclose(out, c, atol=1e-7)
+
+
+def test_first_frame_after_a_hard_cut_carries_nothing_of_the_shot_before():
+    smoother = Smoother()
+    red_shot, blue_shot = pan(6, seed=0), pan(6, seed=5)
+    for y in red_shot:
+        smoother(y, np.stack([np.full_like(y, -0.2), np.full_like(y, 0.3)]))  # warm
+    blue = np.stack([np.full_like(blue_shot[0], 0.3), np.full_like(blue_shot[0], -0.2)])
+    out, cut = smoother(blue_shot[0], blue)
+    assert cut
+    np.testing.assert_array_equal(out, blue)  # the fresh prediction, exactly
+    out, cut = smoother(blue_shot[1], blue)
+    assert not cut
+    np.testing.assert_allclose(out, blue, atol=1e-6)  # and the new shot's state is its own
+
+
+@pytest.mark.parametrize("size", [(64, 96), (143, 175)])
+def test_smoother_keeps_shapes_and_dtype(size):
+    y = np.random.default_rng(0).random(size).astype(np.float32)
+    smoother = Smoother()
+    for _ in range(2):
+        out, _ = smoother(y, np.zeros((2, *size), np.float32))
+        assert out.shape == (2, *size) and out.dtype == np.float32
