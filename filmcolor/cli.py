@@ -52,7 +52,8 @@ def progress_bar(label: str, unit: str) -> Iterator[Callable[..., None]]:
     try:
         yield update
     finally:
-        bar.stop()
+        if bar.live.is_started:  # stopping a bar never shown would print an empty line
+            bar.stop()
 
 
 class _ConsoleHandler(logging.Handler):

@@ -14,7 +14,7 @@ def run_cli(args, capsys):
 
 
 def assert_one_line_error(code, err, expected):
-    lines = err.strip().splitlines()
+    lines = err.rstrip("\n").splitlines()  # not stripped: a stray empty line is a second line
     assert code == 2, err
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
     assert expected in lines[0], lines[0]
