@@ -7,9 +7,10 @@ console, progress bars, messages) lives here and nowhere else.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -74,8 +75,10 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Coloured film to write (.mp4, .mkv, .mov).")
 @click.option("--weights", type=click.Path(path_type=Path), help="Generator weights (default: the shipped weights/filmcolor.pt).")
 @click.option("--model-size", default=256, show_default=True, help="Short side, in px, of the picture the model sees.")
-@click.option("--batch-size", default=8, show_default=True, help="Frames per model call.")
+@click.option("--batch-size", type=int, help="Frames per model call (default: 8 on the CPU, from free memory on CUDA).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda (cuda:N for one GPU of several).")
+@click.option("--amp", default="bf16", show_default=True, type=click.Choice(["bf16", "fp16", "off"]), help="Autocast precision on CUDA.")
+@click.option("--compile", is_flag=True, help="torch.compile the generator (a minute's warm-up; pays off on long films).")
 @click.option("--start", default=0.0, show_default=True, help="Seconds into the film to start from (a preview).")
 @click.option("--duration", type=float, help="Seconds to render from --start (default: to the end).")
 @click.option("--codec", default="libx264", show_default=True, help="FFmpeg video encoder.")
@@ -83,6 +86,9 @@ def cli() -> None:
 @click.option("--preset", default="medium", show_default=True, help="Encoder speed preset (ultrafast ... veryslow).")
 @click.option("--pix-fmt", help="Output pixel format (default yuv420p; yuv444p for odd sizes, 10-bit for 10-bit input).")
 @click.option("--smooth/--no-smooth", default=True, show_default=True, help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.")
+@click.option("--segment-seconds", default=60.0, show_default=True, help="Render in resumable segments of about this long; 0 renders in one pass, keeping nothing.")
+@click.option("--restart", is_flag=True, help="Discard the segments of an interrupted render of OUTPUT instead of going on from them.")
+@click.option("--ray", metavar="ADDRESS", help="Render the segments as tasks on a Ray cluster ('local' starts one here); needs the ray extra.")
 @click.option("--smooth-strength", default=0.8, show_default=True, help="Share of the colour carried along the motion, 0 to 1.")
 @click.option("--scene-threshold", default=0.3, show_default=True, help="Cut score (1 - correlation of luma thumbnails) above which a new shot starts.")
 @click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
@@ -90,9 +96,11 @@ def render(film: Path, output: Path, **options) -> None:
     """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
     from .render import RenderConfig, render as run
 
+    options["segment_seconds"] = options["segment_seconds"] or None
     with progress_bar("render", "fps") as progress:
         result = run(film, output, RenderConfig(**options), progress)
-    console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+    resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
+    console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
 
 
 @cli.command()
@@ -143,6 +151,7 @@ def extract(film: Path, out_dir: Path, **options) -> None:
 @click.option("--cycle-weight", default=10.0, show_default=True, help="Weight of the cycle-consistency losses.")
 @click.option("--identity-weight", default=0.5, show_default=True, help="Identity loss weight, times --cycle-weight.")
 @click.option("--paired-weight", default=10.0, show_default=True, help="Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.")
+@click.option("--gan-weight", default=1.0, show_default=True, help="Weight of the adversarial losses; below 1 trusts the pairs more.")
 @click.option("--init", default="shipped", show_default=True, help="G_AB's start: a weights file, 'shipped' or 'random'.")
 @click.option("--seed", default=0, show_default=True, help="Seed of initialisation, crops and pools.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
@@ -162,9 +171,11 @@ def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **option
     def show(step: int, total: int, losses: dict[str, float]) -> None:
         progress(step, total, f"G {losses['g']:.3f} D {losses['d_a'] + losses['d_b']:.3f}")
 
-    with progress_bar("train", "it/s") as progress:
-        result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=show)
-    console.print(f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}")
+    main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
+    with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
+        result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=show if main_process else None)
+    if main_process:
+        console.print(f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}")
 
 
 @cli.command(name="eval")

@@ -35,12 +35,17 @@ class CodeRange:
     def _scale(self) -> int:
         return 1 << (self.bits - 8)
 
+    @property
+    def luma_black_white(self) -> tuple[int, int]:
+        """The codes of black and of white: luma in [0, 1] is (code - black) / (white - black)."""
+        if self.full:
+            return 0, self.peak
+        return 16 * self._scale, 235 * self._scale
+
     def luma_to_unit(self, codes: np.ndarray) -> np.ndarray:
         """Integer luma codes -> float32 luma in [0, 1] (values outside the range kept)."""
-        codes = codes.astype(np.float32)
-        if self.full:
-            return codes / self.peak
-        return (codes - 16 * self._scale) / (219 * self._scale)
+        black, white = self.luma_black_white
+        return (codes.astype(np.float32) - black) / (white - black)
 
     def unit_to_luma(self, y: np.ndarray) -> np.ndarray:
         """Float luma in [0, 1] -> integer luma codes, rounded and clipped."""

@@ -29,7 +29,7 @@ import cv2
 from . import media
 from .errors import InputError
 from .flow import flow, occlusion_mask
-from .metrics import AB_BINS, CDCAccumulator, ab_histograms, colourfulness, psnr, ssim, warping_error
+from .metrics import AB_BINS, CDCAccumulator, ab_histograms, chroma, colourfulness, psnr, ssim, warping_error
 from .temporal import SmoothConfig, cut_score
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected)
@@ -60,6 +60,8 @@ class EvalResult:
     reference_cdc: float
     warping_error: float  # candidate's, with the reference's motion; lower is steadier
     reference_warping_error: float
+    chroma_warping_error: float  # the same on Cb and Cr alone: the colouriser's part (the luma is the input's)
+    reference_chroma_warping_error: float
     input: Path | None = None
     luma_psnr: float | None = None  # dB, candidate's Y plane against the input's, as coded
     luma_psnr_min: float | None = None  # dB, the worst frame's
@@ -82,6 +84,8 @@ class EvalResult:
             "reference_cdc": _json(self.reference_cdc),
             "warping_error": _json(self.warping_error),
             "reference_warping_error": _json(self.reference_warping_error),
+            "chroma_warping_error": _json(self.chroma_warping_error),
+            "reference_chroma_warping_error": _json(self.reference_chroma_warping_error),
             "warping_pairs": self.pairs,
             "luma_psnr_db": _json(self.luma_psnr),
             "luma_psnr_db_min": _json(self.luma_psnr_min),
@@ -97,7 +101,8 @@ class EvalResult:
             ("SSIM against the reference (1 is identical)", _fmt(self.ssim, ".4f"), ""),
             ("colourfulness (0 gray, 33 moderate, 59 quite)", _fmt(self.colourfulness, ".1f"), _fmt(self.reference_colourfulness, ".1f")),
             ("CDC (lower is steadier)", _fmt(self.cdc, ".5f"), _fmt(self.reference_cdc, ".5f")),
-            ("warping error (lower is steadier)", _fmt(self.warping_error, ".5f"), _fmt(self.reference_warping_error, ".5f")),
+            ("warping error, RGB (lower is steadier)", _fmt(self.warping_error, ".5f"), _fmt(self.reference_warping_error, ".5f")),
+            ("warping error, chroma (Cb, Cr)", _fmt(self.chroma_warping_error, ".6f"), _fmt(self.reference_chroma_warping_error, ".6f")),
         ]
         if self.luma_psnr is not None:
             rows.append(("luma PSNR against the input, dB (mean, min)", f"{_fmt(self.luma_psnr, '.2f')}, {_fmt(self.luma_psnr_min, '.2f')}", ""))
@@ -144,14 +149,15 @@ def evaluate(
             )
 
         n = cuts = pairs = 0
-        sums = dict.fromkeys(("psnr", "ssim", "colour", "ref_colour", "we", "ref_we", "luma"), 0.0)
+        sums = dict.fromkeys(("psnr", "ssim", "colour", "ref_colour", "we", "ref_we", "cwe", "ref_cwe", "luma"), 0.0)
         luma_min = math.inf
         cdc_cand, cdc_ref = CDCAccumulator(), CDCAccumulator()
-        prev = None  # (reference rgb, candidate rgb, reference gray uint8) of the previous frame
+        prev = None  # (reference rgb, candidate rgb, reference gray uint8, reference chroma, candidate chroma) of the previous frame
         for frames in _in_step(paths, containers):
             ref = frames[0].to_ndarray(format="rgb24")  # (H, W, 3) uint8
             cand = frames[1].to_ndarray(format="rgb24")
             gray = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)  # (H, W) uint8: the reference's motion is measured on this
+            ref_c, cand_c = chroma(ref), chroma(cand)  # (H, W, 2)
             sums["psnr"] += psnr(ref, cand)
             sums["ssim"] += ssim(ref, cand)
             sums["colour"] += colourfulness(cand)
@@ -167,12 +173,14 @@ def evaluate(
                 if not math.isnan(we):
                     sums["we"] += we
                     sums["ref_we"] += ref_we
+                    sums["cwe"] += warping_error(prev[4], cand_c, to_prev, mask)
+                    sums["ref_cwe"] += warping_error(prev[3], ref_c, to_prev, mask)
                     pairs += 1
             if input is not None:
                 luma = psnr(media.luma_plane(frames[2]), media.luma_plane(frames[1]), peak=peak)
                 sums["luma"] += luma
                 luma_min = min(luma_min, luma)
-            prev = (ref, cand, gray)
+            prev = (ref, cand, gray, ref_c, cand_c)
             n += 1
             if progress:
                 progress(n, max(expected, n))
@@ -192,6 +200,8 @@ def evaluate(
         reference_cdc=cdc_ref.value(),
         warping_error=sums["we"] / pairs if pairs else nan,
         reference_warping_error=sums["ref_we"] / pairs if pairs else nan,
+        chroma_warping_error=sums["cwe"] / pairs if pairs else nan,
+        reference_chroma_warping_error=sums["ref_cwe"] / pairs if pairs else nan,
         luma_psnr=sums["luma"] / n if input is not None else None,
         luma_psnr_min=luma_min if input is not None else None,
         seconds=time.perf_counter() - t0,

@@ -9,6 +9,7 @@ copied, never re-encoded, unless the output container cannot hold their codec.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
@@ -184,6 +185,83 @@ def read_film(container: av.container.InputContainer, start: float = 0.0, durati
     check_complete(container, index, None if last_pts is None else float(last_pts * tb), whole=end is None)
 
 
+def video_times(container: av.container.InputContainer) -> tuple[list[int], list[int]]:
+    """(every video packet's pts, the keyframes' pts), each sorted, from demuxing alone (no
+    decoding: minutes of film a second). Where segments may start and how many frames each has."""
+    video = container.streams.video[0]
+    times, keys = [], []
+    try:
+        for packet in container.demux(video):
+            if packet.size == 0 or packet.pts is None:
+                continue
+            times.append(packet.pts)
+            if packet.is_keyframe:
+                keys.append(packet.pts)
+    except av.error.FFmpegError as exc:
+        raise DecodeError(f"{container.name}: the film cannot be read past {len(times)} frames: {_reason(exc)}") from None
+    return sorted(times), sorted(keys)
+
+
+def read_frames(container: av.container.InputContainer, start_pts: int, end_pts: int | None, first_index: int) -> Iterator[LumaFrame]:
+    """The video frames with start_pts <= pts < end_pts (None: to the end), timestamps as they
+    are, numbered from `first_index`: one segment of a film. `start_pts` must be a keyframe's,
+    so decoding starts clean there; the decoder is flushed at the film's end."""
+    video = container.streams.video[0]
+    video.thread_type = "AUTO"
+    if start_pts > (video.start_time or 0):
+        container.seek(start_pts, stream=video, backward=True, any_frame=False)
+    index, last_pts = first_index, None
+    step = max(1, round(1 / (video.average_rate or 24) / video.time_base))
+    for packet in container.demux(video):
+        for frame in decode_packet(container, packet, index):
+            pts = frame.pts if frame.pts is not None else (start_pts if last_pts is None else last_pts + step)
+            last_pts = pts
+            if pts < start_pts:
+                continue
+            if end_pts is not None and pts >= end_pts:
+                return
+            yield LumaFrame(index=index, pts=pts, luma=luma_plane(frame))
+            index += 1
+    if end_pts is None:  # the last segment: `index` counts every frame of the film
+        check_complete(container, index, None if last_pts is None else float(last_pts * video.time_base))
+
+
+def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> int:
+    """Write `path` from the coded video of `parts`, in order, copied as it is, and every audio
+    and subtitle packet of `source`, interleaved by time; returns the video packets written.
+
+    The parts are segments encoded with the same settings, each starting at a keyframe, with
+    the source's own timestamps, so the joined stream is what one encoder run would have made
+    (a keyframe at each join)."""
+    with open_film(source) as src, av.open(str(parts[0])) as first:
+        with FilmWriter(path, src, info, video_template=first.streams.video[0]) as writer:
+            others = [src.streams[i] for i in writer.copies]
+            audio = (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())
+            written = 0
+            for packet in heapq.merge(_coded_video(parts), audio, key=_packet_time):
+                if packet.stream.type == "video":
+                    writer.copy_video(packet)
+                    written += 1
+                else:
+                    writer.copy_packet(packet)
+    return written
+
+
+def _coded_video(parts: list[Path]) -> Iterator[av.Packet]:
+    for part in parts:
+        with av.open(str(part)) as container:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size != 0:
+                    yield packet
+
+
+def _packet_time(packet: av.Packet) -> float:
+    """Seconds at which a packet must be in the file: its decode time (its presentation time
+    where it has none)."""
+    t = packet.dts if packet.dts is not None else packet.pts
+    return float(t * packet.time_base)
+
+
 def decode_packet(container: av.container.InputContainer, packet: av.Packet, decoded: int) -> list[av.VideoFrame]:
     """Decode one packet of the video stream; DecodeError naming the frame where the film
     broke (`decoded` frames came before it), so every reader reports a damaged film alike."""
@@ -252,7 +330,11 @@ class FilmWriter:
         crf: int = 18,
         preset: str = "medium",
         pix_fmt: str | None = None,
+        copy_streams: bool = True,
+        video_template: av.stream.Stream | None = None,
     ) -> None:
+        """`copy_streams=False` writes the video alone (a segment); `video_template` copies
+        coded video packets (`copy_video`) from a stream like it instead of encoding frames."""
         self.info = info
         self.pix_fmt = output_format(info, pix_fmt)
         if not _PLANAR_YUV.match(self.pix_fmt):
@@ -269,8 +351,13 @@ class FilmWriter:
         # Titles and other tags of the film travel; those describing the old file's encoding do not.
         self.container.metadata.update({k: v for k, v in source.metadata.items() if k.lower() not in _ENCODING_TAGS})
         try:
-            self._add_video(source, codec, crf, preset)
-            self.copies = self._add_copies(source)
+            if video_template is None:
+                self._add_video(source, codec, crf, preset)
+            else:
+                self.video = self.container.add_stream_from_template(video_template)
+                self.video.time_base = info.time_base
+            self.encoding = video_template is None
+            self.copies = self._add_copies(source) if copy_streams else {}
             self._exact_edit_lists()
         except BaseException:
             self.container.close()
@@ -339,7 +426,8 @@ class FilmWriter:
     def __exit__(self, kind, value, tb) -> None:
         try:
             if kind is None:
-                self._mux(self.video.encode(None))  # flush: the encoder holds the last frames
+                if self.encoding:
+                    self._mux(self.video.encode(None))  # flush: the encoder holds the last frames
                 for _, transcoder in self.copies.values():
                     if transcoder:
                         self._mux(transcoder.flush())
@@ -361,6 +449,11 @@ class FilmWriter:
         else:
             packet.stream = stream
             self.container.mux(packet)
+
+    def copy_video(self, packet: av.Packet) -> None:
+        """Mux one coded video packet as it is (with `video_template`)."""
+        packet.stream = self.video
+        self.container.mux(packet)
 
     def write(self, luma: np.ndarray, chroma: np.ndarray, pts: int) -> None:
         """Encode one frame: `luma` (H, W) codes as read, `chroma` (2, h, w) codes at `chroma_size`."""

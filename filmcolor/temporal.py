@@ -75,6 +75,14 @@ class Smoother:
         self.prev_luma, self.prev_chroma = y8, out
         return out.transpose(2, 0, 1), cut  # (2, h, w)
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The last frame's luma and chroma: all a later segment needs to go on smoothly."""
+        return {} if self.prev_luma is None else {"luma": self.prev_luma, "chroma": self.prev_chroma}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        self.prev_luma = state.get("luma")
+        self.prev_chroma = state.get("chroma")
+
     def _flow(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2)."""
         scale = self.config.flow_scale

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from types import SimpleNamespace
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -24,9 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from . import runs
+from . import distributed, runs
 from .color import ycbcr_to_rgb
-from .colorize import DEFAULT_WEIGHTS, pick_device
+from .colorize import DEFAULT_WEIGHTS
 from .data import DEFAULT_DOMAIN_B, Crops, list_images
 from .errors import InputError
 from .gan import Degrader, DegraderConfig, ImagePool, PatchDiscriminator, lsgan_loss
@@ -57,6 +58,7 @@ class TrainConfig:
     cycle_weight: float = 10.0  # lambda of the cycle-consistency L1 losses
     identity_weight: float = 0.5  # identity loss weight, times cycle_weight (the reference's definition)
     paired_weight: float = 10.0  # supervised chroma loss on domain B's own luma; 0 gives plain CycleGAN
+    gan_weight: float = 1.0  # weight of the generators' adversarial losses (the paper's 1); lower trusts the pairs more
     pool_size: int = 50  # past fakes each discriminator also sees
     init: str = "shipped"  # G_AB's start: a weights file, "shipped" (weights/filmcolor.pt) or "random"
     seed: int = 0  # seeds the networks' initialisation, the crops and the pools
@@ -126,7 +128,7 @@ def _requires_grad(module: nn.Module, flag: bool) -> None:
 
 
 def cyclegan_step(
-    nets: CycleGAN,
+    nets: CycleGAN | SimpleNamespace,
     opt: Optimisers,
     pools: tuple[ImagePool, ImagePool],
     a: torch.Tensor,
@@ -149,7 +151,8 @@ def cyclegan_step(
         fake_a = nets.g_ba(b)  # (B, 1, S, S): B in A's look
         rec_b = torch.cat([fake_a, nets.g_ab(fake_a)], dim=1)  # (B, 3, S, S)
         losses = {
-            "g_gan": lsgan_loss(nets.d_b(fake_b), True) + lsgan_loss(nets.d_a(fake_a), True),
+            # the discriminators judge without joining DDP's gradient averaging: theirs are frozen here
+            "g_gan": config.gan_weight * (lsgan_loss(distributed.unwrap(nets.d_b)(fake_b), True) + lsgan_loss(distributed.unwrap(nets.d_a)(fake_a), True)),
             "cycle": cyc * (F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b)),
         }
         if idt > 0 or config.paired_weight > 0:
@@ -180,6 +183,8 @@ def cyclegan_step(
     out.update(g=loss_g.item(), d_a=d_a.item(), d_b=d_b.item())
     return out
 
+
+RANK_SEED_STRIDE = 1_000_003  # process k draws crops from seed + k * this: rank 0 draws what one process would
 
 RESUMABLE = {"steps", "device", "amp", "save_every", "preview_every"}  # what a resumed run may change
 
@@ -213,55 +218,73 @@ def train(
     explicitly, and those outside RESUMABLE must agree with the stored ones.
     """
     run = Path(run)
+    ranks, device = distributed.setup(config.device)
+    try:
+        return _train(run, config, resume, given, overwrite, progress, ranks, device)
+    finally:
+        distributed.teardown(ranks)
+
+
+def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool, progress: Progress | None, ranks: distributed.Ranks, device: torch.device) -> TrainResult:
     runs.check(run, resume, overwrite)
+    distributed.barrier(ranks)  # every process has seen the folder as it was before rank 0 starts it
     state = runs.load_checkpoint(run) if resume else None
     if state is not None:
         config = _resumed_config(run, _config_from_dict(state["config"]), config, given)
         if state["step"] >= config.steps:
             raise InputError(f"{run} is already at step {state['step']}; pass a larger --steps to go on")
+        if state.get("world", 1) != ranks.world:
+            raise InputError(f"{run} was trained by {state.get('world', 1)} processes; resume it with as many (torchrun --nproc-per-node)")
     _check_settings(config)
-    device = pick_device(config.device)
     domain_a, domain_b = _domains(config)
     if state is None:
         torch.manual_seed(config.seed)
         nets = CycleGAN(_initial_generator(config.init), config.degrader, config.disc_width)
-        runs.start(run)  # only now that the settings, data and weights are known good
+        if ranks.main:
+            runs.start(run)  # only now that the settings, data and weights are known good
     else:
         nets = CycleGAN(Generator(GeneratorConfig(**state["g_ab_config"])), config.degrader, config.disc_width)
         nets.load_state_dict(state["nets"])
+    distributed.barrier(ranks)
     nets.to(device).train()
+    # What the step calls: each network in DDP when there are several processes (the same ones as `nets`).
+    step_nets = SimpleNamespace(**{k: distributed.wrap(getattr(nets, k), ranks, device) for k in ("g_ab", "g_ba", "d_a", "d_b")})
     opt = Optimisers.create(nets, config, device)
-    rng = torch.Generator().manual_seed(config.seed)  # crops and pools: saved, so a resume draws the same
+    rng = torch.Generator().manual_seed(config.seed + RANK_SEED_STRIDE * ranks.rank)  # crops and pools, per process: saved, so a resume draws the same
     pools = (ImagePool(config.pool_size), ImagePool(config.pool_size))
     step = 0
     if state is not None:
         opt.g.load_state_dict(state["opt_g"])
         opt.d.load_state_dict(state["opt_d"])
         opt.scaler.load_state_dict(state["scaler"])
-        pools = tuple(ImagePool(config.pool_size, [t.to(device) for t in images]) for images in state["pools"])
-        rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
+        own = state["ranks"][ranks.rank] if ranks.world > 1 else state
+        pools = tuple(ImagePool(config.pool_size, [t.to(device) for t in images]) for images in own["pools"])
+        rng.set_state(own["rng"])
+        torch.set_rng_state(own["torch_rng"])
         step = state["step"]
-        runs.trim_log(run, step)
+        if ranks.main:
+            runs.trim_log(run, step)
     preview = _preview_batch(domain_a, domain_b, config)
     first, t0 = step, time.perf_counter()
-    with open(run / runs.LOG, "a") as log_file:
+    with open(run / runs.LOG, "a") if ranks.main else nullcontext() as log_file:
         while step < config.steps:
             step += 1
             t_step = time.perf_counter()
             opt.set_lr(config.lr * config.lr_factor(step))
             a = domain_a.sample(config.batch_size, rng).to(device)  # (B, 1, S, S)
             b = domain_b.sample(config.batch_size, rng).to(device)  # (B, 3, S, S)
-            losses = cyclegan_step(nets, opt, pools, a, b, config, rng)
+            losses = distributed.mean(cyclegan_step(step_nets, opt, pools, a, b, config, rng), ranks)
             seconds = time.perf_counter() - t_step
-            log_file.write(json.dumps({"step": step, **{k: round(v, 5) for k, v in losses.items()}, "it_s": round(1 / seconds, 3)}) + "\n")
-            log_file.flush()
-            if step % config.preview_every == 0 or step == config.steps:
-                runs.write_png(run / runs.PREVIEWS / f"step-{step:06d}.png", _preview_grid(nets, *preview))
+            if ranks.main:
+                log_file.write(json.dumps({"step": step, **{k: round(v, 5) for k, v in losses.items()}, "it_s": round(1 / seconds, 3)}) + "\n")
+                log_file.flush()
+                if step % config.preview_every == 0 or step == config.steps:
+                    runs.write_png(run / runs.PREVIEWS / f"step-{step:06d}.png", _preview_grid(nets, *preview))
             if step % config.save_every == 0 or step == config.steps:
-                _save(run, nets, opt, pools, rng, config, step)
-            if progress:
+                _save(run, nets, opt, pools, rng, config, step, ranks)
+            if progress and ranks.main:
                 progress(step, config.steps, losses)
+    distributed.barrier(ranks)
     return TrainResult(run=run, step=step, steps_run=step - first, seconds=time.perf_counter() - t0)
 
 
@@ -340,23 +363,28 @@ def _preview_grid(nets: CycleGAN, a: torch.Tensor, b: torch.Tensor) -> np.ndarra
     return (np.clip(rows, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def _save(run: Path, nets: CycleGAN, opt: Optimisers, pools, rng: torch.Generator, config: TrainConfig, step: int) -> None:
+def _save(run: Path, nets: CycleGAN, opt: Optimisers, pools, rng: torch.Generator, config: TrainConfig, step: int, ranks: distributed.Ranks) -> None:
+    """Rank 0 writes the checkpoint and weights; with several processes, every process's own
+    random streams and pools go in too (the networks and optimisers are the same on all)."""
+    own = {"pools": [[t.cpu() for t in p.images] for p in pools], "rng": rng.get_state(), "torch_rng": torch.get_rng_state()}
+    every = distributed.gather(own, ranks)
+    if not ranks.main:
+        return
     save_weights(nets.g_ab, run / runs.WEIGHTS, meta={"training": "cyclegan", "step": step, "paired_weight": config.paired_weight})
-    runs.save_checkpoint(
-        run,
-        {
-            "step": step,
-            "config": asdict(config),
-            "g_ab_config": asdict(nets.g_ab.config),
-            "nets": nets.state_dict(),
-            "opt_g": opt.g.state_dict(),
-            "opt_d": opt.d.state_dict(),
-            "scaler": opt.scaler.state_dict(),
-            "pools": [p.images for p in pools],
-            "rng": rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        },
-    )
+    state = {
+        "step": step,
+        "config": asdict(config),
+        "g_ab_config": asdict(nets.g_ab.config),
+        "nets": nets.state_dict(),
+        "opt_g": opt.g.state_dict(),
+        "opt_d": opt.d.state_dict(),
+        "scaler": opt.scaler.state_dict(),
+        "world": ranks.world,
+        **own,
+    }
+    if ranks.world > 1:
+        state["ranks"] = every
+    runs.save_checkpoint(run, state)
 
 
 @dataclass

@@ -59,16 +59,45 @@ PHOTOS = [
 ]
 
 
-def fetch_photos(dest: Path) -> list[Path]:
-    """Download the Debian packages (apt-get download, no root needed) and copy out PHOTOS."""
+# Photographs never trained on, for the evaluation films (pipelines/eval_smoothing.py).
+EVAL_PHOTOS = [
+    ("lomiri-wallpapers-16.04", f"usr/share/backgrounds/{name}.jpg", author, lic)
+    for name, author, lic in [
+        ("aitzgorri_by_Aitzol_Berasategi", "Aitzol Berasategi", "CC-BY-4.0"),
+        ("picosdeeuropa_by_Aitzol_Berasategi", "Aitzol Berasategi", "CC-BY-4.0"),
+        ("life_by_Aitzol_Berasategi", "Aitzol Berasategi", "CC-BY-4.0"),
+        ("Picture_0B_by_freespace", 'Trevor "Freespace"', "CC-BY-4.0"),
+        ("Wine_by_Jakkub_Mede", "Jakub Mede", "CC-BY-4.0"),
+        ("seeding_by_Clements_Engelhardt", "Clemens Engelhardt", "CC0-1.0"),
+    ]
+]
+
+
+# Other photographs of the same package, never trained on: the validation film that picks the
+# shipped weights' blend (pipelines/cyclegan_weights.py), kept apart from the evaluation films.
+VALIDATION_PHOTOS = [
+    (f"lomiri-wallpapers-{release}", f"usr/share/backgrounds/{name}.jpg", author, lic)
+    for release, name, author, lic in [
+        ("16.04", "friends_by_Aitzol_Berasategi", "Aitzol Berasategi", "CC-BY-4.0"),
+        ("16.04", "sunset_by_Aitzol_Berasategi", "Aitzol Berasategi", "CC-BY-4.0"),
+        ("16.04", "Dragonfly_by_Bolly", "Bolly", "CC-BY-SA-4.0"),
+        ("16.04", "Bridge_by_Sander_Klootwijk", "Sander Klootwijk", "CC-BY-SA-4.0"),
+        ("16.04", "Picture_1A_by_freespace", 'Trevor "Freespace"', "CC-BY-4.0"),
+        ("20.04", "Kleiber_by_Lukas_Baubkus", "Lukas Baubkus", "CC-BY-SA-3.0"),
+    ]
+]
+
+
+def fetch_photos(dest: Path, photos: list[tuple[str, str, str, str]] = PHOTOS) -> list[Path]:
+    """Download the Debian packages (apt-get download, no root needed) and copy out `photos`."""
     dest.mkdir(parents=True, exist_ok=True)
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for package in sorted({p for p, *_ in PHOTOS}):
+        for package in sorted({p for p, *_ in photos}):
             subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
             deb = next(Path(tmp).glob(f"{package}_*.deb"))
             subprocess.run(["dpkg", "-x", str(deb), str(Path(tmp) / package)], check=True)
-        for package, inner, _, _ in PHOTOS:
+        for package, inner, _, _ in photos:
             src = Path(tmp) / package / inner
             target = dest / f"{package}--{inner.replace('/', '_')}"
             target.write_bytes(src.read_bytes())

@@ -33,10 +33,12 @@ def make_film(
     color_range: int | None = None,
     audio_start: float = 0.0,
     pictures: list[np.ndarray] | None = None,
+    keyint: int | None = None,
 ) -> Path:
     """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
     per stream, each starting `audio_start` seconds after the picture. `pictures`, (H, W, 3) uint8
-    RGB each, are written instead of the moving square and set the size and frame count."""
+    RGB each, are written instead of the moving square and set the size and frame count.
+    `keyint`: a keyframe every so many frames (where segments may start)."""
     if pictures is not None:
         (height, width), frames = pictures[0].shape[:2], len(pictures)
     with av.open(str(path), "w") as out:
@@ -48,6 +50,8 @@ def make_film(
             video.codec_context.color_range = color_range
         if codec == "libx264":
             video.codec_context.options = {"crf": "10", "preset": "ultrafast"}
+        if keyint:
+            video.codec_context.gop_size = keyint
         tones = []
         for n, name in enumerate(audio):
             a = out.add_stream(name, rate=22050 if name != "libopus" else 48000, layout="mono")

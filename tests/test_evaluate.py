@@ -16,6 +16,7 @@ from filmcolor.metrics import (
     CDCAccumulator,
     ab_histograms,
     cdc,
+    chroma,
     js_divergence,
     ssim,
     warping_error,
@@ -214,6 +215,19 @@ def test_warping_error_steady_against_flickering(moving_pair):
     assert math.isnan(warping_error(a, b, zero, np.zeros((H, W), bool)))
 
 
+def test_chroma_is_bt601_cb_cr():
+    rgb = np.array([[[255, 0, 0], [128, 128, 128]]], np.uint8)  # (1, 2, 3): red, gray
+    c = chroma(rgb)  # (1, 2, 2)
+    # BT.601: Cb = 0.5 - 0.168736 R - 0.331264 G + 0.5 B, Cr = 0.5 + 0.5 R - 0.418688 G - 0.081312 B
+    assert c[0, 0] == pytest.approx([0.5 - 0.168736, 1.0], abs=1e-3)
+    assert c[0, 1] == pytest.approx([0.5, 0.5], abs=1e-3)
+    # Only colour counts: a brightness step leaves the chroma warping error at 0.
+    zero = np.zeros((1, 2, 2), np.float32)
+    lighter = np.full((1, 2, 3), 150, np.uint8)
+    darker = np.full((1, 2, 3), 100, np.uint8)
+    assert warping_error(chroma(darker), chroma(lighter), zero, np.ones((1, 2), bool)) == pytest.approx(0.0, abs=1e-10)
+
+
 # --- evaluate, end to end -----------------------------------------------------------------------
 
 
@@ -242,12 +256,13 @@ def test_a_film_against_itself(films):
     assert r.colourfulness == r.reference_colourfulness > 20
     assert r.cdc == r.reference_cdc and r.cdc < 0.2
     assert r.warping_error == r.reference_warping_error and 0 <= r.warping_error < 0.01
+    assert r.chroma_warping_error == r.reference_chroma_warping_error < r.warping_error
     assert r.luma_psnr == math.inf and r.luma_psnr_min == math.inf
     assert seen[-1] == (8, 8)
     d = r.as_dict()
     assert d["psnr_db"] == "inf" and d["frames"] == 8
     json.dumps(d, allow_nan=False)  # strict JSON
-    assert len(r.rows()) == 7
+    assert len(r.rows()) == 8
 
 
 def test_a_desaturated_candidate(films):
@@ -259,7 +274,8 @@ def test_a_desaturated_candidate(films):
     gray = evaluate(films["colour"], films["gray"])
     assert gray.colourfulness < 2 and gray.luma_psnr is None
     assert gray.as_dict()["luma_psnr_db"] is None
-    assert gray.rows()[-1][0].startswith("warping error")
+    assert gray.rows()[-1][0].startswith("warping error, chroma")
+    assert gray.chroma_warping_error < 1e-4  # a gray film's colour is steady (up to the codec's chroma noise)
 
 
 def test_a_cut_is_found_and_not_compared(tmp_path):

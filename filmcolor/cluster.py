@@ -1,0 +1,78 @@
+"""Render on a Ray cluster: each missing segment is a Ray task, on a GPU where the cluster has
+them and a CPU otherwise, retried when a worker dies; the driver joins the results.
+
+Every node needs filmcolor installed and must see the film and the output's folder at the same
+paths (a shared file system; one machine with `--ray local` trivially does). Each task starts
+its smoothing afresh, since segments render at the same time: colour may change slightly at a
+segment join, where the single-process render carries the smoothing on.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import media
+from .errors import FilmcolorError, InputError
+from .render import Job, Progress, RenderConfig, render_segment
+from .segments import Segment, WorkFolder
+
+RETRIES = 3  # times a segment is tried again after its worker died or a GPU ran out of memory
+
+
+def _segment_task(source: str, work: str, config: RenderConfig, segment: Segment) -> dict[str, float]:
+    """One segment, in a Ray worker: returns its stages' busy seconds."""
+    with media.open_film(source) as container:
+        info = media.film_info(container)
+    job = Job(config, info)
+    render_segment(Path(source), WorkFolder.attach(Path(work)), segment, job, state=None)
+    return job.busy
+
+
+def render_segments_on_ray(
+    address: str, source: Path, work: WorkFolder, plan: list[Segment], config: RenderConfig, info: media.FilmInfo, progress: Progress | None
+) -> dict[str, float]:
+    """Render the missing segments of `plan` as Ray tasks on the cluster at `address` ("local"
+    starts one on this machine); returns the stages' busy seconds summed over the tasks."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'filmcolor[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise InputError(f"--ray {address}: cannot reach a Ray cluster there ({str(exc).splitlines()[0]}); give its address, or 'local'") from None
+    try:
+        gpus = ray.cluster_resources().get("GPU", 0)
+        task = ray.remote(num_gpus=1 if gpus else 0, max_retries=RETRIES, retry_exceptions=[OSError, RuntimeError])(_segment_task)
+        total = sum(s.frames for s in plan)
+        done = sum(s.frames for s in plan if work.done(s))
+        if progress and done:
+            progress(done, total)
+        pending = {task.remote(str(source), str(work.path), config, s): s for s in plan if not work.done(s)}
+        busy: dict[str, float] = {}
+        t0 = time.perf_counter()
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            segment = pending.pop(ready[0])
+            try:
+                result = ray.get(ready[0])
+            except ray.exceptions.RayTaskError as exc:
+                for ref in pending:
+                    ray.cancel(ref)
+                cause = getattr(exc, "cause", None)
+                if isinstance(cause, FilmcolorError):  # the film's fault, not the worker's: one line for the user
+                    raise cause from None
+                raise
+            for k, v in result.items():
+                busy[k] = busy.get(k, 0.0) + v
+            done += segment.frames
+            if progress:
+                progress(done, total)
+        busy["cluster_wall"] = time.perf_counter() - t0
+        return busy
+    finally:
+        if started:
+            ray.shutdown()

@@ -1,0 +1,143 @@
+"""Segments of a long render and the work folder that keeps them, so no crash costs finished work.
+
+A film is cut at keyframes into segments of about a minute. Each segment is rendered to its
+own file in a work folder beside the output and renamed into place only when complete, with
+the smoothing state at its end; the folder's manifest names the film and the settings. Run
+again after an interruption (even `kill -9`), the render skips the complete segments and goes
+on from the first missing one; another film or other settings are refused, since mixing
+them would give a film of two renders. The finished segments are joined by stream copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from bisect import bisect_left
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .outputs import atomic_output
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start_pts: int  # a keyframe's pts, in the video stream's time base
+    end_pts: int | None  # the next segment's start_pts; None for the last
+    first_frame: int  # the film's index of its first frame
+    frames: int
+
+    @property
+    def name(self) -> str:
+        return f"segment-{self.index:05d}"
+
+
+def plan(times: list[int], keyframes: list[int], time_base: Fraction, seconds: float) -> list[Segment]:
+    """Segments starting at the first keyframe at or after each `seconds` step from the film's
+    first frame. `times` are every frame's pts, sorted; `keyframes` the keyframes' pts. Encoders
+    put a keyframe at most scene cuts, so segment joins tend to fall on cuts."""
+    if not times:
+        return []
+    step = max(1, round(seconds / time_base))  # in pts units
+    starts = [times[0]]
+    for key in keyframes:
+        if key >= starts[-1] + step:
+            starts.append(key)
+    bounds = [bisect_left(times, t) for t in starts] + [len(times)]
+    return [
+        Segment(index=i, start_pts=starts[i], end_pts=starts[i + 1] if i + 1 < len(starts) else None, first_frame=bounds[i], frames=bounds[i + 1] - bounds[i])
+        for i in range(len(starts))
+    ]
+
+
+def file_identity(path: Path) -> dict:
+    """What tells one file from another without reading it all: name, size, change time, and a
+    hash of its first and last MiB."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        digest.update(f.read(1 << 20))
+        f.seek(max(0, stat.st_size - (1 << 20)))
+        digest.update(f.read(1 << 20))
+    return {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256_ends": digest.hexdigest()}
+
+
+def work_folder(output: Path) -> Path:
+    """The work folder for `output`: named after the output, never after the input, so it can
+    only ever hold this render's pieces."""
+    return output.parent / f".{output.name}.filmcolor-work"
+
+
+class WorkFolder:
+    """The segments of one render on disk, with the manifest that says which render they are."""
+
+    def __init__(self, output: Path, identity: dict, restart: bool = False) -> None:
+        """Open the work folder of `output` for the render `identity` describes, creating it, or
+        going on with it when it holds the same render; InputError when it holds another."""
+        self.path = work_folder(output)
+        self.identity = json.loads(json.dumps(identity))  # as it reads back from JSON
+        if restart and self.path.exists():
+            shutil.rmtree(self.path)
+        manifest = self.path / MANIFEST
+        if self.path.exists():
+            if not manifest.is_file():
+                raise InputError(f"{self.path} exists but is not a filmcolor work folder; move it away")
+            try:
+                stored = json.loads(manifest.read_text())
+            except (OSError, json.JSONDecodeError):
+                stored = None
+            if stored != self.identity:
+                what = "another film" if stored and stored.get("film") != self.identity["film"] else "other settings"
+                raise InputError(f"{self.path} holds an unfinished render of {what}; run that command again to finish it, or pass --restart to discard it")
+            for leftover in self.path.glob(".*.part*"):  # a segment being written when the run was killed
+                leftover.unlink()
+        else:
+            self.path.mkdir()
+            with atomic_output(manifest) as tmp:
+                tmp.write_text(json.dumps(self.identity, indent=1))
+
+    @classmethod
+    def attach(cls, path: Path) -> WorkFolder:
+        """A work folder the driver has already checked, as a worker sees it (a Ray task)."""
+        folder = cls.__new__(cls)
+        folder.path = Path(path)
+        folder.identity = json.loads((folder.path / MANIFEST).read_text())
+        return folder
+
+    def part(self, segment: Segment) -> Path:
+        return self.path / f"{segment.name}.mp4"  # MP4 keeps exact pts and dts (with the writer's exact timescale)
+
+    def _state(self, segment: Segment) -> Path:
+        return self.path / f"{segment.name}.npz"
+
+    def done(self, segment: Segment) -> bool:
+        return self.part(segment).is_file() and self._state(segment).is_file()
+
+    def save(self, segment: Segment, smoother_state: dict[str, np.ndarray], cuts: list[int], frames: int) -> None:
+        """Record a finished segment's end: the smoothing state, the cuts found in it and the
+        frames written. Written after the segment's file, so a segment counts as done only with both."""
+        with atomic_output(self._state(segment)) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, cuts=np.asarray(cuts, np.int64), frames=np.int64(frames), **smoother_state)
+
+    def load(self, segment: Segment) -> tuple[dict[str, np.ndarray], list[int], int]:
+        """(smoothing state, cuts, frames) of a finished segment."""
+        with np.load(self._state(segment)) as data:
+            state = {k: data[k] for k in data.files if k not in ("cuts", "frames")}
+            return state, data["cuts"].tolist(), int(data["frames"])
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def identity(film: Path, settings: dict, segments: list[Segment]) -> dict:
+    """The manifest: the film, the settings that shape the output, and the segment plan."""
+    return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}

@@ -1,0 +1,194 @@
+"""Benchmark of the render against its floor and its peer, on B&W films with sound.
+
+    pip install -e ".[pipelines]" && python pipelines/bench_render.py --work /tmp/fc-bench
+
+Makes B&W test films (camera pans over photographs, with film grain and a tone; see films.py)
+at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS is its own:
+- render: `filmcolor render` with the shipped weights and its defaults (smoothing on, x264
+  medium crf 18, segments of 60 s): frames/s, busy time of each stage (they overlap), peak RSS;
+  at 1080p also in one pass and in segments of 2 s, for what segments and joins cost;
+- floor: the same film decoded and encoded again with the same encoder settings, audio
+  copied, no model: what any render must at least spend;
+- seed-style: the peer. Every frame written as a PNG, each PNG coloured by the reference
+  CycleGAN generator (ResNet, 9 blocks, 64 filters; random weights: only the cost matters) at
+  256x256 on RGB and resized back to full size, written as a PNG again, and the PNGs encoded
+  with the same encoder (video only). Run on the film's first --seed-frames frames.
+Ratios are taken between figures measured in the same run. A second 1080p film, 4 times
+longer, checks that the render's peak RSS does not grow with the film's length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import torch
+
+from films import pan, write_film
+from source import EVAL_PHOTOS, fetch_photos
+
+ENCODER = {"codec": "libx264", "crf": 18, "preset": "medium"}  # the render's defaults, used by every pipeline here
+
+
+def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames: int) -> None:
+    """A B&W film of `frames` frames: pans over the photographs, 48 frames each, with grain."""
+    rng = np.random.default_rng(0)
+
+    def pictures():
+        n = 0
+        while n < frames:
+            for shot, photo in enumerate(photos):
+                for rgb in pan(cv2.imread(str(photo)), width, height, min(48, frames - n), seed=shot):
+                    y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+                    y += rng.normal(0.0, 6.0, y.shape).astype(np.float32)  # grain: what makes old film expensive to encode
+                    yield np.repeat(np.clip(y, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+                    n += 1
+                if n >= frames:
+                    return
+
+    write_film(path, pictures(), width, height, frames, crf=16, preset="veryfast")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0) -> dict:
+    from filmcolor.render import RenderConfig, render
+
+    r = render(film, out, RenderConfig(overwrite=True, segment_seconds=segment_seconds, **ENCODER))
+    stages = {k: round(v, 2) for k, v in r.stage_seconds.items()}
+    return {"frames": r.frames, "seconds": round(r.seconds, 2), "fps": round(r.fps, 3), "stage_seconds": stages, "cuts": len(r.cuts)}
+
+
+def run_floor(film: Path, out: Path) -> dict:
+    """Decode and encode again with the render's encoder settings, audio copied: no model."""
+    t0 = time.perf_counter()
+    frames = 0
+    with av.open(str(film)) as src, av.open(str(out), "w") as dst:
+        vin = src.streams.video[0]
+        vin.thread_type = "AUTO"
+        vout = dst.add_stream(ENCODER["codec"], rate=vin.average_rate)
+        vout.width, vout.height, vout.pix_fmt = vin.width, vin.height, "yuv420p"
+        vout.time_base = vin.time_base
+        vout.codec_context.options = {"crf": str(ENCODER["crf"]), "preset": ENCODER["preset"]}
+        aouts = {a.index: dst.add_stream_from_template(a) for a in src.streams.audio}
+        for packet in src.demux(vin, *src.streams.audio):
+            if packet.stream.type == "audio":
+                if packet.size == 0:
+                    continue
+                packet.stream = aouts[packet.stream.index]
+                dst.mux(packet)
+                continue
+            for frame in packet.decode():
+                frame.pict_type = av.video.frame.PictureType.NONE
+                dst.mux(vout.encode(frame))
+                frames += 1
+        dst.mux(vout.encode())
+    seconds = time.perf_counter() - t0
+    return {"frames": frames, "seconds": seconds, "fps": frames / seconds}
+
+
+def run_seed(film: Path, out: Path, limit: int) -> dict:
+    """The seed-style pipeline on the first `limit` frames: PNGs out, reference generator, PNGs in."""
+    from bench_train import ReferenceResnetGenerator
+
+    torch.manual_seed(0)
+    net = ReferenceResnetGenerator().eval()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        frames_dir, colour_dir = Path(tmp, "frames"), Path(tmp, "colour")
+        frames_dir.mkdir()
+        colour_dir.mkdir()
+        with av.open(str(film)) as src:
+            vin = src.streams.video[0]
+            rate, (w, h) = vin.average_rate, (vin.width, vin.height)
+            for i, frame in enumerate(src.decode(vin)):
+                if i == limit:
+                    break
+                cv2.imwrite(str(frames_dir / f"{i:06d}.png"), frame.to_ndarray(format="bgr24"))
+        paths = sorted(frames_dir.glob("*.png"))
+        with torch.inference_mode():
+            for p in paths:
+                rgb = cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB)
+                x = torch.from_numpy(cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)).permute(2, 0, 1)[None].float() / 127.5 - 1  # (1, 3, 256, 256)
+                y = ((net(x)[0].permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)  # (256, 256, 3)
+                cv2.imwrite(str(colour_dir / p.name), cv2.cvtColor(cv2.resize(y, (w, h), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2BGR))
+        with av.open(str(out), "w") as dst:
+            vout = dst.add_stream(ENCODER["codec"], rate=rate)
+            vout.width, vout.height, vout.pix_fmt = w, h, "yuv420p"
+            vout.codec_context.options = {"crf": str(ENCODER["crf"]), "preset": ENCODER["preset"]}
+            for i, p in enumerate(sorted(colour_dir.glob("*.png"))):
+                frame = av.VideoFrame.from_ndarray(cv2.imread(str(p)), format="bgr24")
+                frame.pts = i
+                dst.mux(vout.encode(frame))
+            dst.mux(vout.encode())
+    seconds = time.perf_counter() - t0
+    return {"frames": len(paths), "seconds": seconds, "fps": len(paths) / seconds}
+
+
+def child(mode: str, film: Path, out: Path, limit: int) -> None:
+    """One measurement in this (fresh) process; prints its JSON."""
+    result = {
+        "render": lambda: run_render(film, out),  # the defaults: segments of 60 s
+        "one-pass": lambda: run_render(film, out, None),
+        "segments-2s": lambda: run_render(film, out, 2.0),  # a join every 48 frames: the segments' cost, magnified
+        "floor": lambda: run_floor(film, out),
+        "seed": lambda: run_seed(film, out, limit),
+    }[mode]()
+    print(json.dumps({**result, "peak_rss_mb": round(peak_rss_mb(), 1)}))
+
+
+def measure(mode: str, film: Path, work: Path, limit: int = 0) -> dict:
+    out = work / f"{film.stem}-{mode}.mp4"
+    proc = subprocess.run([sys.executable, __file__, "--child", mode, str(film), str(out), str(limit)], capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"{film.name} {mode}: {result['fps']:.2f} frames/s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, help="folder for the test films and outputs")
+    ap.add_argument("--frames", type=int, default=240, help="frames of each test film (10 s at 23.976 frames/s)")
+    ap.add_argument("--seed-frames", type=int, default=24, help="frames the seed-style pipeline colours (it is slow)")
+    ap.add_argument("--child", nargs=4, metavar=("MODE", "FILM", "OUT", "LIMIT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, film, out, limit = args.child
+        return child(mode, Path(film), Path(out), int(limit))
+    if args.work is None:
+        ap.error("--work is required")
+    args.work.mkdir(parents=True, exist_ok=True)
+    photos = sorted((args.work / "photos").glob("*.jpg")) or fetch_photos(args.work / "photos", EVAL_PHOTOS)
+    results = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, CPU", "torch": torch.__version__, "av": av.__version__}
+    for (w, h), frames in (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames)):
+        film = args.work / f"bw-{h}p-{frames}.mp4"
+        if not film.exists():
+            make_bw_film(photos, film, w, h, frames)
+        row = {"film": film.name, "width": w, "height": h, "frames": frames, "render": measure("render", film, args.work)}
+        if frames == args.frames:
+            row["floor"] = measure("floor", film, args.work)
+            row["seed"] = measure("seed", film, args.work, args.seed_frames)
+            row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
+            row["render_vs_seed"] = round(row["render"]["fps"] / row["seed"]["fps"], 2)
+            if h == 1080:
+                row["one-pass"] = measure("one-pass", film, args.work)
+                row["segments-2s"] = measure("segments-2s", film, args.work)
+                row["segments_cost"] = round(row["one-pass"]["fps"] / row["segments-2s"]["fps"] - 1, 3)
+        results[f"{h}p-{frames}"] = row
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Recipe for the evaluation table: test films with a known colour truth, rendered with and
+without temporal smoothing, and every measure of `filmcolor eval`.
+
+    pip install -e ".[pipelines]" && python pipelines/eval_smoothing.py --work /tmp/fc-eval
+
+Test films, from colour sources the shipped weights never trained on:
+- band: samples/band-colour.mp4, 28-43 s of iscc-samples' demo film (held out of every
+  training set; other shots of the same concert were trained on);
+- pans: camera pans over six photographs of Debian's lomiri-wallpapers-16.04 (source.EVAL_PHOTOS,
+  CC-BY-4.0 and CC0), 2 s each, hard cuts between.
+Each is made B&W twice with `filmcolor degrade`: clean (its plain luma) and old film (the
+defaults: grain, flicker, softness, dust, scratches, gate weave). Each B&W film is rendered with
+the shipped weights with smoothing on and off, and measured against the colour truth, with the
+gray input and the truth itself as reference rows. Writes docs/evaluation.md, its numbers as
+docs/evaluation.json, and docs/smoothing-strip.png (consecutive frames with and without
+smoothing, where the unsmoothed render of the clean pans changes colour most).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from filmcolor.degrade import DegradeConfig, degrade
+from filmcolor.evaluate import evaluate
+from filmcolor.metrics import chroma
+from filmcolor.render import RenderConfig, render
+from films import pan_film
+from source import EVAL_PHOTOS, fetch_photos
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOKS = {"clean": DegradeConfig(clean=True), "old film": DegradeConfig()}
+STRIP_FRAMES = 6  # consecutive frames in the README's picture
+
+
+def test_films(work: Path) -> dict[str, Path]:
+    """The colour truths: the held-out sample and the pans film (made once)."""
+    pans = work / "pans.mp4"
+    if not pans.exists():
+        photos = fetch_photos(work / "photos", EVAL_PHOTOS)
+        pan_film(photos, pans)
+    return {"band": ROOT / "samples" / "band-colour.mp4", "pans": pans}
+
+
+def rows_for(truth: Path, bw: Path, renders: dict[str, Path]) -> list[dict]:
+    """One row per candidate: the gray input, each render, and the truth against itself."""
+    out = []
+    for name, candidate in [("gray input", bw), *renders.items(), ("colour truth", truth)]:
+        r = evaluate(truth, candidate, input=bw if name != "colour truth" else None)
+        out.append({**r.as_dict(), "film": str(candidate), "candidate": name})
+    return out
+
+
+def rgb_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of a (short) film as (H, W, 3) RGB."""
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -> int:
+    """Rows of STRIP_FRAMES consecutive frames (no smoothing | smoothing | colour truth), taken
+    where the unsmoothed render's colour changes most from frame to frame within a shot; returns
+    the first frame's index."""
+    films = [rgb_frames(p) for p in (plain, smooth, truth)]
+    change = [float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:])]  # change[i]: frame i -> i + 1
+    starts = [s for s in range(len(films[0]) - STRIP_FRAMES) if s // shot_frames == (s + STRIP_FRAMES - 1) // shot_frames]
+    first = max(starts, key=lambda s: sum(change[s : s + STRIP_FRAMES - 1]))
+    rows = []
+    for label, frames in zip(("no smoothing", "smoothing", "colour truth"), films):
+        row = np.hstack(frames[first : first + STRIP_FRAMES])
+        cv2.putText(row, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
+        rows.append(row)
+    cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+    return first
+
+
+def fmt(x, spec: str) -> str:
+    return "-" if x is None else ("inf" if x == "inf" else format(x, spec))
+
+
+def table(results: dict[str, list[dict]]) -> str:
+    head = (
+        "| film, look | candidate | RGB PSNR dB | SSIM | colourfulness | CDC | warping error RGB | warping error chroma | luma PSNR dB |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for key, rows in results.items():
+        for r in rows:
+            lines.append(
+                f"| {key} | {r['candidate']} | {fmt(r['psnr_db'], '.2f')} | {fmt(r['ssim'], '.4f')} | {fmt(r['colourfulness'], '.1f')} | "
+                f"{fmt(r['cdc'], '.5f')} | {fmt(r['warping_error'], '.6f')} | {fmt(r['chroma_warping_error'], '.7f')} | "
+                f"{fmt(r['luma_psnr_db'], '.2f')} |"
+            )
+    return head + "\n".join(lines) + "\n"
+
+
+def changes(results: dict[str, list[dict]]) -> str:
+    """Smoothing against --no-smooth, per test film: the figures the temporal issue sets."""
+    lines = ["| film, look | warping error RGB | warping error chroma | CDC | RGB PSNR |", "|---|---|---|---|---|"]
+    for key, rows in results.items():
+        plain, smooth = (next(r for r in rows if r["candidate"] == c) for c in ("no smoothing", "smoothing"))
+
+        def pct(k: str) -> str:
+            return f"{100 * (smooth[k] / plain[k] - 1):+.1f}%"
+
+        lines.append(f"| {key} | {pct('warping_error')} | {pct('chroma_warping_error')} | {pct('cdc')} | {smooth['psnr_db'] - plain['psnr_db']:+.2f} dB |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True, help="folder for the test films and renders")
+    ap.add_argument("--weights", type=Path, help="generator weights (default: the shipped ones)")
+    ap.add_argument("--docs", type=Path, default=ROOT / "docs")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, list[dict]] = {}
+    for film, truth in test_films(args.work).items():
+        for look, config in LOOKS.items():
+            bw = args.work / f"{film}-{look.replace(' ', '-')}.mp4"
+            degrade(truth, bw, DegradeConfig(**{**config.__dict__, "overwrite": True}))
+            renders = {}
+            for name, smooth in (("no smoothing", False), ("smoothing", True)):
+                out = args.work / f"{bw.stem}-{'smooth' if smooth else 'plain'}.mp4"
+                render(bw, out, RenderConfig(weights=args.weights, smooth=smooth, overwrite=True))
+                renders[name] = out
+            results[f"{film}, {look}"] = rows_for(truth, bw, renders)
+            print(f"{film}, {look}: done", flush=True)
+    first = strip(args.work / "pans.mp4", args.work / "pans-clean-plain.mp4", args.work / "pans-clean-smooth.mp4", args.docs / "smoothing-strip.png", 48)
+    machine = f"{platform.processor() or platform.machine()}, CPU"
+    (args.docs / "evaluation.json").write_text(json.dumps({"machine": machine, "strip_first_frame": first, "results": results}, indent=1) + "\n")
+    write_markdown(args.docs, machine, results, first)
+
+
+def write_markdown(docs: Path, machine: str, results: dict[str, list[dict]], first: int) -> None:
+    md = (
+        "# Evaluation: colour and steadiness on films with a known truth\n\n"
+        f"Made by `python pipelines/eval_smoothing.py` (its docstring says how the films are built) on {machine}, "
+        "with the shipped weights and the render's defaults. Measures as `filmcolor eval` defines them "
+        "(`filmcolor/metrics.py`); luma PSNR is against the B&W film rendered.\n\n"
+        + table(results)
+        + "\nSmoothing against `--no-smooth` (negative is better for the errors and CDC):\n\n"
+        + changes(results)
+        + f"\n`smoothing-strip.png`: frames {first}-{first + STRIP_FRAMES - 1} of pans, clean.\n"
+    )
+    (docs / "evaluation.md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

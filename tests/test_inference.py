@@ -1,0 +1,64 @@
+"""The batch predictor (`filmcolor.colorize.Predictor`): the CPU path, the torch resizing the
+GPU uses (run here on the CPU), and the CUDA path where there is a GPU."""
+
+import numpy as np
+import pytest
+import torch
+
+from filmcolor.color import CodeRange
+from filmcolor.colorize import Predictor, load_model, predict_chroma, to_working, working_luma
+from filmcolor.render import RenderConfig, render
+
+from films import make_film
+
+
+def _codes(bits=8, shape=(3, 90, 160), seed=0):
+    rng = np.random.default_rng(seed)
+    peak = (1 << bits) - 1
+    base = np.linspace(0, peak, shape[-1])[None, None] * np.ones(shape)  # a ramp, plus noise
+    return np.clip(base + rng.normal(0, peak / 50, shape), 0, peak).astype(np.uint8 if bits <= 8 else np.uint16)
+
+
+@pytest.mark.parametrize("code_range", [CodeRange(8, False), CodeRange(8, True), CodeRange(10, False)])
+@pytest.mark.parametrize("size", [(80, 45), (64, 36), (320, 180)])
+def test_torch_resizing_matches_opencv(code_range, size):
+    codes = _codes(code_range.bits)
+    ours = working_luma(torch.from_numpy(codes.astype(np.int32)), code_range, size).numpy()  # (B, h, w)
+    ref = np.stack([to_working(c, code_range, size) for c in codes])
+    assert ours.shape == ref.shape == (3, size[1], size[0])
+    # OpenCV resizes the codes (rounding to whole codes), torch the floats: half a code apart at most,
+    # plus the filters' edge handling
+    assert np.abs(ours - ref).mean() < 1.0 / 219
+    assert 0.0 <= ours.min() and ours.max() <= 1.0
+
+
+def test_the_cpu_predictor_is_the_plain_model(tiny_weights):
+    model = load_model(tiny_weights, torch.device("cpu"))
+    codes = _codes()
+    p = Predictor(model, torch.device("cpu"), CodeRange(), (64, 36))
+    work, chroma = p.submit(list(codes)).result()
+    assert work.shape == (3, 36, 64) and chroma.shape == (3, 2, 36, 64)
+    expected = predict_chroma(model, np.stack([to_working(c, CodeRange(), (64, 36)) for c in codes]), torch.device("cpu"))
+    np.testing.assert_allclose(chroma, expected, atol=1e-6)
+    assert p.auto_batch_size((90, 160), np.uint8) == 8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("amp", ["off", "bf16"])
+def test_the_cuda_predictor_agrees_with_the_cpu(tiny_weights, amp):
+    codes = _codes()
+    cpu = Predictor(load_model(tiny_weights, torch.device("cpu")), torch.device("cpu"), CodeRange(), (64, 36))
+    gpu = Predictor(load_model(tiny_weights, torch.device("cuda")), torch.device("cuda"), CodeRange(), (64, 36), amp=amp)
+    pending = [gpu.submit(list(codes)) for _ in range(3)]  # several in flight at once
+    want = cpu.submit(list(codes)).result()[1]
+    for p in pending:
+        work, chroma = p.result()
+        assert np.abs(chroma - want).max() < (0.02 if amp == "off" else 0.08)
+    assert 1 <= gpu.auto_batch_size((90, 160), np.uint8) <= 64
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_cuda_render_keeps_every_frame(tmp_path, tiny_weights):
+    film = make_film(tmp_path / "in.mp4", frames=12)
+    r = render(film, tmp_path / "out.mp4", RenderConfig(weights=tiny_weights, device="cuda", model_size=32))
+    assert r.frames == 12

@@ -1,0 +1,160 @@
+"""Segmented, resumable renders (`filmcolor.segments`): the plan, the join, going on after an
+interruption (also after SIGKILL), and refusing work of another film or other settings."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clirun import assert_one_line_error, run_cli
+from films import make_film, packets, video_frames
+from filmcolor.errors import InputError
+from filmcolor.metrics import psnr
+from filmcolor.render import RenderConfig, render
+from filmcolor.segments import plan, work_folder
+
+RATE = Fraction(24000, 1001)
+
+
+def test_plan_starts_segments_at_keyframes():
+    times = list(range(0, 100 * 1001, 1001))  # 100 frames, time base 1/24000
+    keys = times[::12]
+    segs = plan(times, keys, Fraction(1, 24000), seconds=1.0)  # 24000 ticks: the first keyframe at or after each second
+    assert [s.start_pts for s in segs] == [0, 24 * 1001, 48 * 1001, 72 * 1001, 96 * 1001]
+    assert [s.first_frame for s in segs] == [0, 24, 48, 72, 96]
+    assert sum(s.frames for s in segs) == 100 and segs[-1].end_pts is None
+    assert [s.end_pts for s in segs[:-1]] == [s.start_pts for s in segs[1:]]
+    # keyframes rarer than the step: segments as long as the keyframes allow; none at all: one segment
+    assert [s.start_pts for s in plan(times, times[::30], Fraction(1, 24000), 0.5)] == [0, 30 * 1001, 60 * 1001, 90 * 1001]
+    assert len(plan(times, [0], Fraction(1, 24000), 1.0)) == 1 and plan([], [], Fraction(1, 24000), 1.0) == []
+
+
+@pytest.fixture
+def film(tmp_path):
+    return make_film(tmp_path / "film.mp4", width=64, height=48, frames=60, keyint=12)
+
+
+def _config(weights, **kw):
+    return RenderConfig(**{"weights": weights, "segment_seconds": 0.5, "batch_size": 4, **kw})
+
+
+@pytest.mark.parametrize("kind", ["mp4-aac", "mkv-pcm-and-opus", "vfr"])
+def test_a_segmented_render_keeps_every_frame_timestamp_and_packet(tmp_path, tiny_weights, kind):
+    kw = {
+        "mp4-aac": dict(suffix=".mp4"),
+        "mkv-pcm-and-opus": dict(suffix=".mkv", audio=("pcm_s16le", "libopus")),
+        "vfr": dict(suffix=".mp4", pts=[i * 40 + (i % 3) * 7 for i in range(60)], time_base=Fraction(1, 1000)),
+    }[kind]
+    src = make_film(tmp_path / f"in{kw.pop('suffix')}", width=64, height=48, frames=60, keyint=12, **kw)
+    out, single = tmp_path / "out.mp4", tmp_path / "single.mp4"
+    r = render(src, out, _config(tiny_weights))
+    render(src, single, _config(tiny_weights, segment_seconds=None))
+    a, b, c = video_frames(src), video_frames(out), video_frames(single)
+    assert r.frames == len(a) == len(b) == 60 and r.reused_frames == 0
+    tol = 1e-3 if src.suffix != ".mp4" else 1e-9  # Matroska keeps milliseconds
+    assert all(abs(x[0] - y[0]) <= tol for x, y in zip(a, b))
+    assert [t for t, _ in b] == [t for t, _ in c]
+    assert min(psnr(x[1], y[1]) for x, y in zip(a, b)) > 30  # the luma is the film's (through x264 crf 18)
+    assert min(psnr(x[1], y[1]) for x, y in zip(b, c)) > 35  # the same render as one pass, but for the encoder runs
+    if src.suffix == out.suffix:
+        assert packets(src) == packets(out)  # audio bytes and timestamps, exactly
+    else:
+        assert [[d for d, _ in s] for s in packets(src)] == [[d for d, _ in s] for s in packets(out)]
+    assert not work_folder(out).exists()
+
+
+def test_an_interrupted_render_goes_on_from_its_last_segment(tmp_path, tiny_weights, film):
+    out = tmp_path / "out.mp4"
+    seen = []
+
+    def stop_after_two_segments(done, total):
+        seen.append(done)
+        if done > 24:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render(film, out, _config(tiny_weights), stop_after_two_segments)
+    assert not out.exists() and work_folder(out).is_dir()
+    done = sorted(p.name for p in work_folder(out).glob("segment-*.mp4"))
+    assert done == ["segment-00000.mp4", "segment-00001.mp4"]  # 12 frames each; the third never finished
+    assert not list(work_folder(out).glob(".*"))  # the unfinished one is gone
+    progress = []
+    r = render(film, out, _config(tiny_weights), lambda d, t: progress.append(d))
+    assert r.reused_frames == 24 and progress[0] == 24 and r.frames == 60
+    assert len(video_frames(out)) == 60 and packets(out) == packets(film)
+    assert not work_folder(out).exists()
+
+
+def test_other_settings_or_another_film_are_refused(tmp_path, tiny_weights, film, capsys):
+    out = tmp_path / "out.mp4"
+
+    def interrupt(done, total):
+        if done >= 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render(film, out, _config(tiny_weights), interrupt)
+    with pytest.raises(InputError, match="unfinished render of other settings; run that command again to finish it, or pass --restart"):
+        render(film, out, _config(tiny_weights, crf=30))
+    other = make_film(tmp_path / "other.mp4", width=64, height=48, frames=60, keyint=12, audio=())
+    code, err = run_cli(["render", other, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.5"], capsys)
+    assert_one_line_error(code, err, "holds an unfinished render of another film")
+    r = render(film, out, _config(tiny_weights, crf=30, restart=True))
+    assert r.reused_frames == 0 and r.frames == 60 and not work_folder(out).exists()
+
+
+def test_a_film_that_cannot_be_rendered_leaves_no_work_behind(tmp_path, tiny_weights, film):
+    with pytest.raises(InputError, match="--segment-seconds must be more than 0"):
+        render(film, tmp_path / "out.mp4", _config(tiny_weights, segment_seconds=-1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4"]
+
+
+def _cli(film, out, weights):
+    return [sys.executable, "-m", "filmcolor", "render", str(film), "-o", str(out), "--weights", str(weights), "--segment-seconds", "0.5", "--batch-size", "4"]
+
+
+def test_a_render_killed_with_sigkill_goes_on_where_it_stopped(tmp_path, tiny_weights):
+    film = make_film(tmp_path / "film.mp4", width=160, height=120, frames=240, keyint=12)
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen(_cli(film, out, tiny_weights), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    work = work_folder(out)
+    deadline = time.monotonic() + 120
+    while len(list(work.glob("segment-*.npz"))) < 8 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list(work.glob("segment-*.npz")))
+    assert 8 <= finished < 20 and not out.exists()  # killed part-way: 20 segments of 12 frames
+    rerun = subprocess.run(_cli(film, out, tiny_weights), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"going on after {finished * 12} frames done before" in rerun.stdout + rerun.stderr
+    a, b = video_frames(film), video_frames(out)
+    assert len(b) == len(a) == 240 and [t for t, _ in a] == [t for t, _ in b]
+    assert packets(out) == packets(film)
+    assert not work.exists()
+
+
+def test_a_ray_render_matches_the_single_process_one(tmp_path, tiny_weights, film):
+    pytest.importorskip("ray")
+    out, single = tmp_path / "ray.mp4", tmp_path / "single.mp4"
+    r = render(film, out, _config(tiny_weights, ray="local"))
+    render(film, single, _config(tiny_weights))
+    a, b, c = video_frames(film), video_frames(out), video_frames(single)
+    assert r.frames == len(b) == len(a) == 60 and [t for t, _ in a] == [t for t, _ in b]
+    assert packets(out) == packets(film)
+    ours, theirs = np.stack(_rgb(out)), np.stack(_rgb(single))
+    assert psnr(ours, theirs) >= 35  # the whole film's; only the smoothing restarts at each segment
+    assert not work_folder(out).exists()
+
+
+def _rgb(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
