@@ -75,7 +75,7 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Coloured film to write (.mp4, .mkv, .mov).")
 @click.option("--weights", type=click.Path(path_type=Path), help="Generator weights (default: the shipped weights/filmcolor.pt).")
 @click.option("--model-size", default=256, show_default=True, help="Short side, in px, of the picture the model sees.")
-@click.option("--batch-size", type=int, help="Frames per model call (default: 8 on the CPU, from free memory on CUDA).")
+@click.option("--batch-size", type=int, help="Frames per model call (default: 4 on the CPU, from free memory on CUDA).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda (cuda:N for one GPU of several).")
 @click.option("--amp", default="bf16", show_default=True, type=click.Choice(["bf16", "fp16", "off"]), help="Autocast precision on CUDA.")
 @click.option("--compile", is_flag=True, help="torch.compile the generator (a minute's warm-up; pays off on long films).")

@@ -9,6 +9,7 @@ broadcast over leading axes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -103,14 +104,23 @@ def convert_chroma(y: np.ndarray, cbcr: np.ndarray, src: str, dst: str) -> np.nd
     """Re-express chroma predicted in matrix `src` for a film tagged `dst`.
 
     The film's luma is kept as it is, so the colour is rebuilt in R'G'B' from the film's
-    luma and the predicted chroma, then split again with the film's own matrix. `y` is
-    (...,) and `cbcr` (..., 2); the result is (..., 2).
+    luma and the predicted chroma, then split again with the film's own matrix. Both steps
+    are linear, so they are done as one 2x3 map (`_chroma_map`). `y` is (...,) and `cbcr`
+    (..., 2); the result is (..., 2).
     """
     if src == dst:
         return cbcr
-    ycc = np.concatenate([y[..., None], cbcr], axis=-1)
-    return rgb_to_ycbcr(ycbcr_to_rgb(ycc, src), dst)[..., 1:]
+    m = _chroma_map(src, dst).astype(cbcr.dtype)  # (2, 3): (Cb', Cr') = m @ (Y', Cb, Cr)
+    cb, cr = cbcr[..., 0], cbcr[..., 1]
+    return np.stack([m[k, 0] * y + m[k, 1] * cb + m[k, 2] * cr for k in (0, 1)], axis=-1)
 
+
+@lru_cache(maxsize=None)
+def _chroma_map(src: str, dst: str) -> np.ndarray:
+    """The (2, 3) matrix of Y'CbCr in `src` -> Cb, Cr in `dst` (through R'G'B', exact: both
+    conversions are linear)."""
+    basis = np.eye(3)  # rows: Y', Cb, Cr unit vectors
+    return rgb_to_ycbcr(ycbcr_to_rgb(basis, src), dst)[:, 1:].T  # (2, 3)
 
 
 def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: str = "bt601") -> np.ndarray:

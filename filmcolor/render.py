@@ -31,7 +31,7 @@ from .temporal import SmoothConfig, Smoother
 class RenderConfig:
     weights: Path | None = None  # generator weights; None takes the shipped default
     model_size: int = 256  # short side of the picture the model sees, in px
-    batch_size: int | None = None  # frames per model call; None: 8 on the CPU, from free memory on CUDA
+    batch_size: int | None = None  # frames per model call; None: 4 on the CPU, from free memory on CUDA
     device: str = "auto"  # auto, cpu or cuda
     amp: str = "bf16"  # autocast on CUDA: bf16, fp16 or off (the CPU runs fp32)
     compile: bool = False  # torch.compile the generator (pays off on long films)

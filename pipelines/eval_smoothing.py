@@ -12,7 +12,7 @@ Each is made B&W twice with `filmcolor degrade`: clean (its plain luma) and old 
 defaults: grain, flicker, softness, dust, scratches, gate weave). Each B&W film is rendered with
 the shipped weights with smoothing on and off, and measured against the colour truth, with the
 gray input and the truth itself as reference rows. Writes docs/evaluation.md, its numbers as
-docs/evaluation.json, and docs/smoothing-strip.png (consecutive frames with and without
+docs/evaluation.json, and docs/smoothing-strip.jpg (consecutive frames with and without
 smoothing, where the unsmoothed render of the clean pans changes colour most).
 """
 
@@ -76,7 +76,7 @@ def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -
         row = np.hstack(frames[first : first + STRIP_FRAMES])
         cv2.putText(row, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
         rows.append(row)
-    cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
     return first
 
 
@@ -132,7 +132,7 @@ def main() -> None:
                 renders[name] = out
             results[f"{film}, {look}"] = rows_for(truth, bw, renders)
             print(f"{film}, {look}: done", flush=True)
-    first = strip(args.work / "pans.mp4", args.work / "pans-clean-plain.mp4", args.work / "pans-clean-smooth.mp4", args.docs / "smoothing-strip.png", 48)
+    first = strip(args.work / "pans.mp4", args.work / "pans-clean-plain.mp4", args.work / "pans-clean-smooth.mp4", args.docs / "smoothing-strip.jpg", 48)
     machine = f"{platform.processor() or platform.machine()}, CPU"
     (args.docs / "evaluation.json").write_text(json.dumps({"machine": machine, "strip_first_frame": first, "results": results}, indent=1) + "\n")
     write_markdown(args.docs, machine, results, first)
@@ -147,7 +147,7 @@ def write_markdown(docs: Path, machine: str, results: dict[str, list[dict]], fir
         + table(results)
         + "\nSmoothing against `--no-smooth` (negative is better for the errors and CDC):\n\n"
         + changes(results)
-        + f"\n`smoothing-strip.png`: frames {first}-{first + STRIP_FRAMES - 1} of pans, clean.\n"
+        + f"\n`smoothing-strip.jpg`: frames {first}-{first + STRIP_FRAMES - 1} of pans, clean.\n"
     )
     (docs / "evaluation.md").write_text(md)
     print(md)

@@ -40,7 +40,7 @@ def test_the_cpu_predictor_is_the_plain_model(tiny_weights):
     assert work.shape == (3, 36, 64) and chroma.shape == (3, 2, 36, 64)
     expected = predict_chroma(model, np.stack([to_working(c, CodeRange(), (64, 36)) for c in codes]), torch.device("cpu"))
     np.testing.assert_allclose(chroma, expected, atol=1e-6)
-    assert p.auto_batch_size((90, 160), np.uint8) == 8
+    assert p.auto_batch_size((90, 160), np.uint8) == 4
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

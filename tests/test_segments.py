@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,7 +144,7 @@ def test_a_ray_render_matches_the_single_process_one(tmp_path, tiny_weights, fil
     out, single = tmp_path / "ray.mp4", tmp_path / "single.mp4"
     r = render(film, out, _config(tiny_weights, ray="local"))
     render(film, single, _config(tiny_weights))
-    a, b, c = video_frames(film), video_frames(out), video_frames(single)
+    a, b = video_frames(film), video_frames(out)
     assert r.frames == len(b) == len(a) == 60 and [t for t, _ in a] == [t for t, _ in b]
     assert packets(out) == packets(film)
     ours, theirs = np.stack(_rgb(out)), np.stack(_rgb(single))
