@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
@@ -237,14 +238,17 @@ def main(argv: list[str] | None = None) -> None:
     except FilmcolorError as exc:
         _fail(str(exc))
     except click.exceptions.Abort:
-        _fail("interrupted: unfinished outputs were removed (a training run keeps its last checkpoint)", status=130)
+        _fail(INTERRUPTED, status=130)
     except click.ClickException as exc:
         hint = f" (see: filmcolor {exc.ctx.info_name} --help)" if getattr(exc, "ctx", None) and exc.ctx.info_name != "filmcolor" else " (see: filmcolor --help)"
         _fail(exc.format_message() + hint, status=exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted: unfinished outputs were removed (a training run keeps its last checkpoint)", status=130)
+        _fail(INTERRUPTED, status=130)
+
+
+INTERRUPTED = "interrupted: unfinished outputs were removed (a render keeps its finished segments, a training run its last checkpoint: run the same command to go on)"
 
 
 def _fail(message: str, status: int = 2) -> None:
-    console.print(f"[red]error:[/] {message}")
+    console.print(f"[red]error:[/] {escape(message)}")  # messages may hold brackets: filmcolor[ray]
     sys.exit(status)

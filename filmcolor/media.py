@@ -226,9 +226,9 @@ def read_frames(container: av.container.InputContainer, start_pts: int, end_pts:
         check_complete(container, index, None if last_pts is None else float(last_pts * video.time_base))
 
 
-def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> int:
+def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> None:
     """Write `path` from the coded video of `parts`, in order, copied as it is, and every audio
-    and subtitle packet of `source`, interleaved by time; returns the video packets written.
+    and subtitle packet of `source`, interleaved by time.
 
     The parts are segments encoded with the same settings, each starting at a keyframe, with
     the source's own timestamps, so the joined stream is what one encoder run would have made
@@ -236,15 +236,12 @@ def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> int:
     with open_film(source) as src, av.open(str(parts[0])) as first:
         with FilmWriter(path, src, info, video_template=first.streams.video[0]) as writer:
             others = [src.streams[i] for i in writer.copies]
-            audio = (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())
-            written = 0
+            audio = (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())  # as read_film takes them
             for packet in heapq.merge(_coded_video(parts), audio, key=_packet_time):
                 if packet.stream.type == "video":
                     writer.copy_video(packet)
-                    written += 1
                 else:
                     writer.copy_packet(packet)
-    return written
 
 
 def _coded_video(parts: list[Path]) -> Iterator[av.Packet]:

@@ -99,12 +99,22 @@ def test_output_is_the_input(tmp_path, film, tiny_weights, capsys):
         (["--duration", "0"], "--duration"),
         (["--bogus"], "No such option"),
         (["--crf", "abc"], "not a valid integer"),
+        (["--segment-seconds", "-1"], "--segment-seconds must be more than 0"),
+        (["--ray", "local", "--duration", "1"], "--ray renders whole films in segments"),
     ],
 )
 def test_bad_options(tmp_path, film, tiny_weights, capsys, args, expected):
     out = tmp_path / "color.mp4"
     code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, *args], capsys)
     assert_one_line_error(code, err, expected)
+    assert not out.exists() and len(list(tmp_path.iterdir())) == 1
+
+
+def test_ray_without_ray_installed(tmp_path, film, tiny_weights, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails, as without the extra
+    out = tmp_path / "color.mp4"
+    code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, "--ray", "local"], capsys)
+    assert_one_line_error(code, err, "--ray needs Ray: pip install 'filmcolor[ray]'")  # brackets shown, not read as markup
     assert not out.exists() and len(list(tmp_path.iterdir())) == 1
 
 
