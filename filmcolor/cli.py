@@ -1,14 +1,18 @@
 """The command line: parse, call the library, show progress, and turn known errors into one line.
 
-Commands only fill a config and call a plain function; everything user-facing (the stderr
-console, progress bars, messages) lives here and nowhere else.
+Commands only fill a config and call a plain function. Their options are made from the config
+dataclasses' fields (`config_options`), so each default and help text is written once, in the
+library; everything user-facing (the stderr console, progress bars, messages) lives here and
+nowhere else.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -19,6 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
+from .encoding import EncodeConfig
 from .errors import FilmcolorError
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line, whatever the width
@@ -38,7 +43,7 @@ class _RateColumn(ProgressColumn):
 @contextmanager
 def progress_bar(label: str, unit: str) -> Iterator[Callable[..., None]]:
     """A rich bar on stderr; yields the `progress(done, total, info="")` callback the library
-    calls (`info`: a short text after the ETA, e.g. the current losses).
+    calls (`filmcolor.progress.Progress`; `info`: a short text after the ETA, e.g. the losses).
 
     The bar appears at the first callback, so input checks that fail first print only their error.
     """
@@ -65,168 +70,216 @@ class _ConsoleHandler(logging.Handler):
         console.print(f"[yellow]warning:[/] {record.getMessage()}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def config_options(*classes: type, exclude: tuple[str, ...] = (), prefix: str = "") -> Callable:
+    """A decorator adding one option per field of each dataclass in `classes` (but `exclude`
+    and nested configs): `--{prefix}{name}`, with the field's default, type, choices and help.
+    `build` reads them back into a config."""
+
+    def decorate(command: Callable) -> Callable:
+        for cls in reversed(classes):
+            command = _add_options(command, cls, exclude, prefix)
+        return command
+
+    return decorate
+
+
+def _add_options(command: Callable, cls: type, exclude: tuple[str, ...], prefix: str) -> Callable:
+    hints = typing.get_type_hints(cls)
+    for f in reversed(dataclasses.fields(cls)):
+        if f.name in exclude or "help" not in f.metadata or dataclasses.is_dataclass(hints[f.name]):
+            continue
+        kind = next((t for t in typing.get_args(hints[f.name]) if t is not type(None)), hints[f.name])  # X | None -> X
+        flag = f"--{prefix}{f.name}".replace("_", "-")
+        name = f"{prefix}{f.name}".replace("-", "_")
+        if kind is bool:
+            option = click.option(flag, name, is_flag=True, help=f.metadata["help"])
+        else:
+            if f.metadata.get("choices"):
+                kind = click.Choice(f.metadata["choices"])
+            elif kind is Path:
+                kind = click.Path(path_type=Path)
+            default = f.default if f.default is not dataclasses.MISSING else None
+            option = click.option(flag, name, type=kind, default=default, show_default=default is not None, help=f.metadata["help"])
+        command = option(command)
+    return command
+
+
+def build(cls: type, options: dict, prefix: str = "", **nested) -> object:
+    """The `cls` whose fields `config_options(cls, prefix=prefix)` made options for, taking their
+    values out of `options`; `nested` gives the values of the fields left out (sub-configs)."""
+    names = {f.name for f in dataclasses.fields(cls)} - set(nested)
+    return cls(**{name: options.pop(f"{prefix}{name}".replace("-", "_")) for name in names if f"{prefix}{name}".replace("-", "_") in options}, **nested)
+
+
+class _Commands(click.Group):
+    """Builds a command only when it runs (or `--help` lists it): each command imports what it
+    needs, so `degrade` or `extract` never load torch."""
+
+    builders: dict[str, Callable[[], click.Command]] = {}
+
+    def command_builder(self, build_command: Callable[[], click.Command]) -> Callable[[], click.Command]:
+        self.builders[build_command.__name__.strip("_")] = build_command
+        return build_command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.builders)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.builders[name]() if name in self.builders else None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="filmcolor")
 def cli() -> None:
     """Colour black-and-white films with a CycleGAN colouriser, keeping their own luma, timing and sound."""
 
 
-@cli.command()
-@click.argument("film", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Coloured film to write (.mp4, .mkv, .mov).")
-@click.option("--weights", type=click.Path(path_type=Path), help="Generator weights (default: the shipped weights/filmcolor.pt).")
-@click.option("--model-size", default=256, show_default=True, help="Short side, in px, of the picture the model sees.")
-@click.option("--batch-size", type=int, help="Frames per model call (default: 4 on the CPU, from free memory on CUDA).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda (cuda:N for one GPU of several).")
-@click.option("--amp", default="bf16", show_default=True, type=click.Choice(["bf16", "fp16", "off"]), help="Autocast precision on CUDA.")
-@click.option("--compile", is_flag=True, help="torch.compile the generator (a minute's warm-up; pays off on long films).")
-@click.option("--start", default=0.0, show_default=True, help="Seconds into the film to start from (a preview).")
-@click.option("--duration", type=float, help="Seconds to render from --start (default: to the end).")
-@click.option("--codec", default="libx264", show_default=True, help="FFmpeg video encoder.")
-@click.option("--crf", default=18, show_default=True, help="Encoder quality: lower is better and bigger.")
-@click.option("--preset", default="medium", show_default=True, help="Encoder speed preset (ultrafast ... veryslow).")
-@click.option("--pix-fmt", help="Output pixel format (default yuv420p; yuv444p for odd sizes, 10-bit for 10-bit input).")
-@click.option("--smooth/--no-smooth", default=True, show_default=True, help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.")
-@click.option("--segment-seconds", default=60.0, show_default=True, help="Render in resumable segments of about this long; 0 renders in one pass, keeping nothing.")
-@click.option("--restart", is_flag=True, help="Discard the segments of an interrupted render of OUTPUT instead of going on from them.")
-@click.option("--ray", metavar="ADDRESS", help="Render the segments as tasks on a Ray cluster ('local' starts one here); needs the ray extra.")
-@click.option("--smooth-strength", default=0.8, show_default=True, help="Share of the colour carried along the motion, 0 to 1.")
-@click.option("--scene-threshold", default=0.3, show_default=True, help="Cut score (1 - correlation of luma thumbnails) above which a new shot starts.")
-@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
-def render(film: Path, output: Path, **options) -> None:
-    """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
-    from .render import RenderConfig, render as run
+def _film_command(output_help: str, output_name: str = "output") -> Callable:
+    """A command on one FILM argument with a required -o OUTPUT."""
 
-    options["segment_seconds"] = options["segment_seconds"] or None
-    with progress_bar("render", "fps") as progress:
-        result = run(film, output, RenderConfig(**options), progress)
-    resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
-    console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+    def decorate(command: Callable) -> click.Command:
+        command = click.option("-o", "--output", output_name, type=click.Path(path_type=Path), required=True, help=output_help)(command)
+        return click.command()(click.argument("film", type=click.Path(path_type=Path))(command))
+
+    return decorate
 
 
-@cli.command()
-@click.argument("pictures", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the coloured PNGs.")
-@click.option("--weights", type=click.Path(path_type=Path), help="Generator weights (default: the shipped weights/filmcolor.pt).")
-@click.option("--model-size", default=256, show_default=True, help="Short side, in px, of the picture the model sees.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
-@click.option("--overwrite", is_flag=True, help="Replace existing PNGs in the output folder.")
-def colorize(pictures: tuple[Path, ...], out_dir: Path, **options) -> None:
-    """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
-    from .stills import StillsConfig, colorize_stills
-
-    with progress_bar("colorize", "img/s") as progress:
-        written = colorize_stills(list(pictures), out_dir, StillsConfig(**options), progress)
-    console.print(f"coloured {len(written)} pictures -> {out_dir}")
+def _help(cls: type, name: str) -> str:
+    return next(f.metadata["help"] for f in dataclasses.fields(cls) if f.name == name)
 
 
-@cli.command()
-@click.argument("film", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder to create for the frames and manifest.json.")
-@click.option("--every", default=2.0, show_default=True, help="Seconds between sampled frames.")
-@click.option("--max-frames", type=int, help="Stop after keeping this many frames.")
-@click.option("--size", default=286, show_default=True, help="Short side of the written pictures, in px.")
-@click.option("--keep-color", is_flag=True, help="Keep colour (to build a colour domain B from colour films).")
-@click.option("--overwrite", is_flag=True, help="Replace an earlier extract in OUTPUT.")
-def extract(film: Path, out_dir: Path, **options) -> None:
-    """Sample FILM's frames into OUTPUT as a training domain, skipping black, flat and repeated frames."""
+@cli.command_builder
+def _extract() -> click.Command:
     from .extract import ExtractConfig, extract as run
 
-    with progress_bar("extract", "fps") as progress:
-        result = run(film, out_dir, ExtractConfig(**options), progress)
-    skipped = ", ".join(f"{n} {why}" for why, n in result.skipped.items() if n) or "none"
-    console.print(f"kept {result.kept} frames (skipped: {skipped}) in {result.seconds:.1f} s -> {result.out_dir}")
+    @_film_command("Folder to create for the frames and manifest.json.", "out_dir")
+    @config_options(ExtractConfig)
+    def extract(film: Path, out_dir: Path, **options) -> None:
+        """Sample FILM's frames into OUTPUT as a training domain, skipping black, flat and repeated frames."""
+        with progress_bar("extract", "fps") as progress:
+            result = run(film, out_dir, build(ExtractConfig, options), progress)
+        skipped = ", ".join(f"{n} {why}" for why, n in result.skipped.items() if n) or "none"
+        console.print(f"kept {result.kept} frames (skipped: {skipped}) in {result.seconds:.1f} s -> {result.out_dir}")
+
+    return extract
 
 
-@cli.command()
-@click.option("--domain-a", type=click.Path(path_type=Path), help="Folder of the film's B&W frames (filmcolor extract); required unless --resume.")
-@click.option("--domain-b", type=click.Path(path_type=Path), help="Folder of colour pictures (default: the set shipped in samples/colour).")
-@click.option("-o", "--output", "run", type=click.Path(path_type=Path), required=True, help="Run folder: checkpoint.pt, weights.pt, previews/, log.jsonl.")
-@click.option("--steps", default=10_000, show_default=True, help="Train up to this step (a resumed run goes on to it).")
-@click.option("--batch-size", default=4, show_default=True, help="Pictures of each domain per step.")
-@click.option("--size", default=256, show_default=True, help="Crop side in px.")
-@click.option("--load-size", default=286, show_default=True, help="Short side pictures are scaled to before cropping (the render's --model-size and a margin).")
-@click.option("--lr", default=2e-4, show_default=True, help="Adam learning rate.")
-@click.option("--constant-steps", default=5_000, show_default=True, help="Steps at the full learning rate...")
-@click.option("--decay-steps", default=5_000, show_default=True, help="...then linear decay to 0 over this many.")
-@click.option("--cycle-weight", default=10.0, show_default=True, help="Weight of the cycle-consistency losses.")
-@click.option("--identity-weight", default=0.5, show_default=True, help="Identity loss weight, times --cycle-weight.")
-@click.option("--paired-weight", default=10.0, show_default=True, help="Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.")
-@click.option("--gan-weight", default=1.0, show_default=True, help="Weight of the adversarial losses; below 1 trusts the pairs more.")
-@click.option("--init", default="shipped", show_default=True, help="G_AB's start: a weights file, 'shipped' or 'random'.")
-@click.option("--seed", default=0, show_default=True, help="Seed of initialisation, crops and pools.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
-@click.option("--amp", default="bf16", show_default=True, type=click.Choice(["bf16", "fp16", "off"]), help="Autocast precision on CUDA.")
-@click.option("--save-every", default=200, show_default=True, help="Steps between checkpoints.")
-@click.option("--preview-every", default=200, show_default=True, help="Steps between preview grids.")
-@click.option("--resume", is_flag=True, help="Continue the run in OUTPUT from its checkpoint.")
-@click.option("--overwrite", is_flag=True, help="Start over in OUTPUT, discarding the run there.")
-@click.pass_context
-def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **options) -> None:
-    """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
+@cli.command_builder
+def _train() -> click.Command:
     from .train import TrainConfig, train as fit
 
-    given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
-    config = TrainConfig(**{k: ("" if v is None else str(v)) if k.startswith("domain_") else v for k, v in options.items()})
+    @click.command()
+    @click.option("-o", "--output", "run", type=click.Path(path_type=Path), required=True, help="Run folder: checkpoint.pt, weights.pt, previews/, log.jsonl.")
+    @config_options(TrainConfig, exclude=("beta1", "pool_size", "disc_width"))
+    @click.option("--resume", is_flag=True, help="Continue the run in OUTPUT from its checkpoint.")
+    @click.option("--overwrite", is_flag=True, help="Start over in OUTPUT, discarding the run there.")
+    @click.pass_context
+    def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **options) -> None:
+        """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
+        given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
+        config = build(TrainConfig, {k: ("" if v is None else str(v)) if k.startswith("domain_") else v for k, v in options.items()})
+        main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
+        with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
+            result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=progress)
+        if main_process:
+            console.print(f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}")
 
-    def show(step: int, total: int, losses: dict[str, float]) -> None:
-        progress(step, total, f"G {losses['g']:.3f} D {losses['d_a'] + losses['d_b']:.3f}")
-
-    main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
-    with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
-        result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=show if main_process else None)
-    if main_process:
-        console.print(f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}")
+    return train
 
 
-@cli.command(name="eval")
-@click.argument("reference", type=click.Path(path_type=Path))
-@click.argument("candidate", type=click.Path(path_type=Path))
-@click.option("--input", "input_film", type=click.Path(path_type=Path), help="The B&W film CANDIDATE was rendered from: adds luma PSNR against it.")
-@click.option("--cut-threshold", default=0.3, show_default=True, help="Cut score above which a new shot starts (CDC and warping error do not compare across).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
-def eval_command(reference: Path, candidate: Path, input_film: Path | None, cut_threshold: float, as_json: bool) -> None:
-    """Compare a colourised film CANDIDATE with its colour truth REFERENCE, frame by frame."""
-    import json
+@cli.command_builder
+def _render() -> click.Command:
+    from .inference import InferenceConfig
+    from .render import RenderConfig, render as run
+    from .segments import SegmentConfig
+    from .temporal import SmoothConfig
 
-    from rich.table import Table
+    @_film_command("Coloured film to write (.mp4, .mkv, .mov).")
+    @config_options(InferenceConfig, EncodeConfig, RenderConfig, exclude=("queue_depth",))
+    @click.option("--smooth/--no-smooth", default=True, show_default=True, help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.")
+    @click.option("--smooth-strength", default=SmoothConfig.strength, show_default=True, help=_help(SmoothConfig, "strength"))
+    @click.option("--scene-threshold", default=SmoothConfig.scene_threshold, show_default=True, help=_help(SmoothConfig, "scene_threshold"))
+    @click.option("--segment-seconds", default=SegmentConfig.seconds, show_default=True, help="Render in resumable segments of about this long; 0 renders in one pass, keeping nothing.")
+    @click.option("--restart", is_flag=True, help=_help(SegmentConfig, "restart"))
+    @click.option("--ray", metavar="ADDRESS", help=_help(SegmentConfig, "ray") + " Needs the ray extra.")
+    def render(film: Path, output: Path, **options) -> None:
+        """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
+        strength = options.pop("smooth_strength") if options.pop("smooth") else 0.0
+        smooth = SmoothConfig(strength=strength, scene_threshold=options.pop("scene_threshold"))
+        segments = SegmentConfig(seconds=options.pop("segment_seconds") or None, restart=options.pop("restart"), ray=options.pop("ray"))
+        inference, encode = build(InferenceConfig, options), build(EncodeConfig, options)
+        config = build(RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments)
+        with progress_bar("render", "fps") as progress:
+            result = run(film, output, config, progress)
+        resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
+        console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
 
+    return render
+
+
+@cli.command_builder
+def _colorize() -> click.Command:
+    from .inference import InferenceConfig
+    from .stills import StillsConfig, colorize_stills
+
+    @click.command()
+    @click.argument("pictures", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the coloured PNGs.")
+    @config_options(InferenceConfig, StillsConfig, exclude=("batch_size", "compile"))
+    def colorize(pictures: tuple[Path, ...], out_dir: Path, **options) -> None:
+        """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
+        config = build(StillsConfig, options, inference=build(InferenceConfig, options))
+        with progress_bar("colorize", "img/s") as progress:
+            written = colorize_stills(list(pictures), out_dir, config, progress)
+        console.print(f"coloured {len(written)} pictures -> {out_dir}")
+
+    return colorize
+
+
+@cli.command_builder
+def _eval() -> click.Command:
     from .evaluate import EvalConfig, evaluate
 
-    with progress_bar("eval", "fps") as progress:
-        result = evaluate(reference, candidate, input_film, EvalConfig(cut_threshold=cut_threshold), progress)
-    if as_json:
-        click.echo(json.dumps(result.as_dict()))
-        return
-    table = Table("measure", "candidate", "reference", title=f"{candidate} against {reference}")
-    for row in result.rows():
-        table.add_row(*row)
-    Console(highlight=False).print(table)
-    console.print(f"compared {result.frames} frames in {result.seconds:.1f} s")
+    @click.command(name="eval")
+    @click.argument("reference", type=click.Path(path_type=Path))
+    @click.argument("candidate", type=click.Path(path_type=Path))
+    @click.option("--input", "input_film", type=click.Path(path_type=Path), help="The B&W film CANDIDATE was rendered from: adds luma PSNR against it.")
+    @config_options(EvalConfig, exclude=("bins",))
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
+    def eval_command(reference: Path, candidate: Path, input_film: Path | None, as_json: bool, **options) -> None:
+        """Compare a colourised film CANDIDATE with its colour truth REFERENCE, frame by frame."""
+        import json
+
+        from rich.table import Table
+
+        with progress_bar("eval", "fps") as progress:
+            result = evaluate(reference, candidate, input_film, build(EvalConfig, options), progress)
+        if as_json:
+            click.echo(json.dumps(result.as_dict()))
+            return
+        table = Table("measure", "candidate", "reference", title=f"{candidate} against {reference}")
+        for row in result.rows():
+            table.add_row(*row)
+        Console(highlight=False).print(table)
+        console.print(f"compared {result.frames} frames in {result.seconds:.1f} s")
+
+    return eval_command
 
 
-@cli.command()
-@click.argument("film", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="B&W film to write.")
-@click.option("--grain", default=0.04, show_default=True, help="Grain std at mid-gray (luma 0-1).")
-@click.option("--flicker", default=0.04, show_default=True, help="Std of the per-frame brightness change (luma 0-1).")
-@click.option("--softness", default=1.0, show_default=True, help="Blur sigma in px at 576 lines.")
-@click.option("--dust", default=3.0, show_default=True, help="Expected dust specks per frame.")
-@click.option("--scratches", default=0.3, show_default=True, help="Chance per frame that a scratch starts (0-1).")
-@click.option("--weave", default=0.6, show_default=True, help="Gate weave std in px at 576 lines.")
-@click.option("--seed", default=0, show_default=True, help="Seed of every effect.")
-@click.option("--clean", is_flag=True, help="Plain luma, no effects.")
-@click.option("--codec", default="libx264", show_default=True, help="FFmpeg video encoder.")
-@click.option("--crf", default=18, show_default=True, help="Encoder quality: lower is better and bigger.")
-@click.option("--preset", default="medium", show_default=True, help="Encoder speed preset.")
-@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
-def degrade(film: Path, output: Path, **options) -> None:
-    """Make a B&W test film from a colour FILM, in the look of old film; its colour is the known truth."""
+@cli.command_builder
+def _degrade() -> click.Command:
     from .degrade import DegradeConfig, degrade as run
 
-    with progress_bar("degrade", "fps") as progress:
-        result = run(film, output, DegradeConfig(**options), progress)
-    console.print(f"wrote {result.frames} frames in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+    @_film_command("B&W film to write.")
+    @config_options(DegradeConfig, EncodeConfig)
+    def degrade(film: Path, output: Path, **options) -> None:
+        """Make a B&W test film from a colour FILM, in the look of old film; its colour is the known truth."""
+        config = build(DegradeConfig, options, encode=build(EncodeConfig, options))
+        with progress_bar("degrade", "fps") as progress:
+            result = run(film, output, config, progress)
+        console.print(f"wrote {result.frames} frames in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+
+    return degrade
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,28 +12,37 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import media
+from .encoding import EncodeConfig
 from .errors import FilmcolorError, InputError
-from .render import Job, Progress, RenderConfig, render_segment
-from .segments import Segment, WorkFolder
+from .inference import InferenceConfig
+from .media import FilmInfo
+from .progress import Progress
+from .renderer import Renderer
+from .segments import Segment, WorkFolder, render_segment
+from .temporal import SmoothConfig
 
 RETRIES = 3  # times a segment is tried again after its worker died or a GPU ran out of memory
 
 
-def _segment_task(source: str, work: str, config: RenderConfig, segment: Segment) -> dict[str, float]:
+def _segment_task(source: str, work: str, segment: Segment, info: FilmInfo, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig) -> dict[str, float]:
     """One segment, in a Ray worker: returns its stages' busy seconds."""
-    with media.open_film(source) as container:
-        info = media.film_info(container)
-    job = Job(config, info)
-    render_segment(Path(source), WorkFolder.attach(Path(work)), segment, job, state=None)
-    return job.busy
+    renderer = Renderer(info, inference, encode, smooth)
+    render_segment(Path(source), WorkFolder.attach(Path(work)), segment, renderer, state=None)
+    return renderer.busy
 
 
 def render_segments_on_ray(
-    address: str, source: Path, work: WorkFolder, plan: list[Segment], config: RenderConfig, info: media.FilmInfo, progress: Progress | None
+    address: str,
+    source: Path,
+    work: WorkFolder,
+    plan: list[Segment],
+    info: FilmInfo,
+    configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig],
+    progress: Progress | None,
 ) -> dict[str, float]:
     """Render the missing segments of `plan` as Ray tasks on the cluster at `address` ("local"
-    starts one on this machine); returns the stages' busy seconds summed over the tasks."""
+    starts one on this machine), each building its own `Renderer` from `configs`; returns the
+    stages' busy seconds summed over the tasks."""
     try:
         import ray
     except ImportError:
@@ -51,7 +60,7 @@ def render_segments_on_ray(
         done = sum(s.frames for s in plan if work.done(s))
         if progress and done:
             progress(done, total)
-        pending = {task.remote(str(source), str(work.path), config, s): s for s in plan if not work.done(s)}
+        pending = {task.remote(str(source), str(work.path), s, info, *configs): s for s in plan if not work.done(s)}
         busy: dict[str, float] = {}
         t0 = time.perf_counter()
         while pending:

@@ -1,13 +1,16 @@
-"""Colour arithmetic: Y'CbCr matrices, code ranges and bit depths.
+"""Colour arithmetic, all of it: Y'CbCr matrices, code ranges and bit depths, and the luma of
+pictures.
 
-Everything here works on normalised values: luma in [0, 1] and chroma in [-0.5, 0.5],
-so the model never sees code values and the media layer alone knows about 8 or 10 bits,
-limited or full range. Functions take numpy arrays (or torch tensors where noted) and
-broadcast over leading axes.
+The model and everything around it work on normalised values: luma in [0, 1] and chroma in
+[-0.5, 0.5]. Code values (8 or 10 bits, limited or full range) meet normalised ones only
+through `CodeRange`. Functions broadcast over leading axes and take numpy arrays; those
+marked "numpy or torch" take torch tensors too (on any device) and return the same kind, so
+the CPU and GPU paths share one formula.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,10 +46,10 @@ class CodeRange:
             return 0, self.peak
         return 16 * self._scale, 235 * self._scale
 
-    def luma_to_unit(self, codes: np.ndarray) -> np.ndarray:
-        """Integer luma codes -> float32 luma in [0, 1] (values outside the range kept)."""
+    def luma_to_unit(self, codes):
+        """Integer luma codes -> float32 luma in [0, 1] (values outside the range kept); numpy or torch."""
         black, white = self.luma_black_white
-        return (codes.astype(np.float32) - black) / (white - black)
+        return (_float32(codes) - black) / (white - black)
 
     def unit_to_luma(self, y: np.ndarray) -> np.ndarray:
         """Float luma in [0, 1] -> integer luma codes, rounded and clipped."""
@@ -67,6 +70,18 @@ class CodeRange:
         return _to_codes(codes, self.peak)
 
 
+def _float32(x):
+    """A float32 copy of a numpy array or torch tensor."""
+    return x.astype(np.float32) if isinstance(x, np.ndarray) else x.float()
+
+
+def _stack(parts: list, like):
+    """Stack along a new last axis, in the library `like` comes from (numpy or torch)."""
+    if isinstance(like, np.ndarray):
+        return np.stack(parts, axis=-1)
+    return sys.modules["torch"].stack(parts, dim=-1)  # a tensor was passed, so torch is loaded
+
+
 def _to_codes(values: np.ndarray, peak: int) -> np.ndarray:
     dtype = np.uint8 if peak <= 255 else np.uint16
     return np.clip(np.rint(values), 0, peak).astype(dtype)
@@ -80,24 +95,36 @@ def _coefficients(matrix: str) -> tuple[float, float, float]:
     return kr, 1.0 - kr - kb, kb
 
 
-def rgb_to_ycbcr(rgb: np.ndarray, matrix: str = "bt601") -> np.ndarray:
-    """(..., 3) R'G'B' in [0, 1] -> (..., 3) Y' in [0, 1], Cb and Cr in [-0.5, 0.5]."""
+def rgb_to_ycbcr(rgb, matrix: str = "bt601"):
+    """(..., 3) R'G'B' in [0, 1] -> (..., 3) Y' in [0, 1], Cb and Cr in [-0.5, 0.5]; numpy or torch."""
     kr, kg, kb = _coefficients(matrix)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     y = kr * r + kg * g + kb * b
     cb = (b - y) / (2.0 * (1.0 - kb))
     cr = (r - y) / (2.0 * (1.0 - kr))
-    return np.stack([y, cb, cr], axis=-1)
+    return _stack([y, cb, cr], rgb)
 
 
-def ycbcr_to_rgb(ycc: np.ndarray, matrix: str = "bt601") -> np.ndarray:
-    """Inverse of `rgb_to_ycbcr` (no clipping: out-of-gamut values stay visible to callers)."""
+def ycbcr_to_rgb(ycc, matrix: str = "bt601"):
+    """Inverse of `rgb_to_ycbcr` (no clipping: out-of-gamut values stay visible to callers); numpy or torch."""
     kr, kg, kb = _coefficients(matrix)
     y, cb, cr = ycc[..., 0], ycc[..., 1], ycc[..., 2]
     r = y + 2.0 * (1.0 - kr) * cr
     b = y + 2.0 * (1.0 - kb) * cb
     g = (y - kr * r - kb * b) / kg
-    return np.stack([r, g, b], axis=-1)
+    return _stack([r, g, b], ycc)
+
+
+PICTURE = CodeRange(bits=8, full=True)  # 8-bit pictures (PNG, JPEG) hold full-range values
+
+
+def picture_luma(rgb: np.ndarray, matrix: str = "bt601") -> np.ndarray:
+    """(H, W, 3) uint8 R'G'B' -> (H, W) uint8 luma codes of a full-range picture in `matrix`.
+
+    The luma the model sees for a colour picture: training crops of domain A and B, stills,
+    and the frames measured against a colour truth all take it from here."""
+    y = rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, matrix)[..., 0]
+    return PICTURE.unit_to_luma(y)
 
 
 def convert_chroma(y: np.ndarray, cbcr: np.ndarray, src: str, dst: str) -> np.ndarray:

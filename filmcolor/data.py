@@ -13,28 +13,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .color import rgb_to_ycbcr
-from .errors import InputError
-
-DEFAULT_DOMAIN_B = Path(__file__).resolve().parent.parent / "samples" / "colour"  # shipped colour pictures
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def list_images(folder: str | Path) -> list[Path]:
-    """Image files directly in `folder`, sorted; InputError when there is no such folder."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder of images")
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
-def resize_short_side(img: np.ndarray, short: int) -> np.ndarray:
-    """Resize so the shorter side is `short` px, keeping the aspect ratio (area filter down)."""
-    h, w = img.shape[:2]
-    scale = short / min(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-
+from .color import picture_luma, rgb_to_ycbcr
+from .errors import FilmcolorError, InputError
+from .pictures import read_rgb, resize_short_side
 
 MIN_SIDE = 32  # px: smaller pictures are skipped (and counted), they teach nothing at the working scale
 
@@ -59,12 +40,15 @@ class Crops(Dataset):
         length: int = 10**9,
         source: str = "the training files",
     ) -> None:
-        self.images: list[np.ndarray] = []
+        self.images: list[np.ndarray] = []  # (H, W, 3) uint8 R'G'B', or (H, W) uint8 luma for a B&W domain
         for p in paths:
-            img = cv2.imread(str(p), cv2.IMREAD_COLOR if colour else cv2.IMREAD_GRAYSCALE)  # gray: BT.601 luma
-            if img is None or min(img.shape[:2]) < MIN_SIDE:
+            try:
+                rgb = read_rgb(p)
+            except FilmcolorError:
                 continue
-            self.images.append(resize_short_side(img[..., ::-1] if colour else img, max(short, crop)))  # BGR -> RGB
+            if min(rgb.shape[:2]) < MIN_SIDE:
+                continue
+            self.images.append(resize_short_side(rgb if colour else picture_luma(rgb, matrix), max(short, crop)))
         self.skipped = len(paths) - len(self.images)
         if not self.images:
             raise InputError(f"none of the {len(paths)} files in {source} is a readable picture of at least {MIN_SIDE} px")

@@ -5,7 +5,8 @@ keeping its luma and dropping its chroma gives a B&W input whose true colours ar
 old films, though, are not clean luma, and a model that only ever meets clean luma is not
 tested on what it will be given. So the luma is damaged the way film is: grain, exposure
 flicker, lens softness, dust, scratches and gate weave, each with its own strength (0 turns
-it off) and all from one seed, so a test film can be made again bit for bit.
+it off) and all from one seed, so a test film can be made again: bit for bit through a
+lossless encoder (x264 is not always bit-exact run to run on tiny pictures).
 
 Every effect is a function of an (H, W) float32 luma picture in [0, 1] and, where it is
 random, a numpy Generator; what lasts from frame to frame (flicker, weave, live scratches)
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +28,12 @@ import cv2
 import numpy as np
 
 from . import media
+from .encoding import EncodeConfig
 from .errors import InputError
 from .outputs import atomic_output, check_output
+from .progress import Progress
+from .settings import setting
+from .writer import FilmWriter
 
 REFERENCE_LINES = 576  # picture height the pixel sizes below are given for
 GRAIN_SIGMA = 0.7  # px at 576 lines: blur of the grain noise, so a grain spans a few pixels
@@ -41,25 +45,18 @@ SCRATCH_DRIFT = 0.4  # px per frame at 576 lines: std of a scratch's sideways dr
 SCRATCH_FRAMES = (3, 16)  # frames a scratch lasts: at least, and fewer than
 MIN_PX = 1.0  # no speck or scratch thinner than a pixel, or a small film would show none
 
-Progress = Callable[[int, int], None]  # (frames done, frames expected)
-
-
-@dataclass
+@dataclass(frozen=True)
 class DegradeConfig:
-    grain: float = 0.04  # std of the grain in luma units [0, 1], at mid-gray (less in shadows and highlights)
-    flicker: float = 0.04  # std of the per-frame brightness change at mid-gray, in luma units
-    softness: float = 1.0  # gaussian blur sigma in px at 576 lines (scaled with the film's height)
-    dust: float = 3.0  # expected specks per frame; each lasts one frame
-    scratches: float = 0.3  # probability per frame that a new scratch starts; each lasts a few frames
-    weave: float = 0.6  # std of the gate weave, a smooth per-frame shift, in px at 576 lines
-    seed: int = 0  # one seed for every effect: the same seed gives the same film
-    clean: bool = False  # plain luma, no effects (the amounts above are ignored): the film's own luma codes
-    # The encoder settings are the render's (RenderConfig), repeated rather than imported so
-    # this command does not load torch; a test keeps them equal.
-    codec: str = "libx264"  # FFmpeg video encoder
-    crf: int = 18  # encoder quality (lower is better); 18 is visually lossless for x264
-    preset: str = "medium"  # encoder speed/size trade-off
-    overwrite: bool = False  # replace an existing output
+    grain: float = setting(0.04, "Grain std in luma units [0, 1] at mid-gray (less in shadows and highlights).")
+    flicker: float = setting(0.04, "Std of the per-frame brightness change at mid-gray, in luma units.")
+    softness: float = setting(1.0, "Blur sigma in px at 576 lines (scaled with the film's height).")
+    dust: float = setting(3.0, "Expected dust specks per frame; each lasts one frame.")
+    scratches: float = setting(0.3, "Chance per frame (0-1) that a scratch starts; each lasts a few frames.")
+    weave: float = setting(0.6, "Gate weave std, a smooth per-frame shift, in px at 576 lines.")
+    seed: int = setting(0, "One seed for every effect: the same seed gives the same film.")
+    clean: bool = setting(False, "Plain luma, no effects (the amounts above are ignored): the film's own luma codes.")
+    encode: EncodeConfig = setting(factory=EncodeConfig)
+    overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
 
 
 @dataclass
@@ -260,16 +257,16 @@ def degrade(source: str | Path, output: str | Path, config: DegradeConfig, progr
         info = media.film_info(container)
         damage = FilmDamage(config, info.height, info.width)
         with atomic_output(output) as tmp:
-            with media.FilmWriter(tmp, container, info, config.codec, config.crf, config.preset) as writer:
+            with FilmWriter(tmp, container, info, config.encode) as writer:
                 bits = writer.out_range.bits
                 cw, ch = writer.chroma_size
                 neutral = np.full((2, ch, cw), 1 << (bits - 1), np.uint8 if bits <= 8 else np.uint16)  # (2, h, w) gray
-                for item in media.read_film(container):
-                    if not isinstance(item, media.LumaFrame):
+                for item in media.read(container, packets=True):
+                    if not isinstance(item, media.Decoded):
                         writer.copy_packet(item)
                         continue
                     # codes -> unit -> codes is exact, so a clean film keeps its luma codes as decoded
-                    unit = degrade_frame(info.code_range.luma_to_unit(item.luma), config, damage, rng)  # (H, W)
+                    unit = degrade_frame(info.code_range.luma_to_unit(item.luma()), config, damage, rng)  # (H, W)
                     writer.write(info.code_range.unit_to_luma(unit), neutral, item.pts)
                     done += 1
                     if progress:

@@ -18,27 +18,26 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
-import cv2
 
 from . import media
+from .color import picture_luma
 from .errors import InputError
 from .flow import flow, occlusion_mask
 from .metrics import AB_BINS, CDCAccumulator, ab_histograms, chroma, colourfulness, psnr, ssim, warping_error
+from .progress import Progress
+from .settings import setting
 from .temporal import SmoothConfig, cut_score
 
-Progress = Callable[[int, int], None]  # (frames done, frames expected)
-
-
-@dataclass
+@dataclass(frozen=True)
 class EvalConfig:
-    cut_threshold: float = SmoothConfig.scene_threshold  # temporal.cut_score above which a new shot starts: CDC and warping error do not compare across it
-    bins: int = AB_BINS  # a*/b* histogram bins for CDC
+    cut_threshold: float = setting(SmoothConfig.scene_threshold, "Cut score above which a new shot starts (CDC and warping error do not compare across).")
+    bins: int = setting(AB_BINS, "a*/b* histogram bins for CDC.")
 
 
 @dataclass
@@ -156,7 +155,7 @@ def evaluate(
         for frames in _in_step(paths, containers):
             ref = frames[0].to_ndarray(format="rgb24")  # (H, W, 3) uint8
             cand = frames[1].to_ndarray(format="rgb24")
-            gray = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)  # (H, W) uint8: the reference's motion is measured on this
+            gray = picture_luma(ref)  # (H, W) uint8: the reference's motion is measured on this
             ref_c, cand_c = chroma(ref), chroma(cand)  # (H, W, 2)
             sums["psnr"] += psnr(ref, cand)
             sums["ssim"] += ssim(ref, cand)
@@ -238,15 +237,5 @@ def _in_step(paths: list[Path], containers: list[av.container.InputContainer]) -
 
 
 def _frames(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:
-    """Every frame of the film's video stream in order, decoder flushed; DecodeError where the
-    film breaks or ends short of what its container declares, as the render reports it."""
-    video = container.streams.video[0]
-    video.thread_type = "AUTO"
-    decoded, last = 0, None
-    for packet in container.demux(video):
-        for frame in media.decode_packet(container, packet, decoded):
-            if frame.pts is not None:
-                last = float(frame.pts * video.time_base)
-            decoded += 1
-            yield frame
-    media.check_complete(container, decoded, last)
+    """Every frame of the film's video stream in order, checked as the render checks them."""
+    return (decoded.frame for decoded in media.read(container))

@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +30,10 @@ import cv2
 import numpy as np
 
 from . import media
-from .data import resize_short_side
 from .errors import InputError, OutputError
+from .pictures import resize_short_side
+from .progress import Progress
+from .settings import setting
 
 # Thresholds on luma in [0, 1], whatever the film's bit depth and range.
 BLACK_LEVEL = 0.06  # mean luma below this: a black frame; a row or column this dark (and flat) is a bar
@@ -43,16 +45,13 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "filmcolor-extract"
 _FRAME_NAME = re.compile(r"^frame-\d{6,}\.png$")
 
-Progress = Callable[[int, int], None]  # (frames decoded, frames expected)
-
-
-@dataclass
+@dataclass(frozen=True)
 class ExtractConfig:
-    every: float = 2.0  # seconds between sampled frames
-    max_frames: int | None = None  # stop after keeping this many
-    size: int = 286  # short side of the written PNGs, px (CycleGAN loads 286 and crops 256)
-    keep_color: bool = False  # write colour PNGs (to build a colour domain B) instead of gray
-    overwrite: bool = False  # replace an earlier extract folder (one holding manifest.json)
+    every: float = setting(2.0, "Seconds between sampled frames.")
+    max_frames: int | None = setting(None, "Stop after keeping this many frames.")
+    size: int = setting(286, "Short side of the written pictures, in px (CycleGAN loads 286 and crops 256).")
+    keep_color: bool = setting(False, "Keep colour (to build a colour domain B from colour films).")
+    overwrite: bool = setting(False, "Replace an earlier extract in OUTPUT (a folder holding its manifest.json).")
 
 
 @dataclass
@@ -206,21 +205,16 @@ def _picked_frames(container: av.container.InputContainer, info: media.FilmInfo,
     Every frame is decoded (compressed frames depend on each other) but only picked ones are
     converted. Running to the end checks the film was whole, as the render does.
     """
-    video = container.streams.video[0]
-    video.thread_type = "AUTO"
-    period = 1 / float(info.rate)  # for a frame without a timestamp
-    decoded, last, due = 0, None, info.start
-    for packet in container.demux(video):
-        for frame in media.decode_packet(container, packet, decoded):
-            t = float(frame.pts * video.time_base) if frame.pts is not None else (info.start if last is None else last + period)
-            last = t
-            if t >= due - 1e-6:
-                if progress:
-                    progress(decoded + 1, max(info.frames, decoded + 1))
-                yield decoded, t, frame
-                due = info.start + (math.floor((t - info.start) / every + 1e-6) + 1) * every  # the next multiple after t
-            decoded += 1
-    media.check_complete(container, decoded, last)
+    tb = container.streams.video[0].time_base
+    decoded, due = 0, info.start
+    for item in media.read(container):
+        t = float(item.pts * tb)
+        if t >= due - 1e-6:
+            if progress:
+                progress(item.index + 1, max(info.frames, item.index + 1))
+            yield item.index, t, item.frame
+            due = info.start + (math.floor((t - info.start) / every + 1e-6) + 1) * every  # the next multiple after t
+        decoded = item.index + 1
     if progress:
         progress(decoded, decoded)
 

@@ -25,7 +25,7 @@ def signed(x: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class DegraderConfig:
+class DecolouriserConfig:
     """G_BA's shape; stored in training checkpoints."""
 
     base: int = 32  # channels at full size; doubled at each downsampling
@@ -33,14 +33,14 @@ class DegraderConfig:
     blocks: int = 4  # residual blocks in the trunk
 
 
-class Degrader(nn.Module):
+class Decolouriser(nn.Module):
     """G_BA: (B, 3, H, W) Y'CbCr -> (B, 1, H, W) luma in domain A's look.
 
     It predicts a correction to the picture's own luma at full resolution, so grain and
     softness can be drawn while the scene's structure carries over for the cycle.
     """
 
-    def __init__(self, config: DegraderConfig = DegraderConfig()) -> None:
+    def __init__(self, config: DecolouriserConfig = DecolouriserConfig()) -> None:
         super().__init__()
         self.config = config
         widths = [config.base * 2**i for i in range(config.downsamples + 1)]

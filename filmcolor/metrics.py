@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import cv2
 import numpy as np
 
+from .color import rgb_to_ycbcr
 from .flow import warp
 
 
@@ -213,7 +214,7 @@ def warping_error(prev_rgb: np.ndarray, cur_rgb: np.ndarray, flow_cur_to_prev: n
     (thousandths for a steady film; Lai et al.'s code may sum the channels instead, which
     gives 3 times as much); uint8 inputs are divided by 255, float ones taken as [0, 1].
     NaN when no pixel is visible. Any channel count works the same way (mean over channels):
-    `chroma_warping_error` gives it the frames' Cb and Cr.
+    `filmcolor.evaluate` gives it the frames' `chroma` for the chroma warping error.
 
     Direction: `flow_cur_to_prev` = flow(ref_cur_luma, ref_prev_luma), computed on the
     REFERENCE (colour truth or B&W input: anything whose motion is right) from the current
@@ -240,11 +241,10 @@ def _unit(rgb: np.ndarray) -> np.ndarray:
 
 
 def chroma(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) RGB (uint8, or float in [0, 1]) -> (H, W, 2) float32 BT.601 Cb, Cr in [0, 1].
+    """(H, W, 3) RGB (uint8, or float in [0, 1]) -> (H, W, 2) float32 BT.601 Cb, Cr in [-0.5, 0.5].
 
     The render keeps the film's luma, so the luma of a render is the input's (grain, flicker,
     dust and all) and only this part is the colouriser's: the warping error of these two
     channels is the colour's own steadiness, which the RGB one mixes with the film's.
     """
-    ycrcb = cv2.cvtColor(_unit(rgb), cv2.COLOR_RGB2YCrCb)  # (H, W, 3): Y, Cr, Cb
-    return np.ascontiguousarray(ycrcb[..., [2, 1]])
+    return np.ascontiguousarray(rgb_to_ycbcr(_unit(rgb), "bt601")[..., 1:])

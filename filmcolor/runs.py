@@ -27,7 +27,7 @@ WEIGHTS = "weights.pt"
 LOG = "log.jsonl"
 PREVIEWS = "previews"
 RUN_FORMAT = "filmcolor-run"  # tag stored in every checkpoint
-RUN_VERSION = 1  # bumped when the checkpoint's layout changes
+RUN_VERSION = 2  # bumped when the checkpoint's layout changes (2: G_BA's settings stored as "decolouriser")
 
 
 def check(run: Path, resume: bool, overwrite: bool) -> None:

@@ -5,25 +5,38 @@ own file in a work folder beside the output and renamed into place only when com
 the smoothing state at its end; the folder's manifest names the film and the settings. Run
 again after an interruption (even `kill -9`), the render skips the complete segments and goes
 on from the first missing one; another film or other settings are refused, since mixing
-them would give a film of two renders. The finished segments are joined by stream copy.
+them would give a film of two renders. The finished segments are joined by stream copy
+(`filmcolor.writer.join`). Segments render here one after another (`render_segments`), or
+at once on a Ray cluster (`filmcolor.cluster`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from . import media
 from .errors import InputError
 from .outputs import atomic_output
+from .progress import Progress
+from .renderer import Renderer
+from .settings import file_identity, setting
 
 MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    seconds: float | None = setting(60.0, "Render in resumable segments of about this many seconds; None: one pass, keeping nothing.")
+    restart: bool = setting(False, "Discard an interrupted render's segments instead of going on from them.", runtime=True)
+    ray: str | None = setting(None, "Ray cluster address ('local' starts one): segments become Ray tasks.", runtime=True)
 
 
 @dataclass(frozen=True)
@@ -57,19 +70,6 @@ def plan(times: list[int], keyframes: list[int], time_base: Fraction, seconds: f
     ]
 
 
-def file_identity(path: Path) -> dict:
-    """What tells one file from another without reading it all: name, size, change time, and a
-    hash of its first and last MiB."""
-    path = Path(path).resolve()
-    stat = path.stat()
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        digest.update(f.read(1 << 20))
-        f.seek(max(0, stat.st_size - (1 << 20)))
-        digest.update(f.read(1 << 20))
-    return {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256_ends": digest.hexdigest()}
-
-
 def work_folder(output: Path) -> Path:
     """The work folder for `output`: named after the output, never after the input, so it can
     only ever hold this render's pieces."""
@@ -79,11 +79,11 @@ def work_folder(output: Path) -> Path:
 class WorkFolder:
     """The segments of one render on disk, with the manifest that says which render they are."""
 
-    def __init__(self, output: Path, identity: dict, restart: bool = False) -> None:
-        """Open the work folder of `output` for the render `identity` describes, creating it, or
+    def __init__(self, output: Path, manifest: dict, restart: bool = False) -> None:
+        """Open the work folder of `output` for the render `manifest` describes, creating it, or
         going on with it when it holds the same render; InputError when it holds another."""
         self.path = work_folder(output)
-        self.identity = json.loads(json.dumps(identity))  # as it reads back from JSON
+        self.manifest = json.loads(json.dumps(manifest))  # as it reads back from JSON
         if restart and self.path.exists():
             shutil.rmtree(self.path)
         manifest = self.path / MANIFEST
@@ -94,22 +94,22 @@ class WorkFolder:
                 stored = json.loads(manifest.read_text())
             except (OSError, json.JSONDecodeError):
                 stored = None
-            if stored != self.identity:
-                what = "another film" if stored and stored.get("film") != self.identity["film"] else "other settings"
+            if stored != self.manifest:
+                what = "another film" if stored and stored.get("film") != self.manifest["film"] else "other settings"
                 raise InputError(f"{self.path} holds an unfinished render of {what}; run that command again to finish it, or pass --restart to discard it")
             for leftover in self.path.glob(".*.part*"):  # a segment being written when the run was killed
                 leftover.unlink()
         else:
             self.path.mkdir()
             with atomic_output(manifest) as tmp:
-                tmp.write_text(json.dumps(self.identity, indent=1))
+                tmp.write_text(json.dumps(self.manifest, indent=1))
 
     @classmethod
     def attach(cls, path: Path) -> WorkFolder:
         """A work folder the driver has already checked, as a worker sees it (a Ray task)."""
         folder = cls.__new__(cls)
         folder.path = Path(path)
-        folder.identity = json.loads((folder.path / MANIFEST).read_text())
+        folder.manifest = json.loads((folder.path / MANIFEST).read_text())
         return folder
 
     def part(self, segment: Segment) -> Path:
@@ -138,6 +138,56 @@ class WorkFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def identity(film: Path, settings: dict, segments: list[Segment]) -> dict:
-    """The manifest: the film, the settings that shape the output, and the segment plan."""
+def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
+    """What a work folder holds the pieces of: the film, the settings that shape the output,
+    and the segment plan."""
     return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}
+
+
+def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: Renderer, state: dict | None, progress: Callable[[int], None] | None = None) -> dict:
+    """Render one segment into its file in `work` (video only), starting the smoothing from
+    `state` (the previous segment's end) or afresh; records and returns the state at its end."""
+    smoother = renderer.smoother()
+    if state:
+        smoother.restore(state)
+    written = 0
+
+    def count(n: int) -> None:
+        nonlocal written
+        written += n
+        if progress:
+            progress(n)
+
+    with media.open_film(source) as container:
+        with atomic_output(work.part(segment)) as tmp:
+            with renderer.writer(tmp, container, copy_streams=False) as writer:
+                frames = media.read(container, segment.start_pts, segment.end_pts, first_index=segment.first_frame)
+                cuts = renderer.run(frames, writer, smoother, count)
+    work.save(segment, smoother.state(), cuts, written)
+    return smoother.state()
+
+
+def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_renderer: Callable[[], Renderer], progress: Progress | None) -> dict[str, float]:
+    """Render the missing segments in order, the smoothing carried from each into the next;
+    returns the stages' busy seconds. `make_renderer` is called once, if anything is left to do."""
+    total = sum(s.frames for s in plan)
+    done = sum(s.frames for s in plan if work.done(s))
+    renderer: Renderer | None = None
+    state = None
+    if progress and done:
+        progress(done, total)
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    for prev, segment in zip([None, *plan], plan):
+        if work.done(segment):
+            continue
+        if state is None and prev is not None:  # going on after an earlier run: where it left the smoothing
+            state = work.load(prev)[0]
+        renderer = renderer or make_renderer()
+        state = render_segment(source, work, segment, renderer, state, advance)
+    return renderer.busy if renderer else {}

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from .flow import flow, occlusion_mask, warp
+from .settings import setting
 
 CUT_THUMB = 32  # thumbnail side for the cut test: blind to grain, noise and small motion
 
@@ -40,13 +41,13 @@ def cut_score(prev_luma: np.ndarray, cur_luma: np.ndarray) -> float:
     return 0.0 if norm < 1e-8 else 1.0 - float((a * b).sum()) / norm
 
 
-@dataclass
+@dataclass(frozen=True)
 class SmoothConfig:
-    strength: float = 0.8  # share of the carried-over colour where the flow is fully trusted; 0 turns smoothing off
-    scene_threshold: float = 0.3  # cut_score above which a new shot starts (and smoothing restarts)
-    residual: float = 0.04  # luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e
-    preset: str = "fast"  # DIS optical flow preset: ultrafast, fast or medium
-    flow_scale: float = 0.5  # flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper
+    strength: float = setting(0.8, "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.")
+    scene_threshold: float = setting(0.3, "Cut score (1 - correlation of luma thumbnails) above which a new shot starts, and smoothing restarts.")
+    residual: float = setting(0.04, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.")
+    flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
+    flow_scale: float = setting(0.5, "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper.")
 
 
 class Smoother:
@@ -87,10 +88,10 @@ class Smoother:
         """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2)."""
         scale = self.config.flow_scale
         if scale >= 1:
-            return flow(a, b, self.config.preset)
+            return flow(a, b, self.config.flow_preset)
         h, w = a.shape
         small = (max(8, round(w * scale)), max(8, round(h * scale)))
-        f = flow(cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA), self.config.preset)
+        f = flow(cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA), self.config.flow_preset)
         return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from types import SimpleNamespace
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +26,16 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from . import distributed, runs
+from .assets import shipped_colour_set, shipped_weights
 from .color import ycbcr_to_rgb
-from .colorize import DEFAULT_WEIGHTS
-from .data import DEFAULT_DOMAIN_B, Crops, list_images
+from .data import Crops
+from .devices import AMP_CHOICES, autocast, check_amp
 from .errors import InputError
-from .gan import Degrader, DegraderConfig, ImagePool, PatchDiscriminator, lsgan_loss
+from .gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
 from .models import Generator, GeneratorConfig, load_weights, save_weights
+from .pictures import list_pictures
+from .progress import Progress
+from .settings import setting
 
 log = logging.getLogger("filmcolor")
 
@@ -45,29 +49,29 @@ def chroma_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class TrainConfig:
     """A CycleGAN run's settings; stored in its checkpoint, so a resumed run keeps them."""
 
-    domain_a: str = ""  # folder of the film's B&W frames (filmcolor extract)
-    domain_b: str = ""  # folder of colour pictures; "" takes the set shipped in samples/colour
-    steps: int = 10_000  # stop after this step (a resumed run continues up to it)
-    batch_size: int = 4  # images of each domain per step
-    size: int = 256  # crop side in px
-    load_size: int = 286  # short side pictures are scaled to before cropping: the render's working scale (256) and a margin
-    lr: float = 2e-4  # Adam learning rate of generators and discriminators
-    beta1: float = 0.5  # Adam beta1, as in the paper
-    constant_steps: int = 5_000  # steps at full learning rate ...
-    decay_steps: int = 5_000  # ... then linear decay to 0 over this many (independent of `steps`)
-    cycle_weight: float = 10.0  # lambda of the cycle-consistency L1 losses
-    identity_weight: float = 0.5  # identity loss weight, times cycle_weight (the reference's definition)
-    paired_weight: float = 10.0  # supervised chroma loss on domain B's own luma; 0 gives plain CycleGAN
-    gan_weight: float = 1.0  # weight of the generators' adversarial losses (the paper's 1); lower trusts the pairs more
-    pool_size: int = 50  # past fakes each discriminator also sees
-    init: str = "shipped"  # G_AB's start: a weights file, "shipped" (weights/filmcolor.pt) or "random"
-    seed: int = 0  # seeds the networks' initialisation, the crops and the pools
-    device: str = "auto"  # auto, cpu or cuda
-    amp: str = "bf16"  # autocast on CUDA: bf16, fp16 or off (the CPU always trains in fp32)
-    save_every: int = 200  # steps between checkpoints (and weights.pt)
-    preview_every: int = 200  # steps between preview grids
-    degrader: DegraderConfig = field(default_factory=DegraderConfig)  # G_BA's shape
-    disc_width: int = 64  # filters of the PatchGAN discriminators' first layer
+    domain_a: str = setting("", "Folder of the film's B&W frames (filmcolor extract); required unless --resume.")
+    domain_b: str = setting("", "Folder of colour pictures (default: the small set shipped with filmcolor).")
+    init: str = setting("shipped", "G_AB's start: a weights file, 'shipped' or 'random'.")
+    seed: int = setting(0, "Seed of initialisation, crops and pools.")
+    batch_size: int = setting(4, "Pictures of each domain per step.")
+    size: int = setting(256, "Crop side in px.")
+    load_size: int = setting(286, "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.")
+    steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True)
+    lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.")
+    beta1: float = setting(0.5, "Adam beta1, as in the paper.")
+    constant_steps: int = setting(5_000, "Steps at the full learning rate...")
+    decay_steps: int = setting(5_000, "...then linear decay to 0 over this many (independent of --steps).")
+    pool_size: int = setting(50, "Past fakes each discriminator also sees.")
+    decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
+    disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.")
+    cycle_weight: float = setting(10.0, "Weight of the cycle-consistency L1 losses.")
+    identity_weight: float = setting(0.5, "Identity loss weight, times --cycle-weight (the reference's definition).")
+    paired_weight: float = setting(10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.")
+    gan_weight: float = setting(1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.")
+    device: str = setting("auto", "auto, cpu or cuda.", resumable=True)
+    amp: str = setting("bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True)
+    save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True)
+    preview_every: int = setting(200, "Steps between preview grids.", resumable=True)
 
     def lr_factor(self, step: int) -> float:
         """Learning-rate multiplier at `step` (1-based): constant, then linear to 0."""
@@ -79,10 +83,10 @@ class TrainConfig:
 class CycleGAN(nn.Module):
     """The four networks: G_AB (the render's generator), G_BA and the discriminators D_A, D_B."""
 
-    def __init__(self, g_ab: Generator, degrader: DegraderConfig, disc_width: int) -> None:
+    def __init__(self, g_ab: Generator, decolouriser: DecolouriserConfig, disc_width: int) -> None:
         super().__init__()
         self.g_ab = g_ab
-        self.g_ba = Degrader(degrader)
+        self.g_ba = Decolouriser(decolouriser)
         self.d_a = PatchDiscriminator(1, disc_width)  # judges luma: is it domain A's look?
         self.d_b = PatchDiscriminator(3, disc_width)  # judges Y'CbCr: is it a colour picture?
 
@@ -113,13 +117,6 @@ class Optimisers:
         for opt in (self.g, self.d):
             for group in opt.param_groups:
                 group["lr"] = lr
-
-
-def autocast(device: torch.device, amp: str):
-    """bf16 or fp16 autocast on CUDA; fp32 elsewhere (CPU autocast is slower than it saves)."""
-    if device.type != "cuda" or amp == "off":
-        return nullcontext()
-    return torch.autocast("cuda", dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
 
 
 def _requires_grad(module: nn.Module, flag: bool) -> None:
@@ -186,7 +183,7 @@ def cyclegan_step(
 
 RANK_SEED_STRIDE = 1_000_003  # process k draws crops from seed + k * this: rank 0 draws what one process would
 
-RESUMABLE = {"steps", "device", "amp", "save_every", "preview_every"}  # what a resumed run may change
+RESUMABLE = {f.name for f in fields(TrainConfig) if f.metadata.get("resumable")}  # what a resumed run may change
 
 
 @dataclass
@@ -199,9 +196,6 @@ class TrainResult:
     @property
     def it_s(self) -> float:
         return self.steps_run / self.seconds if self.seconds > 0 else 0.0
-
-
-Progress = Callable[[int, int, dict[str, float]], None]  # (step, last step, losses)
 
 
 def train(
@@ -239,11 +233,11 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
     domain_a, domain_b = _domains(config)
     if state is None:
         torch.manual_seed(config.seed)
-        nets = CycleGAN(_initial_generator(config.init), config.degrader, config.disc_width)
+        nets = CycleGAN(_initial_generator(config.init), config.decolouriser, config.disc_width)
         if ranks.main:
             runs.start(run)  # only now that the settings, data and weights are known good
     else:
-        nets = CycleGAN(Generator(GeneratorConfig(**state["g_ab_config"])), config.degrader, config.disc_width)
+        nets = CycleGAN(Generator(GeneratorConfig(**state["g_ab_config"])), config.decolouriser, config.disc_width)
         nets.load_state_dict(state["nets"])
     distributed.barrier(ranks)
     nets.to(device).train()
@@ -283,13 +277,13 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
             if step % config.save_every == 0 or step == config.steps:
                 _save(run, nets, opt, pools, rng, config, step, ranks)
             if progress and ranks.main:
-                progress(step, config.steps, losses)
+                progress(step, config.steps, f"G {losses['g']:.3f} D {losses['d_a'] + losses['d_b']:.3f}")
     distributed.barrier(ranks)
     return TrainResult(run=run, step=step, steps_run=step - first, seconds=time.perf_counter() - t0)
 
 
 def _config_from_dict(d: dict) -> TrainConfig:
-    return TrainConfig(**{**d, "degrader": DegraderConfig(**d["degrader"])})
+    return TrainConfig(**{**d, "decolouriser": DecolouriserConfig(**d["decolouriser"])})
 
 
 def _resumed_config(run: Path, stored: TrainConfig, asked: TrainConfig, given: frozenset[str] | set[str]) -> TrainConfig:
@@ -312,18 +306,17 @@ def _check_settings(config: TrainConfig) -> None:
         raise InputError("--steps and --batch-size must be at least 1, --size and --load-size at least 32")
     if config.save_every < 1 or config.preview_every < 1:
         raise InputError("--save-every and --preview-every must be at least 1")
-    if config.amp not in ("bf16", "fp16", "off"):
-        raise InputError(f"--amp {config.amp}: use bf16, fp16 or off")
+    check_amp(config.amp)
 
 
 def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
     """Domain A as luma crops, domain B as colour crops; counts what was skipped."""
     short = max(config.load_size, config.size)  # objects at the scale the render shows them to the model
     out = []
-    for folder, colour, flag in ((config.domain_a, False, "--domain-a"), (config.domain_b or str(DEFAULT_DOMAIN_B), True, "--domain-b")):
+    for folder, colour, flag in ((config.domain_a, False, "--domain-a"), (config.domain_b or str(shipped_colour_set()), True, "--domain-b")):
         if not folder:
             raise InputError(f"{flag} is required: a folder of pictures")
-        paths = list_images(folder)
+        paths = list_pictures(folder)
         if not paths:
             raise InputError(f"{flag} {folder} holds no pictures (png, jpg, ...)")
         crops = Crops(paths, crop=config.size, short=short, colour=colour, source=f"{flag} {folder}")
@@ -336,7 +329,7 @@ def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
 def _initial_generator(init: str) -> Generator:
     if init == "random":
         return Generator(GeneratorConfig())
-    model, _ = load_weights(DEFAULT_WEIGHTS if init == "shipped" else init)
+    model, _ = load_weights(shipped_weights() if init == "shipped" else init)
     return model
 
 

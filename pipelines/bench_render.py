@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 import torch
 
-from films import pan, write_film
+from pan_films import pan, write_film
 from source import EVAL_PHOTOS, fetch_photos
 
 ENCODER = {"codec": "libx264", "crf": 18, "preset": "medium"}  # the render's defaults, used by every pipeline here
@@ -64,9 +64,12 @@ def peak_rss_mb() -> float:
 
 
 def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0) -> dict:
+    from filmcolor.encoding import EncodeConfig
     from filmcolor.render import RenderConfig, render
+    from filmcolor.segments import SegmentConfig
 
-    r = render(film, out, RenderConfig(overwrite=True, segment_seconds=segment_seconds, **ENCODER))
+    config = RenderConfig(encode=EncodeConfig(**ENCODER), segments=SegmentConfig(seconds=segment_seconds), overwrite=True)
+    r = render(film, out, config)
     stages = {k: round(v, 2) for k, v in r.stage_seconds.items()}
     return {"frames": r.frames, "seconds": round(r.seconds, 2), "fps": round(r.fps, 3), "stage_seconds": stages, "cuts": len(r.cuts)}
 

@@ -20,7 +20,7 @@ import time
 import torch
 from torch import nn
 
-from filmcolor.gan import DegraderConfig, ImagePool, PatchDiscriminator
+from filmcolor.gan import DecolouriserConfig, ImagePool, PatchDiscriminator
 from filmcolor.models import Generator
 from filmcolor.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step
 
@@ -66,7 +66,7 @@ class _Channels(nn.Module):
 
 
 def reference_nets() -> CycleGAN:
-    nets = CycleGAN(Generator(), DegraderConfig(), 64)
+    nets = CycleGAN(Generator(), DecolouriserConfig(), 64)
     nets.g_ab = _Channels(ReferenceResnetGenerator(), slice(1, 3))  # luma -> chroma
     nets.g_ba = _Channels(ReferenceResnetGenerator(), slice(0, 1))  # colour -> luma
     nets.d_a = _Channels(PatchDiscriminator(3), slice(None))  # the reference's D_A sees RGB
@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5)
     args = ap.parse_args()
     torch.manual_seed(0)
-    ours, ref = CycleGAN(Generator(), DegraderConfig(), 64), reference_nets()
+    ours, ref = CycleGAN(Generator(), DecolouriserConfig(), 64), reference_nets()
     result = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}", "size": args.size, "batch": 1}
     for name, nets in (("filmcolor", ours), ("reference", ref)):
         result[name] = {

@@ -26,14 +26,15 @@ from pathlib import Path
 import torch
 
 from filmcolor import runs
-from filmcolor.data import DEFAULT_DOMAIN_B
+from filmcolor.assets import shipped_colour_set
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.evaluate import evaluate
 from filmcolor.extract import ExtractConfig, extract
+from filmcolor.inference import InferenceConfig
 from filmcolor.models import Generator, load_weights, save_weights
 from filmcolor.render import RenderConfig, render
 from filmcolor.train import TrainConfig, train
-from films import pan_film
+from pan_films import pan_film
 from first_weights import film_frames
 from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
 
@@ -78,7 +79,7 @@ def choose_blend(first: Generator, tuned: Generator, work: Path) -> tuple[float,
         for alpha in BLENDS:
             weights, out = Path(tmp) / f"{alpha}.pt", Path(tmp) / f"{alpha}.mp4"
             save_weights(blend(first, tuned, alpha), weights)
-            render(bw, out, RenderConfig(weights=weights))
+            render(bw, out, RenderConfig(inference=InferenceConfig(weights=weights)))
             r = evaluate(colour, out)
             scores[f"{alpha:g}"] = {"rgb_psnr_db": round(r.psnr, 3), "colourfulness": round(r.colourfulness, 2)}
             print(f"blend {alpha:g}: {scores[f'{alpha:g}']}", flush=True)
@@ -105,9 +106,9 @@ def main() -> None:
     domain_b = args.work / "domain-b"
     shutil.rmtree(domain_b, ignore_errors=True)
     domain_b.mkdir()
-    for p in [*DEFAULT_DOMAIN_B.iterdir(), *film_b]:
+    for p in [*shipped_colour_set().iterdir(), *film_b]:
         shutil.copy(p, domain_b / f"{p.parent.name}-{p.name}")
-    n_photos = len(list(DEFAULT_DOMAIN_B.iterdir()))
+    n_photos = len(list(shipped_colour_set().iterdir()))
     print(f"domain A: {n_a} B&W frames; domain B: {n_photos} photographs + {n_film_b} colour frames", flush=True)
 
     half = args.steps // 2

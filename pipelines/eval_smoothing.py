@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -29,9 +30,11 @@ import numpy as np
 
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.evaluate import evaluate
+from filmcolor.inference import InferenceConfig
 from filmcolor.metrics import chroma
 from filmcolor.render import RenderConfig, render
-from films import pan_film
+from filmcolor.temporal import SmoothConfig
+from pan_films import pan_film
 from source import EVAL_PHOTOS, fetch_photos
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,11 +127,12 @@ def main() -> None:
     for film, truth in test_films(args.work).items():
         for look, config in LOOKS.items():
             bw = args.work / f"{film}-{look.replace(' ', '-')}.mp4"
-            degrade(truth, bw, DegradeConfig(**{**config.__dict__, "overwrite": True}))
+            degrade(truth, bw, replace(config, overwrite=True))
             renders = {}
             for name, smooth in (("no smoothing", False), ("smoothing", True)):
                 out = args.work / f"{bw.stem}-{'smooth' if smooth else 'plain'}.mp4"
-                render(bw, out, RenderConfig(weights=args.weights, smooth=smooth, overwrite=True))
+                smoothing = SmoothConfig() if smooth else SmoothConfig(strength=0.0)
+                render(bw, out, RenderConfig(inference=InferenceConfig(weights=args.weights), smooth=smoothing, overwrite=True))
                 renders[name] = out
             results[f"{film}, {look}"] = rows_for(truth, bw, renders)
             print(f"{film}, {look}: done", flush=True)

@@ -19,8 +19,9 @@ import av
 import cv2
 import torch
 
-from filmcolor.data import Crops, list_images
+from filmcolor.data import Crops
 from filmcolor.models import Generator, GeneratorConfig, save_weights
+from filmcolor.pictures import list_pictures
 from filmcolor.train import FitConfig, fit_supervised
 from source import SAMPLE_DURATION, SAMPLE_START, fetch_photos, source_film
 
@@ -51,7 +52,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
 
-    photos = list_images(args.work / "photos") if (args.work / "photos").is_dir() else fetch_photos(args.work / "photos")
+    photos = list_pictures(args.work / "photos") if (args.work / "photos").is_dir() else fetch_photos(args.work / "photos")
     frames = film_frames(args.work / "frames")
     print(f"{len(photos)} photographs, {len(frames)} film frames")
     # Photographs are few but varied; weight them like the frames by repeating them.

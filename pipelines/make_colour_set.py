@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from filmcolor.data import resize_short_side
+from filmcolor.pictures import resize_short_side
 from source import PHOTOS, fetch_photos
 
 OUT = Path(__file__).resolve().parent.parent / "samples" / "colour"

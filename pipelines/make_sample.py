@@ -17,7 +17,9 @@ import av
 import numpy as np
 
 from filmcolor import media
+from filmcolor.encoding import EncodeConfig
 from filmcolor.outputs import atomic_output, check_output
+from filmcolor.writer import FilmWriter
 from source import SAMPLE_DURATION, SAMPLE_START, source_film
 
 NAME = "band"  # the excerpt: a band playing, several shots with hard cuts
@@ -42,11 +44,12 @@ def write_excerpt(output: Path, colour: bool, overwrite: bool) -> int:
     with media.open_film(src) as container, media.open_film(src) as chroma_source, atomic_output(output) as tmp:
         info = media.film_info(container)
         chroma = source_chroma(chroma_source, SAMPLE_START, SAMPLE_START + SAMPLE_DURATION)
-        with media.FilmWriter(tmp, container, info, pix_fmt="yuv420p") as writer:
+        with FilmWriter(tmp, container, info, EncodeConfig(pix_fmt="yuv420p")) as writer:
             neutral = np.full((2, writer.chroma_size[1], writer.chroma_size[0]), 128, np.uint8)  # (2, h/2, w/2)
-            for item in media.read_film(container, SAMPLE_START, SAMPLE_DURATION):
-                if isinstance(item, media.LumaFrame):
-                    writer.write(item.luma, next(chroma) if colour else neutral, item.pts)
+            start, end = (media.seconds_to_pts(t, info.time_base) for t in (SAMPLE_START, SAMPLE_START + SAMPLE_DURATION))
+            for item in media.read(container, start, end, packets=True, rebase=True):
+                if isinstance(item, media.Decoded):
+                    writer.write(item.luma(), next(chroma) if colour else neutral, item.pts)
                     frames += 1
                 else:
                     writer.copy_packet(item)

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from filmcolor.metrics import colourfulness, psnr
+from filmcolor.inference import InferenceConfig
 from filmcolor.render import RenderConfig, render
 from make_sample import NAME
 
@@ -77,7 +78,7 @@ def main() -> None:
     source, truth = SAMPLES / f"{NAME}.mp4", SAMPLES / f"{NAME}-colour.mp4"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "render.mp4"
-        result = render(source, out, RenderConfig(weights=args.weights))
+        result = render(source, out, RenderConfig(inference=InferenceConfig(weights=args.weights)))
         figures = score(truth, out, source) | {"render_fps": round(result.fps, 1)}
         if args.figure:
             figure(source, out, truth, args.figure)

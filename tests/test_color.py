@@ -1,3 +1,5 @@
+"""Colour arithmetic (`filmcolor.color`): matrices, code ranges, gamut, picture luma."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -5,7 +7,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from filmcolor.color import MATRICES, CodeRange, convert_chroma, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
-from filmcolor.metrics import colourfulness, psnr
 
 unit_rgb = arrays(np.float64, (7, 3), elements=st.floats(0.0, 1.0))
 
@@ -55,20 +56,6 @@ def test_convert_chroma_keeps_the_colour(rgb, src, dst):
     np.testing.assert_allclose(convert_chroma(y_dst, cbcr_src, src, dst), expected, atol=1e-9)
     if src == dst:
         np.testing.assert_array_equal(convert_chroma(y_dst, cbcr_src, src, dst), cbcr_src)
-
-
-def test_psnr_and_colourfulness_by_hand():
-    a = np.zeros((2, 2), np.uint8)
-    b = a.copy()
-    b[0, 0] = 10  # MSE = 100 / 4 = 25 -> 10 log10(255^2 / 25)
-    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2 / 25))
-    assert psnr(a, a) == float("inf")
-    gray = np.full((4, 4, 3), 77, np.uint8)
-    assert colourfulness(gray) == 0.0
-    red = np.zeros((1, 2, 3))
-    red[0, 0] = (255, 0, 0)  # rg = [255, 0], yb = [127.5, 0]
-    expected = np.hypot(127.5, 63.75) + 0.3 * np.hypot(127.5, 63.75)
-    assert colourfulness(red) == pytest.approx(expected)
 
 
 @settings(max_examples=100, deadline=None)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from films import make_film, packets, video_frames
+from testfilms import make_film, packets, video_frames
 from filmcolor import media
 from filmcolor.degrade import (
     DegradeConfig,
@@ -21,6 +21,7 @@ from filmcolor.degrade import (
     shift,
     soften,
 )
+from filmcolor.encoding import EncodeConfig
 from filmcolor.errors import OutputError
 from filmcolor.metrics import psnr
 
@@ -205,9 +206,11 @@ def test_degrade_10_bit_and_odd_sizes(tmp_path, kw, mid):
 
 
 def test_degrade_same_seed_same_film(tmp_path, colour_film):
-    for name in ("a.mp4", "b.mp4"):
-        degrade(colour_film, tmp_path / name, DegradeConfig(seed=3))
-    a, b = video_frames(tmp_path / "a.mp4"), video_frames(tmp_path / "b.mp4")
+    # Through a lossless encoder: x264 itself is not always bit-exact run to run on tiny pictures
+    # (measured on 64x48 and 96x72 grain: its mb-tree lookahead), which says nothing about the seed.
+    for name in ("a.mkv", "b.mkv"):
+        degrade(colour_film, tmp_path / name, DegradeConfig(seed=3, encode=EncodeConfig(codec="ffv1")))
+    a, b = video_frames(tmp_path / "a.mkv"), video_frames(tmp_path / "b.mkv")
     assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(a, b, strict=True))
 
 
@@ -221,15 +224,8 @@ def test_degrade_errors_leave_nothing_behind(tmp_path, colour_film):
     with pytest.raises(OutputError, match="also an input"):
         degrade(film, tmp_path / "." / "film.mp4", DegradeConfig(overwrite=True))
     with pytest.raises(OutputError, match="no video encoder"):
-        degrade(film, tmp_path / "new.mp4", DegradeConfig(codec="no-such-codec"))
+        degrade(film, tmp_path / "new.mp4", DegradeConfig(encode=EncodeConfig(codec="no-such-codec")))
     assert out.read_bytes() == b"mine" and film.read_bytes() == colour_film.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "out.mp4"]
     degrade(film, out, DegradeConfig(overwrite=True))
     assert len(video_frames(out)) == 8 and sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "out.mp4"]
-
-
-def test_encoder_defaults_are_the_renders():
-    from filmcolor.render import RenderConfig
-
-    fields = ("codec", "crf", "preset")
-    assert {f: getattr(DegradeConfig(), f) for f in fields} == {f: getattr(RenderConfig(), f) for f in fields}

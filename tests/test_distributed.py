@@ -11,7 +11,7 @@ import torch
 import torch.multiprocessing as mp
 
 from filmcolor.errors import InputError
-from filmcolor.gan import DegraderConfig
+from filmcolor.gan import DecolouriserConfig
 from filmcolor.train import TrainConfig, train
 from test_train import _pictures
 
@@ -26,7 +26,7 @@ def _worker(rank: int, world: int, port: int, run: str, config: dict, resume: bo
     """One process of a torchrun-like launch: the environment torchrun sets, then `train`."""
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
-    config = TrainConfig(**{**config, "degrader": DegraderConfig(**config["degrader"])})
+    config = TrainConfig(**{**config, "decolouriser": DecolouriserConfig(**config["decolouriser"])})
     # the networks as this process ends with them, to check every process holds the same
     train(run, config, resume=resume, given={"steps"} if resume else set(), progress=lambda step, total, losses: None)
     state = torch.load(os.path.join(run, "checkpoint.pt"), weights_only=True)
@@ -42,7 +42,7 @@ def tiny(tmp_path, tiny_weights):
     a, b = _pictures(tmp_path / "A", 4, False), _pictures(tmp_path / "B", 4, True, seed=1)
     return TrainConfig(
         domain_a=str(a), domain_b=str(b), steps=4, batch_size=2, size=32, init=str(tiny_weights),
-        degrader=DegraderConfig(base=4, blocks=1), disc_width=8, save_every=2, preview_every=2,
+        decolouriser=DecolouriserConfig(base=4, blocks=1), disc_width=8, save_every=2, preview_every=2,
     )
 
 

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from films import make_film
+from testfilms import make_film
 from filmcolor.errors import DecodeError, InputError, OutputError
 from filmcolor.extract import ExtractConfig, crop_box, extract, is_black, is_duplicate, is_uniform, skip_reason, thumbnail
 

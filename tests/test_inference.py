@@ -1,4 +1,4 @@
-"""The batch predictor (`filmcolor.colorize.Predictor`): the CPU path, the torch resizing the
+"""The batch predictor (`filmcolor.inference.Predictor`): the CPU path, the torch resizing the
 GPU uses (run here on the CPU), and the CUDA path where there is a GPU."""
 
 import numpy as np
@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from filmcolor.color import CodeRange
-from filmcolor.colorize import Predictor, load_model, predict_chroma, to_working, working_luma
-from filmcolor.render import RenderConfig, render
+from filmcolor.inference import Predictor, load_model, to_working, working_luma
+from configs import render_config
+from filmcolor.render import render
 
-from films import make_film
+from testfilms import make_film
 
 
 def _codes(bits=8, shape=(3, 90, 160), seed=0):
@@ -32,15 +33,18 @@ def test_torch_resizing_matches_opencv(code_range, size):
     assert 0.0 <= ours.min() and ours.max() <= 1.0
 
 
-def test_the_cpu_predictor_is_the_plain_model(tiny_weights):
+def test_the_cpu_predictor_is_a_pure_function_of_each_frame(tiny_weights):
+    """A frame's chroma does not depend on the frames batched with it or before it."""
     model = load_model(tiny_weights, torch.device("cpu"))
     codes = _codes()
     p = Predictor(model, torch.device("cpu"), CodeRange(), (64, 36))
     work, chroma = p.submit(list(codes)).result()
     assert work.shape == (3, 36, 64) and chroma.shape == (3, 2, 36, 64)
-    expected = predict_chroma(model, np.stack([to_working(c, CodeRange(), (64, 36)) for c in codes]), torch.device("cpu"))
-    np.testing.assert_allclose(chroma, expected, atol=1e-6)
-    assert p.auto_batch_size((90, 160), np.uint8) == 4
+    np.testing.assert_allclose(work, np.stack([to_working(c, CodeRange(), (64, 36)) for c in codes]))
+    for i in (2, 0, 1):
+        _, alone = p.submit([codes[i]]).result()
+        np.testing.assert_allclose(alone[0], chroma[i], atol=1e-5)
+    assert np.abs(chroma[0] - chroma[2]).max() > 1e-4  # other frames, other colour: the model did look
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -60,5 +64,5 @@ def test_the_cuda_predictor_agrees_with_the_cpu(tiny_weights, amp):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_a_cuda_render_keeps_every_frame(tmp_path, tiny_weights):
     film = make_film(tmp_path / "in.mp4", frames=12)
-    r = render(film, tmp_path / "out.mp4", RenderConfig(weights=tiny_weights, device="cuda", model_size=32))
+    r = render(film, tmp_path / "out.mp4", render_config(weights=tiny_weights, device="cuda", model_size=32))
     assert r.frames == 12

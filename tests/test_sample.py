@@ -5,7 +5,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from films import packets, video_frames
+from testfilms import packets, video_frames
 from filmcolor.cli import main
 from filmcolor.metrics import colourfulness, psnr
 

@@ -1,7 +1,8 @@
 import cv2
 import numpy as np
 
-from films import picture
+from testfilms import picture
+from filmcolor.inference import InferenceConfig
 from filmcolor.stills import StillsConfig, colorize_stills
 
 
@@ -12,7 +13,7 @@ def test_colorize_keeps_size_and_luma(tmp_path, tiny_weights):
     out = tmp_path / "out"
     out.mkdir()
     done = []
-    written = colorize_stills([tmp_path / "a.png", tmp_path / "b.jpg"], out, StillsConfig(weights=tiny_weights), lambda d, t: done.append(d))
+    written = colorize_stills([tmp_path / "a.png", tmp_path / "b.jpg"], out, StillsConfig(InferenceConfig(weights=tiny_weights)), lambda d, t: done.append(d))
     assert [p.name for p in written] == ["a.png", "b.png"] and done == [1, 2]
     result = cv2.imread(str(written[0]))
     assert result.shape == (90, 120, 3)
@@ -31,7 +32,7 @@ def test_colorize_never_overwrites_without_asking(tmp_path, tiny_weights):
     from filmcolor.errors import OutputError
 
     with pytest.raises(OutputError, match="--overwrite"):
-        colorize_stills([tmp_path / "a.png"], out, StillsConfig(weights=tiny_weights))
+        colorize_stills([tmp_path / "a.png"], out, StillsConfig(InferenceConfig(weights=tiny_weights)))
     assert (out / "a.png").read_bytes() == b"mine"
     with pytest.raises(OutputError, match="also an input"):
-        colorize_stills([tmp_path / "a.png"], tmp_path, StillsConfig(weights=tiny_weights, overwrite=True))
+        colorize_stills([tmp_path / "a.png"], tmp_path, StillsConfig(InferenceConfig(weights=tiny_weights), overwrite=True))

@@ -1,4 +1,5 @@
-"""Inference: luma at full resolution in, chroma planes out. Shared by films and stills.
+"""Inference: luma codes at full resolution in, the model's chroma at the working size out.
+The one path for films and stills, on the CPU and on CUDA.
 
 Each step is a pure function: the model object holds weights only, never state between
 calls, so frames can be batched, reordered or split across workers freely.
@@ -15,27 +16,35 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .color import CodeRange, convert_chroma
-from .errors import FilmcolorError
+from .assets import weights_path
+from .color import CodeRange
+from .devices import AMP_CHOICES, autocast
+from .errors import InputError
 from .models import Generator, load_weights
+from .settings import setting
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "filmcolor.pt"
 
+@dataclass(frozen=True)
+class InferenceConfig:
+    weights: Path | None = setting(None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights).")
+    model_size: int = setting(256, "Short side, in px, of the picture the model sees.")
+    amp: str = setting("bf16", "Autocast precision on CUDA (the CPU runs fp32).", choices=AMP_CHOICES)
+    device: str = setting("auto", "auto, cpu or cuda (cuda:N for one GPU of several).", runtime=True)
+    batch_size: int | None = setting(None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True)
+    compile: bool = setting(False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True)
 
-def pick_device(name: str) -> torch.device:
-    """'auto' takes CUDA when there is one; asking for CUDA without one is the user's to fix."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise FilmcolorError("--device cuda: no CUDA GPU is available here; use --device cpu or auto")
-    if name not in ("cpu",) and not name.startswith("cuda"):
-        raise FilmcolorError(f"--device {name}: use auto, cpu or cuda")
-    return torch.device(name)
+    def check(self) -> None:
+        """InputError for settings no run can use."""
+        if self.model_size < 16 or (self.batch_size is not None and self.batch_size < 1):
+            raise InputError("--model-size must be at least 16 and --batch-size at least 1")
+        if self.amp not in AMP_CHOICES:
+            raise InputError(f"--amp {self.amp}: use {', '.join(AMP_CHOICES)}")
 
 
 def load_model(weights: str | os.PathLike | None, device: torch.device) -> Generator:
-    """The generator from `weights` (default: the shipped file), ready for inference on `device`."""
-    model, _ = load_weights(weights or DEFAULT_WEIGHTS)
+    """The generator from `weights` (None: the shipped weights), ready for inference on `device`;
+    WeightsError when the file does not fit."""
+    model, _ = load_weights(weights_path(weights))
     return model.to(device).eval()
 
 
@@ -55,17 +64,9 @@ def to_working(luma: np.ndarray, code_range: CodeRange, size: tuple[int, int]) -
     return np.clip(code_range.luma_to_unit(cv2.resize(luma, size, interpolation=interp)), 0.0, 1.0)
 
 
-@torch.inference_mode()
-def predict_chroma(model: Generator, luma: np.ndarray, device: torch.device) -> np.ndarray:
-    """(B, h, w) float luma in [0, 1] -> (B, 2, h, w) float chroma in the model's matrix."""
-    x = torch.from_numpy(luma).to(device)[:, None]  # (B, 1, h, w)
-    return model(x).float().cpu().numpy()  # (B, 2, h, w)
-
-
 def working_luma(codes: torch.Tensor, code_range: CodeRange, size: tuple[int, int]) -> torch.Tensor:
     """`to_working` in torch, for the GPU: (B, H, W) integer codes -> (B, h, w) float32 in [0, 1]."""
-    black, white = code_range.luma_black_white
-    unit = (codes.float() - black) / (white - black)  # (B, H, W)
+    unit = code_range.luma_to_unit(codes)  # (B, H, W)
     w, h = size
     mode = "area" if w < codes.shape[-1] else "bilinear"
     small = F.interpolate(unit[:, None], size=(h, w), mode=mode, **({} if mode == "area" else {"align_corners": False}))
@@ -130,8 +131,7 @@ class Predictor:
             dev.record_stream(self.compute_stream)  # freed only after the compute stream is done with it
             work = working_luma(dev, self.code_range, self.size)  # (B, h, w)
             x = work[:, None].contiguous(memory_format=torch.channels_last)  # (B, 1, h, w)
-            cast = torch.autocast("cuda", dtype=torch.bfloat16 if self.amp == "bf16" else torch.float16, enabled=self.amp != "off")
-            with cast:
+            with autocast(self.device, self.amp):
                 chroma = self.run(x).float()  # (B, 2, h, w)
             work_host = torch.empty(work.shape, dtype=torch.float32, pin_memory=True)
             chroma_host = torch.empty(chroma.shape, dtype=torch.float32, pin_memory=True)
@@ -153,15 +153,3 @@ class Predictor:
         per_frame = max(1, torch.cuda.max_memory_allocated(self.device) - before)
         free, _ = torch.cuda.mem_get_info(self.device)
         return int(max(1, min(limit, free // 2 // per_frame)))
-
-
-def chroma_planes(chroma: np.ndarray, luma: np.ndarray, src: str, dst: str, size: tuple[int, int], out: CodeRange) -> np.ndarray:
-    """One frame's (2, h, w) predicted chroma -> (2, size[1], size[0]) codes for the film's matrix.
-
-    Turned into integer codes at the working size, then scaled up as codes: OpenCV's integer
-    bilinear filter is several times faster than scaling floats, and rounding before rather
-    than after moves a code by at most one step.
-    """
-    cbcr = convert_chroma(luma, chroma.transpose(1, 2, 0), src, dst)  # (h, w, 2)
-    codes = out.unit_to_chroma(cbcr)  # (h, w, 2) uint8 or uint16
-    return cv2.resize(codes, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)  # (2, H, W)

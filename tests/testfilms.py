@@ -1,4 +1,5 @@
-"""Tiny generated films for the tests: a few frames of moving shapes, a tone per audio stream."""
+"""Tiny generated films and pictures for the tests: a few frames of moving shapes, a tone per
+audio stream, a texture moved by a known amount."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 
@@ -108,3 +110,18 @@ def video_frames(path: Path) -> list[tuple[float, np.ndarray]]:
 
     with av.open(str(path)) as c:
         return [(float(f.pts * f.time_base), luma_plane(f)) for f in c.decode(video=0)]
+
+
+def moving_texture(h: int, w: int, shift: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(prev, cur) uint8 luma of a smooth random texture, cur(x, y) = prev(x - dx, y - dy)."""
+    big = cv2.GaussianBlur(np.random.default_rng(0).random((200, 200)).astype(np.float32), (0, 0), 2)
+    big = np.rint((big - big.min()) / (big.max() - big.min()) * 255).astype(np.uint8)
+    prev = big[40 : 40 + h, 40 : 40 + w].copy()
+    cur = big[40 - shift[1] : 40 - shift[1] + h, 40 - shift[0] : 40 - shift[0] + w].copy()
+    return prev, cur
+
+
+def false_colour(luma: np.ndarray, hue: int = 0) -> np.ndarray:
+    """(H, W, 3) uint8: a coloured version of a luma texture; `hue` rolls the channels (flicker)."""
+    rgb = np.stack([luma, 255 - luma, luma // 2 + 60], -1).astype(np.uint8)
+    return np.roll(rgb, hue, axis=-1)

@@ -1,4 +1,5 @@
-"""Every error a user can cause: one line on stderr, exit status 2, no traceback, no output."""
+"""The command line: options made from the configs, and every error a user can cause: one line
+on stderr, exit status 2, no traceback, no output."""
 
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from clirun import assert_one_line_error, run_cli
-from films import make_film
+from testfilms import make_film
 from filmcolor.models import Generator, GeneratorConfig
 
 
@@ -156,3 +157,37 @@ def test_stills_errors(tmp_path, tiny_weights, capsys):
         code, err = run_cli(["colorize", *args, "--weights", tiny_weights], capsys)
         assert_one_line_error(code, err, expected)
     assert list(out.iterdir()) == []
+
+
+def test_options_are_made_from_the_configs_fields():
+    """Each field gives an option with its default, type, choices and help; `build` reads them back."""
+    from dataclasses import dataclass
+    from pathlib import Path
+
+    import click
+
+    from filmcolor.cli import build, config_options
+    from filmcolor.settings import setting
+
+    @dataclass(frozen=True)
+    class Toy:
+        size: int = setting(3, "A size.")
+        mode: str = setting("a", "A mode.", choices=("a", "b"))
+        path: Path | None = setting(None, "A file.")
+        fast: bool = setting(False, "Go fast.")
+        hidden: float = setting(1.5, "Not on the command line.")
+
+    seen = {}
+
+    @click.command()
+    @config_options(Toy, exclude=("hidden",))
+    def toy(**options):
+        seen["config"] = build(Toy, options)
+
+    assert {p.name for p in toy.params} == {"size", "mode", "path", "fast"}
+    toy.main(["--size", "7", "--mode", "b", "--path", "x.pt", "--fast"], standalone_mode=False)
+    assert seen["config"] == Toy(size=7, mode="b", path=Path("x.pt"), fast=True)
+    toy.main([], standalone_mode=False)
+    assert seen["config"] == Toy()
+    with pytest.raises(click.BadParameter):
+        toy.main(["--mode", "c"], standalone_mode=False)

@@ -1,5 +1,5 @@
-"""The overlapped stages (`filmcolor.pipeline`) and the render's chunking: order, bounded
-queues, errors and early stops, with fake stages and no film."""
+"""The overlapped stages (`filmcolor.stages`): order, bounded queues, errors and early stops,
+with fake stages and no film."""
 
 import threading
 import time
@@ -7,9 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from filmcolor import media
-from filmcolor.pipeline import overlapped
-from filmcolor.render import chunks
+from filmcolor.stages import overlapped
 
 
 def _threads() -> int:
@@ -92,16 +90,3 @@ def test_stopping_early_stops_every_thread():
     assert _threads() == 0
     with pytest.raises(ValueError):
         next(overlapped([1], [], depth=0))
-
-
-def _frame(i):
-    return media.LumaFrame(luma=np.zeros((2, 2), np.uint8), pts=i, index=i)
-
-
-def test_chunks_keep_every_item_in_order():
-    items = ["a0", _frame(0), "a1", _frame(1), _frame(2), "a2", _frame(3), _frame(4), "a3", "a4"]
-    got = list(chunks(items, batch_size=2))
-    assert [len(c.frames) for c in got] == [2, 2, 1]
-    assert [x for c in got for x in c.items] == items  # nothing dropped, nothing reordered
-    assert got[-1].items[-2:] == ["a3", "a4"]  # packets after the last frame still come out
-    assert [len(c.frames) for c in chunks(["a0", "a1"], batch_size=2)] == [0]  # a film of packets only

@@ -1,0 +1,247 @@
+"""The media layer's writing side (PyAV only): the coloured film, built from the input's own
+luma codes and new chroma planes, with the input's timestamps, time base, sample aspect ratio
+and colour tags; every audio and subtitle packet copied, never re-encoded, unless the output
+container cannot hold its codec. Segments rendered apart are joined by stream copy.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .color import CodeRange
+from .encoding import EncodeConfig
+from .errors import OutputError
+from .media import FilmInfo, ffmpeg_reason, open_film
+
+log = logging.getLogger(__name__)
+
+# Formats the writer fills plane by plane: Y, Cb, Cr.
+_PLANAR_YUV = re.compile(r"^yuv(410|411|420|422|440|444)p(10le)?$")
+_ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
+_MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
+
+
+def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> None:
+    """Write `path` from the coded video of `parts`, in order, copied as it is, and every audio
+    and subtitle packet of `source`, interleaved by time.
+
+    The parts are segments encoded with the same settings, each starting at a keyframe, with
+    the source's own timestamps, so the joined stream is what one encoder run would have made
+    (a keyframe at each join)."""
+    with open_film(source) as src, av.open(str(parts[0])) as first:
+        with FilmWriter(path, src, info, video_template=first.streams.video[0]) as writer:
+            others = [src.streams[i] for i in writer.copies]
+            audio = (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())  # as read_film takes them
+            for packet in heapq.merge(_coded_video(parts), audio, key=_packet_time):
+                if packet.stream.type == "video":
+                    writer.copy_video(packet)
+                else:
+                    writer.copy_packet(packet)
+
+
+def _coded_video(parts: list[Path]) -> Iterator[av.Packet]:
+    for part in parts:
+        with av.open(str(part)) as container:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size != 0:
+                    yield packet
+
+
+def _packet_time(packet: av.Packet) -> float:
+    """Seconds at which a packet must be in the file: its decode time (its presentation time
+    where it has none)."""
+    t = packet.dts if packet.dts is not None else packet.pts
+    return float(t * packet.time_base)
+
+
+class FilmWriter:
+    """Writes a coloured film: video frames built from the input's luma and new chroma, plus
+    every audio and subtitle stream of the input copied packet for packet.
+
+    Use as a context manager; leaving the block normally flushes the encoder.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        source: av.container.InputContainer,
+        info: FilmInfo,
+        encode: EncodeConfig = EncodeConfig(),
+        copy_streams: bool = True,
+        video_template: av.stream.Stream | None = None,
+    ) -> None:
+        """`copy_streams=False` writes the video alone (a segment); `video_template` copies
+        coded video packets (`copy_video`) from a stream like it instead of encoding frames."""
+        self.info = info
+        self.pix_fmt = encode.pixel_format(info.width, info.height, info.code_range.bits)
+        if not _PLANAR_YUV.match(self.pix_fmt):
+            raise OutputError(f"--pix-fmt {self.pix_fmt} is not a planar Y'CbCr format; use e.g. yuv420p or yuv444p")
+        if ("420" in self.pix_fmt and (info.width % 2 or info.height % 2)):
+            raise OutputError(f"{self.pix_fmt} cannot hold an odd picture size ({info.width}x{info.height}); use --pix-fmt yuv444p")
+        fmt = av.VideoFormat(self.pix_fmt)
+        self.out_range = CodeRange(bits=fmt.components[0].bits, full=info.code_range.full)
+        self.chroma_size = (fmt.chroma_width(info.width), fmt.chroma_height(info.height))  # (w, h)
+        try:
+            self.container = av.open(str(path), "w")
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise OutputError(f"cannot write {path.suffix or 'a file without extension'} files ({ffmpeg_reason(exc)}); use .mp4, .mkv or .mov") from None
+        # Titles and other tags of the film travel; those describing the old file's encoding do not.
+        self.container.metadata.update({k: v for k, v in source.metadata.items() if k.lower() not in _ENCODING_TAGS})
+        try:
+            if video_template is None:
+                self._add_video(encode)
+            else:
+                self.video = self.container.add_stream_from_template(video_template)
+                self.video.time_base = info.time_base
+            self.encoding = video_template is None
+            self.copies = self._add_copies(source) if copy_streams else {}
+            self._exact_edit_lists()
+        except BaseException:
+            self.container.close()
+            raise
+
+    def _add_video(self, encode: EncodeConfig) -> None:
+        info, codec = self.info, encode.codec
+        try:
+            encoder = av.codec.Codec(codec, "w")
+        except (av.error.FFmpegError, ValueError):
+            raise OutputError(f"no video encoder named {codec!r} in this FFmpeg (try libx264)") from None
+        if encoder.video_formats and self.pix_fmt not in {f.name for f in encoder.video_formats}:
+            raise OutputError(f"{codec} cannot write {self.pix_fmt}; pass --pix-fmt, one of {', '.join(f.name for f in encoder.video_formats)}")
+        stream = self.container.add_stream(codec, rate=info.rate)
+        stream.width, stream.height, stream.pix_fmt = info.width, info.height, self.pix_fmt
+        stream.time_base = info.time_base
+        cc = stream.codec_context
+        cc.time_base = info.time_base
+        cc.thread_count = 0
+        if info.sample_aspect_ratio:
+            cc.sample_aspect_ratio = info.sample_aspect_ratio
+        for key, value in info.tags.items():
+            setattr(cc, key, value)
+        cc.options = encode.options()
+        self.video = stream
+
+    def _add_copies(self, source: av.container.InputContainer) -> dict[int, tuple[av.stream.Stream, object]]:
+        """Output streams for the input's audio and subtitles: a remux where the container
+        takes the codec, else (audio only) an AAC transcode, said in the log."""
+        copies = {}
+        supported = self.container.supported_codecs
+        for s in source.streams:
+            if s.type not in ("audio", "subtitle"):
+                if s.type != "video" or s.index != source.streams.video[0].index:
+                    log.warning("stream #%d (%s) is not carried over: only audio and subtitles are", s.index, s.type)
+                continue
+            name = s.codec_context.codec.canonical_name if s.codec_context.codec else s.codec_context.name
+            if name in supported:
+                copies[s.index] = (self.container.add_stream_from_template(s), None)
+            elif s.type == "audio":
+                channels = av.AudioLayout(f"{len(s.codec_context.layout.channels)}c")  # the default named layout: AAC refuses unordered ones
+                out = self.container.add_stream("aac", rate=s.codec_context.sample_rate, layout=channels)
+                copies[s.index] = (out, _Transcoder(s, out))
+                log.warning("audio stream #%d (%s) cannot go into %s as it is: transcoded to AAC", s.index, name, self.container.format.name)
+            else:
+                log.warning("subtitle stream #%d (%s) cannot go into %s: left out", s.index, name, self.container.format.name)
+        return copies
+
+    def _exact_edit_lists(self) -> None:
+        """MP4/MOV keep a stream's start offset in an edit list counted in the movie timescale,
+        1/1000 s by default: a copied audio stream starting at 66/22050 s would come back at
+        44/22050. A timescale every stream's time base divides keeps each offset exact."""
+        if self.container.format.name not in _MOV_FAMILY:
+            return
+        scale = 1
+        for stream in self.container.streams:
+            if stream.time_base:
+                scale = math.lcm(scale, stream.time_base.denominator)
+        if scale >= 2**31:  # too fine for the file's fields: audio (the copied stream) first
+            scale = max((s.time_base.denominator for s in self.container.streams.audio), default=1000)
+        self.container.options["movie_timescale"] = str(scale)
+
+    def __enter__(self) -> FilmWriter:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        try:
+            if kind is None:
+                if self.encoding:
+                    self._mux(self.video.encode(None))  # flush: the encoder holds the last frames
+                for _, transcoder in self.copies.values():
+                    if transcoder:
+                        self._mux(transcoder.flush())
+        finally:
+            self.container.close()
+
+    def _mux(self, packets) -> None:
+        for packet in packets:
+            self.container.mux(packet)
+
+    def copy_packet(self, packet: av.Packet) -> None:
+        """Mux one input packet of an audio or subtitle stream into its output stream."""
+        out = self.copies.get(packet.stream.index)
+        if out is None:
+            return
+        stream, transcoder = out
+        if transcoder:
+            self._mux(transcoder.push(packet))
+        else:
+            packet.stream = stream
+            self.container.mux(packet)
+
+    def copy_video(self, packet: av.Packet) -> None:
+        """Mux one coded video packet as it is (with `video_template`)."""
+        packet.stream = self.video
+        self.container.mux(packet)
+
+    def write(self, luma: np.ndarray, chroma: np.ndarray, pts: int) -> None:
+        """Encode one frame: `luma` (H, W) codes as read, `chroma` (2, h, w) codes at `chroma_size`."""
+        frame = av.VideoFrame(self.info.width, self.info.height, self.pix_fmt)
+        for plane, data in zip(frame.planes, (self._luma_codes(luma), chroma[0], chroma[1])):
+            dtype = np.uint8 if self.out_range.bits <= 8 else np.dtype("<u2")
+            rows = np.frombuffer(plane, dtype).reshape(plane.height, -1)
+            rows[:, : plane.width] = data
+        frame.pts, frame.time_base = pts, self.info.time_base
+        frame.color_range = self.info.tags["color_range"]
+        self._mux(self.video.encode(frame))
+
+    def _luma_codes(self, luma: np.ndarray) -> np.ndarray:
+        """The input's luma codes at the output's bit depth: unchanged when the depths match."""
+        shift = self.out_range.bits - self.info.code_range.bits
+        if shift == 0:
+            return luma
+        if shift > 0:
+            return luma.astype(np.uint16) << shift
+        return ((luma.astype(np.uint32) + (1 << (-shift - 1))) >> -shift).clip(0, self.out_range.peak).astype(np.uint16 if self.out_range.bits > 8 else np.uint8)
+
+
+class _Transcoder:
+    """Decodes one audio stream and encodes it as AAC, for a container that cannot hold its codec."""
+
+    def __init__(self, source: av.stream.Stream, out: av.stream.Stream) -> None:
+        cc = out.codec_context
+        self.resampler = av.AudioResampler(format=cc.format, layout=cc.layout, rate=cc.sample_rate, frame_size=cc.frame_size or 1024)
+        self.out = out
+        self.next_pts: int | None = None  # in samples; counted, so the copy has no timestamp jitter
+
+    def push(self, packet: av.Packet) -> list[av.Packet]:
+        return [p for frame in packet.decode() for p in self._encode(frame)]
+
+    def flush(self) -> list[av.Packet]:
+        return self._encode(None) + list(self.out.encode(None))
+
+    def _encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
+        rate = self.out.codec_context.sample_rate
+        if self.next_pts is None and frame is not None:
+            self.next_pts = round(frame.pts * frame.time_base * rate) if frame.pts is not None else 0
+        packets = []
+        for f in self.resampler.resample(frame):  # cut to the encoder's frame size
+            f.pts, self.next_pts = self.next_pts, (self.next_pts or 0) + f.samples
+            packets.extend(self.out.encode(f))
+        return packets

@@ -1,0 +1,39 @@
+"""Segments as Ray tasks (`filmcolor.cluster`): the same film as a single process renders."""
+
+import numpy as np
+import pytest
+
+from configs import render_config
+from testfilms import make_film, packets, video_frames
+from filmcolor.metrics import psnr
+from filmcolor.render import render
+from filmcolor.segments import work_folder
+
+
+@pytest.fixture
+def film(tmp_path):
+    return make_film(tmp_path / "film.mp4", width=64, height=48, frames=60, keyint=12)
+
+
+def _config(weights, **kw):
+    return render_config(**{"weights": weights, "segment_seconds": 0.5, "batch_size": 4, **kw})
+
+
+def test_a_ray_render_matches_the_single_process_one(tmp_path, tiny_weights, film):
+    pytest.importorskip("ray")
+    out, single = tmp_path / "ray.mp4", tmp_path / "single.mp4"
+    r = render(film, out, _config(tiny_weights, ray="local"))
+    render(film, single, _config(tiny_weights))
+    a, b = video_frames(film), video_frames(out)
+    assert r.frames == len(b) == len(a) == 60 and [t for t, _ in a] == [t for t, _ in b]
+    assert packets(out) == packets(film)
+    ours, theirs = np.stack(_rgb(out)), np.stack(_rgb(single))
+    assert psnr(ours, theirs) >= 35  # the whole film's; only the smoothing restarts at each segment
+    assert not work_folder(out).exists()
+
+
+def _rgb(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
