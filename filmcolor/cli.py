@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 import sys
+import threading
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -211,6 +213,8 @@ def _render() -> click.Command:
         config = build(RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments)
         with progress_bar("render", "fps") as progress:
             result = run(film, output, config, progress)
+        for damage in result.damage:
+            console.print(f"[yellow]warning:[/] {escape(str(film))} is damaged there, left out: {escape(str(damage))}")
         resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
         console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
 
@@ -282,24 +286,43 @@ def _degrade() -> click.Command:
     return degrade
 
 
+class Terminated(BaseException):
+    """SIGTERM, taken like Ctrl-C: unfinished outputs removed, what can be kept kept, one line.
+    Not a KeyboardInterrupt, which click would turn into an Abort and an empty line."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
+INTERRUPTED = {  # what an interrupted command leaves, and how to go on
+    "render": "interrupted: the output was not written; a whole-film render keeps its finished segments: run the same command to go on",
+    "train": "interrupted: the run keeps its last checkpoint: run the same command with --resume to go on",
+}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: every error a user can fix ends as one line on stderr and exit status 2."""
+    """Entry point: every error a user can fix ends as one line on stderr and exit status 2;
+    Ctrl-C (130) and SIGTERM (143) end with one line saying what was kept."""
     logging.getLogger("filmcolor").addHandler(_ConsoleHandler())
     logging.getLogger("filmcolor").propagate = False
+    args = sys.argv[1:] if argv is None else argv
+    command = next((a for a in args if not a.startswith("-")), "")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
-        cli.main(args=argv, prog_name="filmcolor", standalone_mode=False)
+        cli.main(args=args, prog_name="filmcolor", standalone_mode=False)
     except FilmcolorError as exc:
         _fail(str(exc))
-    except click.exceptions.Abort:
-        _fail(INTERRUPTED, status=130)
+    except (click.exceptions.Abort, KeyboardInterrupt, Terminated) as exc:
+        _fail(INTERRUPTED.get(command, "interrupted: unfinished outputs were removed"), status=143 if isinstance(exc, Terminated) else 130)
     except click.ClickException as exc:
         hint = f" (see: filmcolor {exc.ctx.info_name} --help)" if getattr(exc, "ctx", None) and exc.ctx.info_name != "filmcolor" else " (see: filmcolor --help)"
         _fail(exc.format_message() + hint, status=exc.exit_code)
-    except KeyboardInterrupt:
-        _fail(INTERRUPTED, status=130)
-
-
-INTERRUPTED = "interrupted: unfinished outputs were removed (a render keeps its finished segments, a training run its last checkpoint: run the same command to go on)"
+    except OSError as exc:  # the disk, the file system: the user's to fix, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        kept = " (finished segments are kept: run the same command again once it is fixed)" if command == "render" else ""
+        _fail(f"{where}{exc.strerror or exc}{kept}")
 
 
 def _fail(message: str, status: int = 2) -> None:

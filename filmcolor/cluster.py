@@ -24,10 +24,10 @@ from .temporal import SmoothConfig
 RETRIES = 3  # times a segment is tried again after its worker died or a GPU ran out of memory
 
 
-def _segment_task(source: str, work: str, segment: Segment, info: FilmInfo, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig) -> dict[str, float]:
+def _segment_task(source: str, work: str, suffix: str, segment: Segment, info: FilmInfo, damaged: str, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig) -> dict[str, float]:
     """One segment, in a Ray worker: returns its stages' busy seconds."""
     renderer = Renderer(info, inference, encode, smooth)
-    render_segment(Path(source), WorkFolder.attach(Path(work)), segment, renderer, state=None)
+    render_segment(Path(source), WorkFolder.attach(Path(work), suffix), segment, renderer, state=None, damaged=damaged)
     return renderer.busy
 
 
@@ -37,6 +37,7 @@ def render_segments_on_ray(
     work: WorkFolder,
     plan: list[Segment],
     info: FilmInfo,
+    damaged: str,
     configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig],
     progress: Progress | None,
 ) -> dict[str, float]:
@@ -60,7 +61,7 @@ def render_segments_on_ray(
         done = sum(s.frames for s in plan if work.done(s))
         if progress and done:
             progress(done, total)
-        pending = {task.remote(str(source), str(work.path), s, info, *configs): s for s in plan if not work.done(s)}
+        pending = {task.remote(str(source), str(work.path), work.suffix, s, info, damaged, *configs): s for s in plan if not work.done(s)}
         busy: dict[str, float] = {}
         t0 = time.perf_counter()
         while pending:

@@ -150,23 +150,46 @@ def _chroma_map(src: str, dst: str) -> np.ndarray:
     return rgb_to_ycbcr(ycbcr_to_rgb(basis, src), dst)[:, 1:].T  # (2, 3)
 
 
-def fit_chroma_to_gamut(y: np.ndarray, cbcr: np.ndarray, matrix: str = "bt601") -> np.ndarray:
-    """Scale each pixel's chroma toward gray just enough that Y'CbCr -> R'G'B' stays in [0, 1].
+def _lib(x):
+    """numpy, or torch for a tensor: the functions below serve both, with one formula."""
+    return np if isinstance(x, np.ndarray) else sys.modules["torch"]
 
-    Clipping R'G'B' instead would change the luma; scaling the chroma keeps it, so a picture
-    written as RGB still has its own luma. `y` is (...,), `cbcr` (..., 2) and so is the result.
+
+def gamut_room(cb, cr, y_low, y_high, matrix: str = "bt601"):
+    """How far chroma may go along (cb, cr): the largest s >= 0 for which s * (cb, cr) beside
+    any luma in [y_low, y_high] is an R'G'B' colour inside [0, 1], with no channel clipped.
+
+    Each channel is Y' plus a multiple of the chroma (`ycbcr_to_rgb` is linear), so a channel
+    that rises with the chroma leaves room (1 - Y') above it and one that falls leaves Y'
+    below: the room shrinks to 0 as Y' nears white or black, where only gray exists. A range
+    of lumas (the pixels a chroma sample is shared by) takes the tightest of each. For a unit
+    (cb, cr) this is the most chroma that hue can have. Arrays of one shape; numpy or torch.
     """
+    xp = _lib(cb)
     kr, kg, kb = _coefficients(matrix)
-    cb, cr = cbcr[..., 0], cbcr[..., 1]
-    deltas = (  # each channel minus Y', per unit of chroma scale
-        2.0 * (1.0 - kr) * cr,
-        -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg,
-        2.0 * (1.0 - kb) * cb,
-    )
-    scale = np.ones_like(y, dtype=np.float64)
-    yc = np.clip(y, 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for d in deltas:
-            room = np.where(d > 0, (1.0 - yc) / d, np.where(d < 0, yc / -d, np.inf))
-            scale = np.minimum(scale, room)
-    return cbcr * np.clip(scale, 0.0, 1.0)[..., None].astype(cbcr.dtype)
+    slopes = (2.0 * (1.0 - kr) * cr, -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg, 2.0 * (1.0 - kb) * cb)  # R, G, B
+    low, high = xp.clip(y_low, 0.0, 1.0), xp.clip(y_high, 0.0, 1.0)
+    room = None
+    for d in slopes:
+        up = (1.0 - high) / xp.clip(d, _TINY, None)
+        down = low / xp.clip(-d, _TINY, None)
+        r = xp.where(d > _TINY, up, xp.where(d < -_TINY, down, _FAR))
+        room = r if room is None else xp.minimum(room, r)
+    return room
+
+
+_TINY = 1e-9  # a channel's slope below this does not move with the chroma
+_FAR = 1e9  # room along a direction no channel limits
+
+
+def fit_chroma_to_gamut(y, cbcr, matrix: str = "bt601", y_high=None):
+    """Scale each pixel's chroma toward gray just enough that Y'CbCr -> R'G'B' stays in [0, 1]
+    (for every luma in [y, y_high] where `y_high` is given); the hue is kept.
+
+    Clipping R'G'B' instead would change the luma and the hue; scaling the chroma keeps both,
+    so a picture written as RGB still has its own luma. `y` is (...,), `cbcr` (..., 2) and so
+    is the result; numpy or torch.
+    """
+    xp = _lib(cbcr)
+    scale = gamut_room(cbcr[..., 0], cbcr[..., 1], y, y if y_high is None else y_high, matrix)
+    return cbcr * xp.clip(scale, 0.0, 1.0)[..., None]

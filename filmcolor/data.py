@@ -1,7 +1,9 @@
 """Training images: a folder of pictures -> random crops as (luma, chroma) tensors.
 
 Colour pictures carry their own luma, so every colour crop is also a free (B&W, colour)
-pair: the supervised chroma loss and CycleGAN's colour domain read the same tensors.
+pair: the supervised chroma loss and CycleGAN's colour domain read the same tensors. The
+luma the model is given may be shown in a random old-film look (`degrade.random_look`), so
+it learns colour from luma as old films have it, grain and all, against the clean truth.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .color import picture_luma, rgb_to_ycbcr
+from .degrade import random_look
 from .errors import FilmcolorError, InputError
 from .pictures import read_rgb, resize_short_side
 
@@ -39,7 +42,9 @@ class Crops(Dataset):
         colour: bool = True,
         length: int = 10**9,
         source: str = "the training files",
+        film_look: float = 0.0,
     ) -> None:
+        """`film_look`: the share of colour crops whose model input luma gets a random old-film look."""
         self.images: list[np.ndarray] = []  # (H, W, 3) uint8 R'G'B', or (H, W) uint8 luma for a B&W domain
         for p in paths:
             try:
@@ -52,13 +57,14 @@ class Crops(Dataset):
         self.skipped = len(paths) - len(self.images)
         if not self.images:
             raise InputError(f"none of the {len(paths)} files in {source} is a readable picture of at least {MIN_SIDE} px")
-        self.crop_size, self.matrix, self.colour, self.length = crop, matrix, colour, length
+        self.crop_size, self.matrix, self.colour, self.length, self.film_look = crop, matrix, colour, length, film_look
 
     def __len__(self) -> int:
         return self.length
 
     def crop(self, rng: np.random.Generator) -> torch.Tensor:
-        """One random crop: (3, S, S) Y'CbCr or (1, S, S) luma."""
+        """One random crop: (4, S, S) Y', Cb, Cr and the luma the model is given (Y', or Y' in
+        an old-film look), or (1, S, S) luma of a B&W domain."""
         img = self.images[rng.integers(len(self.images))]
         h, w = img.shape[:2]
         side = min(h, w, int(self.crop_size * rng.uniform(0.8, 1.25)))
@@ -70,7 +76,8 @@ class Crops(Dataset):
         if not self.colour:
             return torch.from_numpy(np.ascontiguousarray(patch))[None]  # (1, S, S)
         ycc = rgb_to_ycbcr(patch, self.matrix)  # (S, S, 3)
-        return torch.from_numpy(np.ascontiguousarray(ycc.transpose(2, 0, 1)))  # (3, S, S)
+        given = random_look(ycc[..., 0], rng) if rng.random() < self.film_look else ycc[..., 0]  # (S, S)
+        return torch.from_numpy(np.ascontiguousarray(np.concatenate([ycc, given[..., None]], axis=-1).transpose(2, 0, 1)))  # (4, S, S)
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """A batch (n, C, S, S) drawn from `generator` alone, so a saved generator state resumes it."""
@@ -78,6 +85,6 @@ class Crops(Dataset):
         return torch.stack([self.crop(np.random.default_rng(s)) for s in seeds])
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(luma (1, S, S), chroma (2, S, S)) of a colour crop, following torch's global seed."""
+        """(the model's luma (1, S, S), chroma (2, S, S)) of a colour crop, following torch's global seed."""
         t = self.crop(np.random.default_rng(torch.randint(0, 2**31, ()).item()))
-        return t[:1], t[1:]
+        return t[3:], t[1:3]

@@ -30,7 +30,7 @@ import numpy as np
 from . import media
 from .encoding import EncodeConfig
 from .errors import InputError
-from .outputs import atomic_output, check_output
+from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .settings import setting
 from .writer import FilmWriter
@@ -222,6 +222,20 @@ def _ar1(value: float | np.ndarray, std: float, correlation: float, rng: np.rand
     return correlation * value + np.sqrt(1.0 - correlation**2) * noise
 
 
+WORKING_LINES = 256  # the picture height the model sees (InferenceConfig.model_size)
+
+
+def random_look(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One picture, (H, W) luma in [0, 1] at the model's working scale, in an old-film look of
+    random strength: softness, an exposure change and grain, each from none to about twice
+    `degrade`'s defaults (what training shows the model, so old films are not new to it)."""
+    c, scale = DegradeConfig(), WORKING_LINES / REFERENCE_LINES
+    y = soften(y.astype(np.float32), rng.uniform(0.0, 2.0 * c.softness) * scale)
+    y = flicker(y, rng.normal(0.0, c.flicker))
+    y = grain(y, rng.uniform(0.0, 2.0 * c.grain), rng, GRAIN_SIGMA * scale)
+    return np.clip(y, 0.0, 1.0)
+
+
 def degrade_frame(y: np.ndarray, config: DegradeConfig, damage: FilmDamage, rng: np.random.Generator) -> np.ndarray:
     """One frame of the film, (H, W) luma in [0, 1] in and out; steps `damage` by one frame.
 
@@ -253,8 +267,9 @@ def degrade(source: str | Path, output: str | Path, config: DegradeConfig, progr
     rng = np.random.default_rng(config.seed)
     t0 = time.perf_counter()
     done = 0
-    with media.open_film(source) as container:
+    with locked(output, "degrade"), media.open_film(source) as container:
         info = media.film_info(container)
+        FilmWriter.check(output, container, info, config.encode)
         damage = FilmDamage(config, info.height, info.width)
         with atomic_output(output) as tmp:
             with FilmWriter(tmp, container, info, config.encode) as writer:

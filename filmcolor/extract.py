@@ -19,7 +19,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 
 from . import media
 from .errors import InputError, OutputError
+from .outputs import locked
 from .pictures import resize_short_side
 from .progress import Progress
 from .settings import setting
@@ -130,9 +130,11 @@ def extract(source: str | Path, out_dir: str | Path, config: ExtractConfig, prog
     replacing = _check_out_dir(out_dir, config.overwrite)
     _check_config(config)
     target = Path(os.path.abspath(out_dir))  # "frames/" and "." alike get a parent and a name
-    with media.open_film(source) as container:
+    with locked(target, "extract"), media.open_film(source) as container:
         info = media.film_info(container)
-        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.part"))
+        tmp = target.parent / f".{target.name}.part"  # named after the target: a killed run's is replaced next time
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
         try:
             frames, skipped = _write_frames(container, info, tmp, config, progress)
             if not frames:
@@ -253,17 +255,13 @@ def _write_frames(
 def _move_into_place(tmp: Path, target: Path, replacing: bool) -> None:
     """Rename the finished folder onto `target`; an earlier extract there is set aside first and
     deleted only once the new one is in, so a failure leaves the old one as it was."""
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private
     try:
         if not replacing:
             os.replace(tmp, target)  # onto nothing, or onto an empty folder
             return
-        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old"))
-        try:
-            os.replace(target, old)
-        except OSError:
-            old.rmdir()
-            raise
+        old = target.parent / f".{target.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
         try:
             os.replace(tmp, target)
         except BaseException:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -28,6 +29,7 @@ from .settings import setting
 class InferenceConfig:
     weights: Path | None = setting(None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights).")
     model_size: int = setting(256, "Short side, in px, of the picture the model sees.")
+    saturation: float = setting(1.0, "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut).")
     amp: str = setting("bf16", "Autocast precision on CUDA (the CPU runs fp32).", choices=AMP_CHOICES)
     device: str = setting("auto", "auto, cpu or cuda (cuda:N for one GPU of several).", runtime=True)
     batch_size: int | None = setting(None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True)
@@ -37,6 +39,8 @@ class InferenceConfig:
         """InputError for settings no run can use."""
         if self.model_size < 16 or (self.batch_size is not None and self.batch_size < 1):
             raise InputError("--model-size must be at least 16 and --batch-size at least 1")
+        if not 0 <= self.saturation <= 4:
+            raise InputError("--saturation must be from 0 (gray) to 4")
         if self.amp not in AMP_CHOICES:
             raise InputError(f"--amp {self.amp}: use {', '.join(AMP_CHOICES)}")
 
@@ -65,12 +69,34 @@ def to_working(luma: np.ndarray, code_range: CodeRange, size: tuple[int, int]) -
 
 
 def working_luma(codes: torch.Tensor, code_range: CodeRange, size: tuple[int, int]) -> torch.Tensor:
-    """`to_working` in torch, for the GPU: (B, H, W) integer codes -> (B, h, w) float32 in [0, 1]."""
+    """`to_working` in torch, for the GPU: (B, H, W) integer codes -> (B, h, w) float32 in [0, 1].
+
+    The same filters as OpenCV's, so a film colours the same on either device: shrinking is
+    OpenCV's INTER_AREA, each output pixel the mean of the input area it covers, fractions of
+    pixels weighted by their share (as two small matrices, `area_weights`; torch's own "area"
+    mode averages whole pixels only, up to 0.18 apart at 1080p); enlarging is bilinear with
+    pixel centres at half-integers, as INTER_LINEAR.
+    """
     unit = code_range.luma_to_unit(codes)  # (B, H, W)
     w, h = size
-    mode = "area" if w < codes.shape[-1] else "bilinear"
-    small = F.interpolate(unit[:, None], size=(h, w), mode=mode, **({} if mode == "area" else {"align_corners": False}))
-    return small[:, 0].clamp_(0.0, 1.0)  # (B, h, w)
+    if w < codes.shape[-1]:
+        rows = area_weights(codes.shape[-2], h, unit.device)  # (h, H)
+        cols = area_weights(codes.shape[-1], w, unit.device)  # (w, W)
+        small = rows @ unit @ cols.T  # (B, h, w)
+    else:
+        small = F.interpolate(unit[:, None], size=(h, w), mode="bilinear", align_corners=False)[:, 0]
+    return small.clamp_(0.0, 1.0)  # (B, h, w)
+
+
+@lru_cache(maxsize=16)
+def area_weights(n_in: int, n_out: int, device: torch.device) -> torch.Tensor:
+    """(n_out, n_in) float32: output pixel j is the mean of input [j * s, (j + 1) * s), s = n_in / n_out,
+    each input pixel weighted by how much of it lies inside (OpenCV's INTER_AREA on one axis)."""
+    scale = n_in / n_out
+    edges = np.arange(n_out + 1) * scale  # (n_out + 1,) output pixels' edges, in input pixels
+    left = np.arange(n_in)  # input pixel k covers [k, k + 1)
+    cover = np.clip(np.minimum(edges[1:, None], left + 1) - np.maximum(edges[:-1, None], left), 0.0, None)  # (n_out, n_in)
+    return torch.from_numpy((cover / scale).astype(np.float32)).to(device)
 
 
 @dataclass

@@ -5,6 +5,11 @@ only the film's luma and predicts Cb and Cr, so the film's own luma passes throu
 untouched. It works at a low resolution (1/8 of its input inside, chroma at 1/2) because
 chroma is smooth and the render must be fast; the full-resolution detail comes from the
 film's own luma plane.
+
+Its colour never leaves the gamut: it predicts a hue (a direction in the Cb-Cr plane) and how
+far toward the most saturated colour of that hue the pixel's luma allows it goes (0 gray,
+1 the edge of R'G'B'), so highlights and shadows fade to neutral by construction and no
+colour is ever clipped into another hue.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .color import MATRICES, gamut_room
 from .errors import WeightsError
 from .outputs import atomic_output
 
 WEIGHTS_FORMAT = "filmcolor-generator"  # tag stored in every weights file
-WEIGHTS_VERSION = 1  # bumped when the file layout changes
+WEIGHTS_VERSION = 2  # bumped when the file layout changes (2: the gamut head; version 1 files predicted raw chroma)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,24 @@ class GeneratorConfig:
     downsamples: int = 2  # stride-2 stages after the stem: the trunk runs at 1/2**(downsamples+1)
     blocks: int = 6  # residual blocks in the trunk
     matrix: str = "bt601"  # Y'CbCr matrix the chroma is predicted in
+    head: str = "gamut"  # "gamut": hue and share of the most chroma the luma allows; "chroma": Cb, Cr as they are (weights before the gamut head)
+    gain: float = 1.0  # the chroma's calibration: the share is multiplied by it (at most 1), fitted on validation pictures
+
+    def check(self) -> None:
+        """ValueError naming the first setting no generator can have."""
+        for name in ("base", "downsamples", "blocks"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name != "downsamples" else 0):
+                raise ValueError(f"{name} must be a whole number of at least {1 if name != 'downsamples' else 0}, not {value!r}")
+        if self.matrix not in MATRICES:
+            raise ValueError(f"matrix must be one of {', '.join(MATRICES)}, not {self.matrix!r}")
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {', '.join(HEADS)}, not {self.head!r}")
+        if not isinstance(self.gain, (int, float)) or not 0 <= self.gain <= 10:
+            raise ValueError(f"gain must be a number from 0 to 10, not {self.gain!r}")
+
+
+HEADS = {"gamut": 3, "chroma": 2}  # the head's output channels
 
 
 class ResidualBlock(nn.Module):
@@ -73,7 +97,7 @@ class Generator(nn.Module):
         self.trunk = nn.Sequential(*(ResidualBlock(widths[-1]) for _ in range(config.blocks)))
         # Decoder stops at 1/2 size: chroma is subsampled in 4:2:0 anyway.
         self.up = nn.ModuleList(_conv(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(config.downsamples)))
-        self.head = nn.Conv2d(widths[0], 2, 3, padding=1)
+        self.head = nn.Conv2d(widths[0], HEADS[config.head], 3, padding=1)
 
     def forward(self, luma: torch.Tensor) -> torch.Tensor:
         x = self.stem(luma * 2.0 - 1.0)  # (B, base, H/2, W/2)
@@ -85,8 +109,19 @@ class Generator(nn.Module):
         for up, skip in zip(self.up, reversed(skips[:-1])):
             x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             x = up(torch.cat([x, skip], dim=1))
-        x = 0.5 * torch.tanh(self.head(x))  # (B, 2, H/2, W/2)
-        return F.interpolate(x, size=luma.shape[-2:], mode="bilinear", align_corners=False)  # (B, 2, H, W)
+        x = F.interpolate(self.head(x), size=luma.shape[-2:], mode="bilinear", align_corners=False)  # (B, 2 or 3, H, W)
+        if self.config.head == "chroma":
+            return 0.5 * torch.tanh(x)  # (B, 2, H, W)
+        return self._in_gamut(luma, x)
+
+    def _in_gamut(self, luma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) luma and (B, 3, H, W) head output -> (B, 2, H, W) chroma inside the gamut:
+        the hue from the first two channels, the share of that hue's most chroma from the third."""
+        hue = x[:, :2] / torch.sqrt(x[:, :1] ** 2 + x[:, 1:2] ** 2 + 1e-6)  # (B, 2, H, W), unit length
+        y = luma.float().clamp(0.0, 1.0)
+        most = gamut_room(hue[:, 0:1].float(), hue[:, 1:2].float(), y, y, self.config.matrix)  # (B, 1, H, W)
+        share = (torch.sigmoid(x[:, 2:3]) * self.config.gain).clamp(max=1.0)
+        return hue * (share * most).to(hue.dtype)
 
 
 def save_weights(model: Generator, path: str | os.PathLike, meta: dict | None = None) -> None:
@@ -104,21 +139,30 @@ def load_weights(path: str | os.PathLike) -> tuple[Generator, dict]:
         raise WeightsError(f"weights file {path} does not exist")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign files
-        raise WeightsError(f"{path} is not a filmcolor weights file ({type(exc).__name__})") from None
+    except Exception:  # torch raises many types for foreign files
+        raise WeightsError(f"{path} is not a filmcolor weights file: torch cannot read it (give a run's weights.pt, or leave out --weights)") from None
     if not isinstance(blob, dict) or blob.get("format") != WEIGHTS_FORMAT:
         raise WeightsError(f"{path} is not a filmcolor weights file (no '{WEIGHTS_FORMAT}' tag)")
-    if blob.get("version") != WEIGHTS_VERSION:
-        raise WeightsError(f"{path} has weights format version {blob.get('version')}; this filmcolor reads {WEIGHTS_VERSION}")
+    if blob.get("version") not in (1, WEIGHTS_VERSION):
+        raise WeightsError(f"{path} has weights format version {blob.get('version')}; this filmcolor reads 1 and {WEIGHTS_VERSION}")
     known = {f.name for f in fields(GeneratorConfig)}
     config = blob.get("config", {})
     if not isinstance(config, dict) or set(config) - known:
         raise WeightsError(f"{path} describes another architecture (config keys {sorted(config)})")
-    model = Generator(GeneratorConfig(**config))
+    if blob["version"] == 1:
+        config = {**config, "head": "chroma"}  # written before the gamut head existed
+    try:
+        config = GeneratorConfig(**config)
+        config.check()
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path} describes a generator that cannot be built: {exc}") from None
+    model = Generator(config)
     try:
         model.load_state_dict(blob["state_dict"])
-    except (RuntimeError, KeyError) as exc:
+    except (RuntimeError, KeyError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WeightsError(f"{path} does not fit the generator it describes: {first}") from None
+    if not all(torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()):
+        raise WeightsError(f"{path} holds weights that are not finite numbers (NaN or infinity): the training that wrote it diverged")
     model.eval()
     return model, blob.get("meta", {})

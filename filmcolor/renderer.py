@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from . import media
-from .color import CodeRange, convert_chroma
+from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
 from .encoding import EncodeConfig
 from .inference import InferenceConfig, Pending, Predictor, load_model, working_size
@@ -84,16 +84,42 @@ def chunks(items: Iterable[media.LumaFrame | av.Packet], batch_size: int) -> Ite
         yield Chunk(pending)
 
 
-def chroma_planes(chroma: np.ndarray, luma: np.ndarray, src: str, dst: str, size: tuple[int, int], out: CodeRange) -> np.ndarray:
-    """One frame's (2, h, w) predicted chroma -> (2, size[1], size[0]) codes for the film's matrix.
+def chroma_planes(chroma: np.ndarray, work: np.ndarray, luma: np.ndarray, info: media.FilmInfo, src: str, size: tuple[int, int], out: CodeRange, saturation: float = 1.0) -> np.ndarray:
+    """One frame's (2, h, w) predicted chroma (in matrix `src`, beside its (h, w) working luma
+    `work`) -> (2, size[1], size[0]) codes for the film's matrix, beside the film's own (H, W)
+    `luma` codes, times `saturation`.
 
-    Turned into integer codes at the working size, then scaled up as codes: OpenCV's integer
-    bilinear filter is several times faster than scaling floats, and rounding before rather
-    than after moves a code by at most one step.
+    The chroma is kept inside the gamut for every full-resolution pixel it will colour: each
+    working sample is scaled toward gray (its hue kept) until it fits the darkest and the
+    brightest film pixel within one working pixel of it, the reach of the bilinear upsampling;
+    a mix of samples that each fit stays inside. Then it is turned into integer codes at the
+    working size and scaled up as codes: OpenCV's integer bilinear filter is several times
+    faster than scaling floats, and rounding before rather than after moves a code by at most
+    one step.
     """
-    cbcr = convert_chroma(luma, chroma.transpose(1, 2, 0), src, dst)  # (h, w, 2)
+    cbcr = convert_chroma(work, chroma.transpose(1, 2, 0) * np.float32(saturation), src, info.matrix)  # (h, w, 2)
+    low, high = _luma_reach(luma, (work.shape[1], work.shape[0]))
+    cbcr = fit_chroma_to_gamut(info.code_range.luma_to_unit(low), cbcr, info.matrix, y_high=info.code_range.luma_to_unit(high))
     codes = out.unit_to_chroma(cbcr)  # (h, w, 2) uint8 or uint16
     return cv2.resize(codes, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)  # (2, H, W)
+
+
+def _luma_reach(luma: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest of the (H, W) luma codes within a working pixel's reach (its own
+    footprint and its neighbours'), at the working `size` (w, h): (h, w) each.
+
+    OpenCV's nearest-neighbour resize takes the film pixel floor(j * scale) for working pixel j,
+    the top-left of its footprint, so the film is first eroded (dilated) over a box that starts
+    a pixel before it and ends a pixel past the footprint; a 3x3 box at the working size then
+    adds the neighbours, whose samples the bilinear upsampling mixes in.
+    """
+    h, w = luma.shape
+    k = int(np.ceil(max(h / size[1], w / size[0]))) + 2  # a footprint and a pixel either side
+    box = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    near = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    low = cv2.erode(cv2.resize(cv2.erode(luma, box, anchor=(1, 1)), size, interpolation=cv2.INTER_NEAREST), near)
+    high = cv2.dilate(cv2.resize(cv2.dilate(luma, box, anchor=(1, 1)), size, interpolation=cv2.INTER_NEAREST), near)
+    return low, high
 
 
 class Renderer:
@@ -111,6 +137,7 @@ class Renderer:
         queue_depth: int = 2,
     ) -> None:
         self.info, self.encode, self.smooth, self.queue_depth = info, encode, smooth, queue_depth
+        self.saturation = inference.saturation
         device = pick_device(inference.device)
         self.model = model if model is not None else load_model(inference.weights, device)
         self.size = working_size(info.width, info.height, inference.model_size)
@@ -150,7 +177,7 @@ class Renderer:
                 c, cut = smoother(y, c)  # in order: the state is the previous frame
                 if cut:
                     cuts.append(frame.index)
-                chunk.planes.append(chroma_planes(c, y, matrix, self.info.matrix, writer.chroma_size, writer.out_range))
+                chunk.planes.append(chroma_planes(c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, self.saturation))
             busy["smooth"] += time.perf_counter() - t
             return chunk
 

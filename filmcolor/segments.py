@@ -76,44 +76,62 @@ def work_folder(output: Path) -> Path:
     return output.parent / f".{output.name}.filmcolor-work"
 
 
+ONE_PASS_ONLY = (".avi", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg", ".mxf", ".vob")  # no codec headers apart: segments coded for MP4 or Matroska cannot be copied in
+
+
+def segment_suffix(output: Path) -> str | None:
+    """The container of the segment files for `output`: MP4 for MP4 and QuickTime outputs (its
+    timescale keeps every timestamp exact, as the output will), Matroska for any other (it
+    takes whatever the encoder emits, repeated decode timestamps too). None for outputs whose
+    video must carry its codec headers in the stream (AVI, MPEG-TS, MXF): those render in one pass."""
+    suffix = output.suffix.lower()
+    if suffix in ONE_PASS_ONLY:
+        return None
+    return output.suffix if suffix in (".mp4", ".mov", ".m4v") else ".mkv"
+
+
 class WorkFolder:
     """The segments of one render on disk, with the manifest that says which render they are."""
 
     def __init__(self, output: Path, manifest: dict, restart: bool = False) -> None:
         """Open the work folder of `output` for the render `manifest` describes, creating it, or
-        going on with it when it holds the same render; InputError when it holds another."""
+        going on with it when it holds the same render; InputError when it holds finished work
+        of another (a folder with none, left by a run that failed at its start, is replaced)."""
         self.path = work_folder(output)
+        self.suffix = segment_suffix(output)
         self.manifest = json.loads(json.dumps(manifest))  # as it reads back from JSON
-        if restart and self.path.exists():
-            shutil.rmtree(self.path)
-        manifest = self.path / MANIFEST
+        manifest_file = self.path / MANIFEST
         if self.path.exists():
-            if not manifest.is_file():
+            if not manifest_file.is_file():
                 raise InputError(f"{self.path} exists but is not a filmcolor work folder; move it away")
             try:
-                stored = json.loads(manifest.read_text())
+                stored = json.loads(manifest_file.read_text())
             except (OSError, json.JSONDecodeError):
                 stored = None
-            if stored != self.manifest:
+            finished = any(self.path.glob("segment-*.npz"))
+            if stored != self.manifest and finished and not restart:
                 what = "another film" if stored and stored.get("film") != self.manifest["film"] else "other settings"
                 raise InputError(f"{self.path} holds an unfinished render of {what}; run that command again to finish it, or pass --restart to discard it")
-            for leftover in self.path.glob(".*.part*"):  # a segment being written when the run was killed
-                leftover.unlink()
-        else:
+            if stored != self.manifest or restart:
+                shutil.rmtree(self.path)
+            else:
+                for leftover in self.path.glob(".*.part*"):  # a segment being written when the run was killed
+                    leftover.unlink()
+        if not self.path.exists():
             self.path.mkdir()
-            with atomic_output(manifest) as tmp:
+            with atomic_output(manifest_file) as tmp:
                 tmp.write_text(json.dumps(self.manifest, indent=1))
 
     @classmethod
-    def attach(cls, path: Path) -> WorkFolder:
+    def attach(cls, path: Path, suffix: str) -> WorkFolder:
         """A work folder the driver has already checked, as a worker sees it (a Ray task)."""
         folder = cls.__new__(cls)
-        folder.path = Path(path)
+        folder.path, folder.suffix = Path(path), suffix
         folder.manifest = json.loads((folder.path / MANIFEST).read_text())
         return folder
 
     def part(self, segment: Segment) -> Path:
-        return self.path / f"{segment.name}.mp4"  # MP4 keeps exact pts and dts (with the writer's exact timescale)
+        return self.path / f"{segment.name}{self.suffix}"
 
     def _state(self, segment: Segment) -> Path:
         return self.path / f"{segment.name}.npz"
@@ -121,18 +139,20 @@ class WorkFolder:
     def done(self, segment: Segment) -> bool:
         return self.part(segment).is_file() and self._state(segment).is_file()
 
-    def save(self, segment: Segment, smoother_state: dict[str, np.ndarray], cuts: list[int], frames: int) -> None:
-        """Record a finished segment's end: the smoothing state, the cuts found in it and the
-        frames written. Written after the segment's file, so a segment counts as done only with both."""
+    def save(self, segment: Segment, smoother_state: dict[str, np.ndarray], cuts: list[int], frames: int, damage: list[media.Damage] = ()) -> None:
+        """Record a finished segment's end: the smoothing state, the cuts found in it, the frames
+        written and the damage skipped. Written after the segment's file, so a segment counts as
+        done only with both."""
+        notes = json.dumps([asdict(d) for d in damage])
         with atomic_output(self._state(segment)) as tmp:
             with open(tmp, "wb") as f:
-                np.savez(f, cuts=np.asarray(cuts, np.int64), frames=np.int64(frames), **smoother_state)
+                np.savez(f, cuts=np.asarray(cuts, np.int64), frames=np.int64(frames), damage=np.array(notes), **smoother_state)
 
-    def load(self, segment: Segment) -> tuple[dict[str, np.ndarray], list[int], int]:
-        """(smoothing state, cuts, frames) of a finished segment."""
+    def load(self, segment: Segment) -> tuple[dict[str, np.ndarray], list[int], int, list[media.Damage]]:
+        """(smoothing state, cuts, frames, damage skipped) of a finished segment."""
         with np.load(self._state(segment)) as data:
-            state = {k: data[k] for k in data.files if k not in ("cuts", "frames")}
-            return state, data["cuts"].tolist(), int(data["frames"])
+            state = {k: data[k] for k in data.files if k not in ("cuts", "frames", "damage")}
+            return state, data["cuts"].tolist(), int(data["frames"]), [media.Damage(**d) for d in json.loads(str(data["damage"]))]
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -144,13 +164,14 @@ def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
     return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}
 
 
-def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: Renderer, state: dict | None, progress: Callable[[int], None] | None = None) -> dict:
+def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: Renderer, state: dict | None, damaged: str = "stop", progress: Callable[[int], None] | None = None) -> dict:
     """Render one segment into its file in `work` (video only), starting the smoothing from
-    `state` (the previous segment's end) or afresh; records and returns the state at its end."""
+    `state` (the previous segment's end) or afresh; records and returns the state at its end.
+    `damaged`: what to do where the film is damaged (`media.read`)."""
     smoother = renderer.smoother()
     if state:
         smoother.restore(state)
-    written = 0
+    written, damage = 0, []
 
     def count(n: int) -> None:
         nonlocal written
@@ -161,13 +182,13 @@ def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: R
     with media.open_film(source) as container:
         with atomic_output(work.part(segment)) as tmp:
             with renderer.writer(tmp, container, copy_streams=False) as writer:
-                frames = media.read(container, segment.start_pts, segment.end_pts, first_index=segment.first_frame)
+                frames = media.read(container, segment.start_pts, segment.end_pts, first_index=segment.first_frame, damaged=damaged, notes=damage)
                 cuts = renderer.run(frames, writer, smoother, count)
-    work.save(segment, smoother.state(), cuts, written)
+    work.save(segment, smoother.state(), cuts, written, damage)
     return smoother.state()
 
 
-def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_renderer: Callable[[], Renderer], progress: Progress | None) -> dict[str, float]:
+def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_renderer: Callable[[], Renderer], damaged: str, progress: Progress | None) -> dict[str, float]:
     """Render the missing segments in order, the smoothing carried from each into the next;
     returns the stages' busy seconds. `make_renderer` is called once, if anything is left to do."""
     total = sum(s.frames for s in plan)
@@ -189,5 +210,5 @@ def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_re
         if state is None and prev is not None:  # going on after an earlier run: where it left the smoothing
             state = work.load(prev)[0]
         renderer = renderer or make_renderer()
-        state = render_segment(source, work, segment, renderer, state, advance)
+        state = render_segment(source, work, segment, renderer, state, damaged, advance)
     return renderer.busy if renderer else {}

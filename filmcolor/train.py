@@ -33,6 +33,7 @@ from .devices import AMP_CHOICES, autocast, check_amp
 from .errors import InputError
 from .gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
 from .models import Generator, GeneratorConfig, load_weights, save_weights
+from .outputs import locked
 from .pictures import list_pictures
 from .progress import Progress
 from .settings import setting
@@ -41,8 +42,10 @@ log = logging.getLogger("filmcolor")
 
 
 def chroma_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Smooth L1 on (B, 2, H, W) chroma: robust, so rare vivid colours are not averaged to gray as with L2."""
-    return F.smooth_l1_loss(pred, target, beta=0.02)
+    """Mean squared error on (B, 2, H, W) chroma. Where the luma cannot tell a red dress from a
+    blue one, the best answer under it is their mean, a quieter colour: the model is as bold as
+    it can be right, and an RGB PSNR, which is this error's own measure, can only gain."""
+    return F.mse_loss(pred, target)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class TrainConfig:
     seed: int = setting(0, "Seed of initialisation, crops and pools.")
     batch_size: int = setting(4, "Pictures of each domain per step.")
     size: int = setting(256, "Crop side in px.")
+    film_look: float = setting(0.0, "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure).")
     load_size: int = setting(286, "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.")
     steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True)
     lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.")
@@ -119,6 +123,17 @@ class Optimisers:
                 group["lr"] = lr
 
 
+def paired_step(g_ab: nn.Module, opt: Optimisers, b: torch.Tensor, config: TrainConfig) -> dict[str, float]:
+    """One optimiser step of G_AB on the pairs alone: the supervised fit. `b` as in `cyclegan_step`."""
+    with autocast(b.device, config.amp):
+        loss = config.paired_weight * chroma_loss(g_ab(b[:, 3:]), b[:, 1:3])
+    opt.g.zero_grad(set_to_none=True)
+    opt.scaler.scale(loss).backward()
+    opt.scaler.step(opt.g)
+    opt.scaler.update()
+    return {"paired": loss.item(), "g": loss.item()}
+
+
 def _requires_grad(module: nn.Module, flag: bool) -> None:
     for p in module.parameters():
         p.requires_grad_(flag)
@@ -135,9 +150,14 @@ def cyclegan_step(
 ) -> dict[str, float]:
     """One optimiser step of both generators, then of both discriminators; returns the losses.
 
-    `a` is (B, 1, S, S) luma of domain A, `b` (B, 3, S, S) Y'CbCr of domain B. `generator`
-    drives the pools' draws, so a resumed run draws the same.
+    `a` is (B, 1, S, S) luma of domain A, `b` (B, 4, S, S): Y'CbCr of domain B and the luma its
+    colour is predicted from (`data.Crops`). `generator` drives the pools' draws, so a resumed
+    run draws the same. With neither adversarial nor cycle losses only the pairs teach G_AB,
+    and G_BA and the discriminators are not run at all (`paired_step`).
     """
+    if config.gan_weight == 0 and config.cycle_weight == 0:
+        return paired_step(nets.g_ab, opt, b, config)
+    b, given = b[:, :3], b[:, 3:]  # (B, 3, S, S), (B, 1, S, S)
     cast = autocast(a.device, config.amp)
     cyc, idt = config.cycle_weight, config.cycle_weight * config.identity_weight
     _requires_grad(nets.d_a, False)
@@ -153,7 +173,7 @@ def cyclegan_step(
             "cycle": cyc * (F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b)),
         }
         if idt > 0 or config.paired_weight > 0:
-            own = nets.g_ab(b[:, :1])  # (B, 2, S, S): chroma from B's own luma
+            own = nets.g_ab(given)  # (B, 2, S, S): chroma from B's own luma
             if idt > 0:  # G_AB(b) = b is a chroma L1 (luma passes through); G_BA(a as colour) = a
                 gray_a = torch.cat([a, torch.zeros_like(fake_b[:, 1:])], dim=1)  # (B, 3, S, S)
                 losses["identity"] = idt * (F.l1_loss(own, b[:, 1:]) + F.l1_loss(nets.g_ba(gray_a), a))
@@ -214,13 +234,14 @@ def train(
     run = Path(run)
     ranks, device = distributed.setup(config.device)
     try:
-        return _train(run, config, resume, given, overwrite, progress, ranks, device)
+        runs.check(run, resume, overwrite)
+        with locked(run, "training") if ranks.main else nullcontext():  # rank 0 alone writes the run
+            return _train(run, config, resume, given, overwrite, progress, ranks, device)
     finally:
         distributed.teardown(ranks)
 
 
 def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool, progress: Progress | None, ranks: distributed.Ranks, device: torch.device) -> TrainResult:
-    runs.check(run, resume, overwrite)
     distributed.barrier(ranks)  # every process has seen the folder as it was before rank 0 starts it
     state = runs.load_checkpoint(run) if resume else None
     if state is not None:
@@ -266,7 +287,7 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
             t_step = time.perf_counter()
             opt.set_lr(config.lr * config.lr_factor(step))
             a = domain_a.sample(config.batch_size, rng).to(device)  # (B, 1, S, S)
-            b = domain_b.sample(config.batch_size, rng).to(device)  # (B, 3, S, S)
+            b = domain_b.sample(config.batch_size, rng).to(device)  # (B, 4, S, S)
             losses = distributed.mean(cyclegan_step(step_nets, opt, pools, a, b, config, rng), ranks)
             seconds = time.perf_counter() - t_step
             if ranks.main:
@@ -277,7 +298,7 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
             if step % config.save_every == 0 or step == config.steps:
                 _save(run, nets, opt, pools, rng, config, step, ranks)
             if progress and ranks.main:
-                progress(step, config.steps, f"G {losses['g']:.3f} D {losses['d_a'] + losses['d_b']:.3f}")
+                progress(step, config.steps, " ".join(f"{k} {losses[k]:.4f}" for k in ("g", "d_a", "d_b") if k in losses))
     distributed.barrier(ranks)
     return TrainResult(run=run, step=step, steps_run=step - first, seconds=time.perf_counter() - t0)
 
@@ -304,6 +325,10 @@ def _resumed_config(run: Path, stored: TrainConfig, asked: TrainConfig, given: f
 def _check_settings(config: TrainConfig) -> None:
     if config.steps < 1 or config.batch_size < 1 or config.size < 32 or config.load_size < 32:
         raise InputError("--steps and --batch-size must be at least 1, --size and --load-size at least 32")
+    if config.paired_weight <= 0 and config.gan_weight <= 0 and config.cycle_weight <= 0:
+        raise InputError("every loss weight is 0: nothing would be learnt; give --paired-weight, --gan-weight or --cycle-weight")
+    if not 0 <= config.film_look <= 1:
+        raise InputError("--film-look is a share of the pairs, from 0 to 1")
     if config.save_every < 1 or config.preview_every < 1:
         raise InputError("--save-every and --preview-every must be at least 1")
     check_amp(config.amp)
@@ -319,7 +344,7 @@ def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
         paths = list_pictures(folder)
         if not paths:
             raise InputError(f"{flag} {folder} holds no pictures (png, jpg, ...)")
-        crops = Crops(paths, crop=config.size, short=short, colour=colour, source=f"{flag} {folder}")
+        crops = Crops(paths, crop=config.size, short=short, colour=colour, source=f"{flag} {folder}", film_look=config.film_look)
         if crops.skipped:
             log.warning("%s: skipped %d of %d files (unreadable, or under 32 px)", folder, crops.skipped, len(paths))
         out.append(crops)
@@ -336,7 +361,7 @@ def _initial_generator(init: str) -> Generator:
 def _preview_batch(a: Crops, b: Crops, config: TrainConfig, n: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
     """The same few crops at every preview, drawn apart from the training's random stream."""
     g = torch.Generator().manual_seed(config.seed + 1)
-    return a.sample(n, g), b.sample(n, g)  # (n, 1, S, S), (n, 3, S, S)
+    return a.sample(n, g), b.sample(n, g)[:, :3]  # (n, 1, S, S), (n, 3, S, S)
 
 
 @torch.no_grad()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +19,11 @@ import numpy as np
 from .color import CodeRange
 from .encoding import EncodeConfig
 from .errors import OutputError
-from .media import FilmInfo, ffmpeg_reason, open_film
+from .encoding import WRITABLE
+from .media import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
 
-# Formats the writer fills plane by plane: Y, Cb, Cr.
-_PLANAR_YUV = re.compile(r"^yuv(410|411|420|422|440|444)p(10le)?$")
 _ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
 _MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
 
@@ -81,26 +80,32 @@ class FilmWriter:
         """`copy_streams=False` writes the video alone (a segment); `video_template` copies
         coded video packets (`copy_video`) from a stream like it instead of encoding frames."""
         self.info = info
-        self.pix_fmt = encode.pixel_format(info.width, info.height, info.code_range.bits)
-        if not _PLANAR_YUV.match(self.pix_fmt):
-            raise OutputError(f"--pix-fmt {self.pix_fmt} is not a planar Y'CbCr format; use e.g. yuv420p or yuv444p")
-        if ("420" in self.pix_fmt and (info.width % 2 or info.height % 2)):
+        self.pix_fmt = encode.pixel_format(info.width, info.height, info.code_range.bits, chroma_layout(info.pix_fmt))
+        if not WRITABLE.match(self.pix_fmt):
+            raise OutputError(f"--pix-fmt {self.pix_fmt} is not a planar Y'CbCr format filmcolor can fill; use e.g. yuv420p, yuv422p10le or yuv444p")
+        if "420" in self.pix_fmt and (info.width % 2 or info.height % 2):
             raise OutputError(f"{self.pix_fmt} cannot hold an odd picture size ({info.width}x{info.height}); use --pix-fmt yuv444p")
         fmt = av.VideoFormat(self.pix_fmt)
         self.out_range = CodeRange(bits=fmt.components[0].bits, full=info.code_range.full)
         self.chroma_size = (fmt.chroma_width(info.width), fmt.chroma_height(info.height))  # (w, h)
+        self._last_dts: int | None = None  # of the video stream: muxers want them growing
         try:
             self.container = av.open(str(path), "w")
         except (av.error.FFmpegError, ValueError) as exc:
-            raise OutputError(f"cannot write {path.suffix or 'a file without extension'} files ({ffmpeg_reason(exc)}); use .mp4, .mkv or .mov") from None
+            where = f"{path.name} has no file extension" if not path.suffix else f"FFmpeg writes no {path.suffix} files ({ffmpeg_reason(exc)})"
+            raise OutputError(f"{where}: name the output .mp4, .mkv or .mov") from None
         # Titles and other tags of the film travel; those describing the old file's encoding do not.
         self.container.metadata.update({k: v for k, v in source.metadata.items() if k.lower() not in _ENCODING_TAGS})
         try:
             if video_template is None:
-                self._add_video(encode)
+                try:
+                    self._add_video(encode)
+                except ValueError as exc:  # the container does not take the codec at all
+                    raise OutputError(f"a {path.suffix} file cannot hold {encode.codec} video ({exc}); use .mkv, or another --codec") from None
             else:
-                self.video = self.container.add_stream_from_template(video_template)
+                self.video = self.container.add_stream_from_template(video_template, opaque=True)  # a remux: the decoder's own parameters, no encoder needed
                 self.video.time_base = info.time_base
+                self.video.codec_context.framerate = info.rate  # the film's rate, not the segment file's time base (Matroska: 1000)
             self.encoding = video_template is None
             self.copies = self._add_copies(source) if copy_streams else {}
             self._exact_edit_lists()
@@ -108,15 +113,35 @@ class FilmWriter:
             self.container.close()
             raise
 
+    @classmethod
+    def check(cls, path: Path, source: av.container.InputContainer, info: FilmInfo, encode: EncodeConfig, copy_streams: bool = True) -> None:
+        """Everything a render will need of its output, tried before the first frame is decoded:
+        the container `path`'s extension names, the encoder (opened, as a GPU encoder must find
+        its GPU), the pixel format, and that the container holds the video and every stream to
+        copy. Writes only a header into a temporary folder, removed at once; OutputError with
+        FFmpeg's reason when anything cannot be done."""
+        with tempfile.TemporaryDirectory(prefix="filmcolor-check-") as tmp:
+            writer = cls(Path(tmp) / path.name, source, info, encode, copy_streams=copy_streams)
+            try:
+                if writer.encoding:
+                    try:
+                        writer.video.codec_context.open()
+                    except (av.error.FFmpegError, ValueError) as exc:
+                        raise OutputError(f"the encoder {encode.codec} cannot start here: {ffmpeg_reason(exc)}; choose another --codec (libx264 always works)") from None
+                try:
+                    writer.container.start_encoding()
+                except (av.error.FFmpegError, ValueError) as exc:
+                    raise OutputError(f"a {path.suffix} file cannot hold {encode.codec} video or the film's other streams ({ffmpeg_reason(exc)}); use .mkv, or another --codec") from None
+            finally:
+                writer.container.close()
+
     def _add_video(self, encode: EncodeConfig) -> None:
-        info, codec = self.info, encode.codec
-        try:
-            encoder = av.codec.Codec(codec, "w")
-        except (av.error.FFmpegError, ValueError):
-            raise OutputError(f"no video encoder named {codec!r} in this FFmpeg (try libx264)") from None
+        info = self.info
+        encoder = encode.encoder()
         if encoder.video_formats and self.pix_fmt not in {f.name for f in encoder.video_formats}:
-            raise OutputError(f"{codec} cannot write {self.pix_fmt}; pass --pix-fmt, one of {', '.join(f.name for f in encoder.video_formats)}")
-        stream = self.container.add_stream(codec, rate=info.rate)
+            usable = [f.name for f in encoder.video_formats if WRITABLE.match(f.name)]
+            raise OutputError(f"{encode.codec} cannot write {self.pix_fmt}; leave out --pix-fmt, or give one of {', '.join(usable)}")
+        stream = self.container.add_stream(encode.codec, rate=info.rate)
         stream.width, stream.height, stream.pix_fmt = info.width, info.height, self.pix_fmt
         stream.time_base = info.time_base
         cc = stream.codec_context
@@ -126,6 +151,8 @@ class FilmWriter:
             cc.sample_aspect_ratio = info.sample_aspect_ratio
         for key, value in info.tags.items():
             setattr(cc, key, value)
+        if info.display_matrix:
+            stream.set_display_matrix(info.display_matrix)  # a rotated film plays rotated, as before
         cc.options = encode.options()
         self.video = stream
 
@@ -181,7 +208,24 @@ class FilmWriter:
 
     def _mux(self, packets) -> None:
         for packet in packets:
+            if packet.stream is self.video:
+                self._growing_dts(packet)
             self.container.mux(packet)
+
+    def _growing_dts(self, packet: av.Packet) -> None:
+        """A video packet's decode time moved past the last one's where it repeats it (an encoder
+        given VFR timestamps in a coarse time base) or lacks one (Matroska keeps presentation
+        times only, and FFmpeg guesses no decode time for the packets that open a segment): MP4
+        takes only growing ones, and a muxer's own guess may go back. The presentation time,
+        the frame's timing, never moves; OutputError where there is no room below it."""
+        if self._last_dts is None:
+            self._last_dts = packet.dts  # the film's first packets: the muxer starts the count
+            return
+        if packet.dts is None or packet.dts <= self._last_dts:
+            packet.dts = self._last_dts + 1
+            if packet.pts is not None and packet.dts > packet.pts:
+                raise OutputError(f"the encoder gave timestamps a {self.container.format.name} file cannot hold; write the output as .mkv")
+        self._last_dts = packet.dts
 
     def copy_packet(self, packet: av.Packet) -> None:
         """Mux one input packet of an audio or subtitle stream into its output stream."""
@@ -198,7 +242,7 @@ class FilmWriter:
     def copy_video(self, packet: av.Packet) -> None:
         """Mux one coded video packet as it is (with `video_template`)."""
         packet.stream = self.video
-        self.container.mux(packet)
+        self._mux([packet])
 
     def write(self, luma: np.ndarray, chroma: np.ndarray, pts: int) -> None:
         """Encode one frame: `luma` (H, W) codes as read, `chroma` (2, h, w) codes at `chroma_size`."""

@@ -1,10 +1,11 @@
-"""Recipe for samples/colour/: the small colour set `filmcolor train` uses as domain B by default.
+"""Recipe for filmcolor/shipped/colour/: the small colour set `filmcolor train` uses as domain B by default.
 
     pip install -e ".[pipelines]" && python pipelines/make_colour_set.py --work /tmp/fc-data
 
-The Debian photographs listed in source.py, each scaled to a short side of 286 px (the size
-training loads before cropping 256) and saved as JPEG quality 92, named after their package
-and title so each file's credit is found in samples/README.md.
+The Debian photographs listed in source.py (but the two that are digital art), each scaled to
+a short side of 286 px (the size training loads before cropping 256) and saved as JPEG
+quality 92, named after their package and title so each file's credit is found in
+filmcolor/shipped/README.md.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import cv2
 
+from filmcolor.assets import shipped_colour_set
 from filmcolor.pictures import resize_short_side
-from source import PHOTOS, fetch_photos
+from source import NOT_PHOTOGRAPHS, PHOTOS, fetch_photos
 
-OUT = Path(__file__).resolve().parent.parent / "samples" / "colour"
+OUT = shipped_colour_set()
 
 
 def short_name(package: str, inner: str) -> str:
@@ -37,6 +39,8 @@ def main() -> None:
         fetch_photos(photos)
     OUT.mkdir(exist_ok=True)
     for package, inner, _, _ in PHOTOS:
+        if any(name in inner for name in NOT_PHOTOGRAPHS):
+            continue
         path = photos / f"{package}--{inner.replace('/', '_')}"  # as fetch_photos names them
         img = resize_short_side(cv2.imread(str(path), cv2.IMREAD_COLOR), args.size)
         cv2.imwrite(str(OUT / short_name(package, inner)), img, [cv2.IMWRITE_JPEG_QUALITY, 92])

@@ -191,3 +191,59 @@ def test_options_are_made_from_the_configs_fields():
     assert seen["config"] == Toy()
     with pytest.raises(click.BadParameter):
         toy.main(["--mode", "c"], standalone_mode=False)
+
+
+def test_os_errors_are_one_line_naming_the_path(tmp_path, film, tiny_weights, capsys):
+    code, err = run_cli(["render", film, "-o", "/proc/out.mp4", "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, "/proc/")
+    (tmp_path / "small.mp4").write_bytes(b"a film")
+    code, err = run_cli(["render", film, "-o", tmp_path / "small.mp4" / "out.mp4", "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, "small.mp4 is a file, not a folder")
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_finished_segments(tmp_path, tiny_weights, capsys, monkeypatch):
+    import errno
+
+    from filmcolor.segments import WorkFolder, work_folder
+
+    film = make_film(tmp_path / "film.mp4", frames=24, keyint=6)
+    out = tmp_path / "out.mp4"
+    save = WorkFolder.save
+
+    def save_then_fill_the_disk(self, segment, *args, **kwargs):
+        save(self, segment, *args, **kwargs)
+        if segment.index == 1:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.part(segment)))
+
+    monkeypatch.setattr(WorkFolder, "save", save_then_fill_the_disk)
+    code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.25"], capsys)
+    assert_one_line_error(code, err.strip().splitlines()[-1], "No space left on device (finished segments are kept")
+    assert len(list(work_folder(out).glob("segment-*.npz"))) == 2 and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "config, expected",
+    [({"base": -1}, "base must be a whole number"), ({"base": "x"}, "base must be a whole number"), ({"matrix": "nonsense"}, "matrix must be one of")],
+)
+def test_weights_whose_settings_cannot_be_built(tmp_path, film, capsys, config, expected):
+    weights = tmp_path / "w.pt"
+    torch.save({"format": "filmcolor-generator", "version": 2, "config": config, "state_dict": {}}, weights)
+    code, err = run_cli(["render", film, "-o", tmp_path / "c.mp4", "--weights", weights], capsys)
+    assert_one_line_error(code, err, expected)
+
+
+def test_weights_that_are_text_or_not_numbers(tmp_path, film, capsys):
+    from filmcolor.models import save_weights
+
+    text = tmp_path / "notes.pt"
+    text.write_text("these are not weights\n" * 20)
+    code, err = run_cli(["render", film, "-o", tmp_path / "c.mp4", "--weights", text], capsys)
+    assert_one_line_error(code, err, "is not a filmcolor weights file")
+    assert "Error)" not in err  # no Python exception name for a user to decode
+    model = Generator(GeneratorConfig(base=8, blocks=1))
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("nan"))
+    save_weights(model, tmp_path / "nan.pt")
+    code, err = run_cli(["render", film, "-o", tmp_path / "c.mp4", "--weights", tmp_path / "nan.pt"], capsys)
+    assert_one_line_error(code, err, "not finite numbers")
+    assert not (tmp_path / "c.mp4").exists()

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from filmcolor.color import CodeRange
-from filmcolor.inference import Predictor, load_model, to_working, working_luma
+from filmcolor.inference import Predictor, load_model, to_working, working_luma, working_size
 from configs import render_config
 from filmcolor.render import render
 
@@ -31,6 +31,23 @@ def test_torch_resizing_matches_opencv(code_range, size):
     # plus the filters' edge handling
     assert np.abs(ours - ref).mean() < 1.0 / 219
     assert 0.0 <= ours.min() and ours.max() <= 1.0
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1440, 1080), (720, 576), (175, 143)])
+def test_the_gpus_resizing_is_the_cpus_to_a_code(width, height):
+    """torch (what CUDA runs; here on CPU tensors) and OpenCV give the same working luma within
+    one 8-bit code, at ratios that are not whole numbers, shrinking and enlarging."""
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(16, 235, width)[None] * np.ones((height, 1))
+    ramp[height // 3 : height // 2, width // 3 : width // 2] = 235  # a sharp bright block
+    ramp[::7] = 16  # and dark lines
+    codes = np.clip(ramp + rng.normal(0, 8, ramp.shape), 0, 255).astype(np.uint8)
+    size = working_size(width, height, 256)
+    for code_range in (CodeRange(8, False), CodeRange(8, True)):
+        cpu = to_working(codes, code_range, size)
+        torch_path = working_luma(torch.from_numpy(codes[None].astype(np.int32)), code_range, size)[0].numpy()
+        assert torch_path.shape == cpu.shape == (size[1], size[0])
+        assert np.abs(torch_path - cpu).max() <= 1.0 / 219
 
 
 def test_the_cpu_predictor_is_a_pure_function_of_each_frame(tiny_weights):

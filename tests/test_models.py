@@ -37,7 +37,7 @@ def test_inference_holds_no_state():
         first = model(a)
         model(b)
         assert torch.allclose(model(a), first)
-        assert torch.allclose(model(torch.cat([b, a]))[1:], first, atol=1e-6)
+        assert torch.allclose(model(torch.cat([b, a]))[1:], first, atol=1e-5)
 
 
 def test_weights_of_another_version_are_refused(tmp_path):

@@ -11,7 +11,7 @@ def test_output_settings_leave_out_what_only_changes_the_speed(tmp_path):
     weights.write_bytes(b"weights")
     config = render_config(weights=weights)
     settings = output_settings(config)
-    assert settings["inference"] == {"weights": file_identity(weights)["sha256_ends"], "model_size": 256, "amp": "bf16"}
+    assert settings["inference"] == {"weights": file_identity(weights)["sha256_ends"], "model_size": 256, "saturation": 1.0, "amp": "bf16"}
     assert settings["encode"] == {"codec": "libx264", "crf": 18, "preset": "medium", "pix_fmt": None}
     assert settings["segments"] == {"seconds": 60.0} and "overwrite" not in settings and "queue_depth" not in settings
     fast = render_config(weights=weights, device="cpu", batch_size=16, compile=True, restart=True, overwrite=True)

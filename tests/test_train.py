@@ -97,7 +97,7 @@ def test_decolouriser_keeps_size_and_starts_near_the_pictures_luma():
 def test_step_reports_the_losses_it_uses_and_moves_both_players():
     torch.manual_seed(0)
     nets = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
-    a, b = torch.rand(2, 1, 32, 32), torch.rand(2, 3, 32, 32) - torch.tensor([0, 0.5, 0.5]).view(1, 3, 1, 1)
+    a, b = torch.rand(2, 1, 32, 32), torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1)  # Y'CbCr, the given luma
     before = {k: v.clone() for k, v in nets.state_dict().items()}
     for config, keys in (
         (TrainConfig(), {"g_gan", "cycle", "identity", "paired"}),
@@ -111,6 +111,23 @@ def test_step_reports_the_losses_it_uses_and_moves_both_players():
     after = nets.state_dict()
     for name in ("g_ab", "g_ba", "d_a", "d_b"):
         assert any(not torch.equal(before[k], after[k]) for k in after if k.startswith(name + "."))
+
+
+def test_the_pairs_alone_train_g_ab_and_run_nothing_else():
+    torch.manual_seed(0)
+    nets = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
+    b = torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1)
+    config = TrainConfig(gan_weight=0, cycle_weight=0)
+    before = {k: v.clone() for k, v in nets.state_dict().items()}
+    losses = cyclegan_step(nets, Optimisers.create(nets, config, torch.device("cpu")), (ImagePool(4), ImagePool(4)), torch.rand(2, 1, 32, 32), b, config, torch.Generator())
+    assert set(losses) == {"paired", "g"}
+    with torch.no_grad():  # the loss is the chroma's mean squared error, from the given luma (channel 3)
+        nets2 = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
+        nets2.load_state_dict(before)
+        assert losses["paired"] == pytest.approx(config.paired_weight * ((nets2.g_ab(b[:, 3:]) - b[:, 1:3]) ** 2).mean().item(), rel=1e-5)
+    after = nets.state_dict()
+    changed = {k.split(".")[0] for k in after if not torch.equal(before[k], after[k])}
+    assert changed == {"g_ab"}
 
 
 def test_learning_rate_is_constant_then_decays_linearly():

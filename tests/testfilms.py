@@ -36,11 +36,13 @@ def make_film(
     audio_start: float = 0.0,
     pictures: list[np.ndarray] | None = None,
     keyint: int | None = None,
+    preset: str = "ultrafast",
 ) -> Path:
     """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
     per stream, each starting `audio_start` seconds after the picture. `pictures`, (H, W, 3) uint8
     RGB each, are written instead of the moving square and set the size and frame count.
-    `keyint`: a keyframe every so many frames (where segments may start)."""
+    `keyint`: a keyframe every so many frames (where segments may start); `preset`: x264's
+    (from "medium" on, with B-frames: packets out of presentation order)."""
     if pictures is not None:
         (height, width), frames = pictures[0].shape[:2], len(pictures)
     with av.open(str(path), "w") as out:
@@ -51,7 +53,7 @@ def make_film(
         if color_range is not None:
             video.codec_context.color_range = color_range
         if codec == "libx264":
-            video.codec_context.options = {"crf": "10", "preset": "ultrafast"}
+            video.codec_context.options = {"crf": "10", "preset": preset}
         if keyint:
             video.codec_context.gop_size = keyint
         tones = []

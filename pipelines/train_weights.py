@@ -1,0 +1,190 @@
+"""Recipe for the shipped weights: `filmcolor train` on the training corpus, calibrated on its
+validation split, the CycleGAN terms tried on it too.
+
+    python pipelines/corpus.py                                   # once: the corpus and its splits
+    python pipelines/train_weights.py --minutes 150              # a CPU afternoon
+    python pipelines/train_weights.py --minutes 15 --device cuda # a GPU quarter-hour
+
+1. Domain B is the corpus' train split; domain A, which only the CycleGAN terms use, is the
+   same pictures' luma in random old-film looks (`filmcolor.degrade.random_look`).
+2. The main run: the pairs alone (`--gan-weight 0 --cycle-weight 0`: MSE on the chroma, half
+   the pairs' luma in an old-film look), from random weights, with a step count planned from
+   `--minutes` and a short speed test, constant then linearly decaying learning rate. Run again,
+   the recipe goes on from the run's checkpoint (`filmcolor train --resume`, exact).
+3. With `--ablation-minutes M`: from the main run's weights, M minutes more of each variant
+   (pairs only, + adversarial, + cycle and identity), scored on the validation split: the
+   model card's table of what each term does.
+4. The chroma gain (`GeneratorConfig.gain`) that gives the best validation RGB PSNR, clean and
+   in the old-film look together, is written into the weights; the validation figures into
+   their meta and the model card's JSON (`--report`).
+
+Validation never sees a training picture; the test split and the sample are not looked at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from filmcolor.assets import shipped_weights
+from filmcolor.color import PICTURE, picture_luma
+from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame, random_look
+from filmcolor.devices import pick_device
+from filmcolor.inference import InferenceConfig
+from filmcolor.metrics import colourfulness, psnr
+from filmcolor.models import Generator, load_weights, save_weights
+from filmcolor.pictures import list_pictures, read_rgb, resize_short_side
+from filmcolor.runs import CHECKPOINT, WEIGHTS
+from filmcolor.stills import colour_picture
+from filmcolor.train import TrainConfig, train
+
+GAINS = (0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.4)  # chroma gains tried on the validation split
+MAIN = dict(gan_weight=0.0, cycle_weight=0.0, paired_weight=1.0, film_look=0.5, init="random", batch_size=16, size=176, load_size=286, lr=5e-4)
+VARIANTS = {  # what the CycleGAN terms add, tried from the main weights (the paired loss stays on)
+    "pairs only": dict(gan_weight=0.0, cycle_weight=0.0),
+    "+ adversarial (0.05)": dict(gan_weight=0.05, cycle_weight=0.0),
+    "+ cycle and identity (1)": dict(gan_weight=0.0, cycle_weight=1.0),
+}
+
+
+def domain_a(corpus: Path, folder: Path) -> Path:
+    """The train split's luma in random old-film looks, as gray PNGs (CycleGAN's domain A)."""
+    if folder.is_dir() and any(folder.iterdir()):
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for path in list_pictures(corpus / "train"):
+        luma = resize_short_side(picture_luma(read_rgb(path)), 286).astype(np.float32) / 255.0
+        cv2.imwrite(str(folder / f"{path.stem}.png"), np.rint(random_look(luma, rng) * 255).astype(np.uint8))
+    return folder
+
+
+def validation(corpus: Path, short: int = 360) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, truth R'G'B', luma the model is given) for every validation picture, clean and in
+    `filmcolor degrade`'s default old-film look (fixed seed), at a film-like short side."""
+    out = []
+    for i, path in enumerate(list_pictures(corpus / "val")):
+        rgb = resize_short_side(read_rgb(path), short)
+        luma = picture_luma(rgb)
+        out.append((f"{path.stem} clean", rgb, luma))
+        damage = FilmDamage(DegradeConfig(), *luma.shape)
+        old = degrade_frame(PICTURE.luma_to_unit(luma), DegradeConfig(), damage, np.random.default_rng(i))
+        out.append((f"{path.stem} old film", rgb, PICTURE.unit_to_luma(old)))
+    return out
+
+
+def score(model: Generator, pictures: list, device: torch.device) -> dict[str, float]:
+    """Mean RGB PSNR (dB) of the model's colour and of the gray input against the truth, the
+    share of pictures where the colour is no worse than gray, and colourfulness against the truth's."""
+    ours, gray, ratios = [], [], []
+    for _, truth, luma in pictures:
+        colour = colour_picture(luma, model, device, InferenceConfig())
+        ours.append(psnr(truth, colour))
+        gray.append(psnr(truth, np.repeat(luma[..., None], 3, axis=2)))
+        ratios.append(colourfulness(colour) / max(colourfulness(truth), 1e-6))
+    ours, gray = np.array(ours), np.array(gray)
+    return {
+        "rgb_psnr_db": round(float(ours.mean()), 3),
+        "gray_psnr_db": round(float(gray.mean()), 3),
+        "no_worse_than_gray": round(float((ours >= gray - 0.05).mean()), 3),
+        "colourfulness_ratio": round(float(np.mean(ratios)), 3),
+    }
+
+
+def run_training(run: Path, config: TrainConfig) -> None:
+    """Train `run` up to `config.steps`, going on from its checkpoint when there is one."""
+    resume = (run / CHECKPOINT).is_file()
+    given = {"steps", "device"} if resume else set()
+
+    def show(step: int, total: int, info: str = "") -> None:
+        if step % 100 == 0 or step == total:
+            print(f"{run.name}: step {step}/{total} {info}", flush=True)
+
+    train(run, config, resume=resume, given=given, overwrite=not resume, progress=show)
+
+
+def seconds_per_step(config: TrainConfig, work: Path) -> float:
+    """A step's time here, from a 10-step speed test."""
+    result = train(work / "speed-test", replace(config, steps=10, save_every=10**9, preview_every=10**9), overwrite=True)
+    return result.seconds / result.steps_run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=Path.home() / ".cache" / "filmcolor" / "corpus", help="pipelines/corpus.py's work folder")
+    ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "filmcolor" / "train", help="runs and domain A")
+    ap.add_argument("--minutes", type=float, default=150.0, help="time for the main run (planned once, when it starts)")
+    ap.add_argument("--ablation-minutes", type=float, default=0.0, help="time for each CycleGAN variant (0: none)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("-o", "--output", type=Path, default=shipped_weights())
+    ap.add_argument("--report", type=Path, help="JSON of the validation figures (for the model card)")
+    args = ap.parse_args()
+    if not (args.corpus / "val").is_dir():
+        sys.exit(f"no corpus in {args.corpus}: run pipelines/corpus.py first")
+    args.work.mkdir(parents=True, exist_ok=True)
+    device = pick_device(args.device)
+    t0 = time.perf_counter()
+    base = TrainConfig(domain_a=str(domain_a(args.corpus, args.work / "domain-a")), domain_b=str(args.corpus / "train"), device=args.device, save_every=500, preview_every=1000, **MAIN)
+    main_run = args.work / "main"
+    per_step = seconds_per_step(base, args.work)
+    if (main_run / CHECKPOINT).is_file():
+        steps = torch.load(main_run / CHECKPOINT, map_location="cpu", weights_only=True)["config"]["steps"]
+    else:
+        steps = max(100, int(args.minutes * 60 / per_step))
+    config = replace(base, steps=steps, constant_steps=steps // 2, decay_steps=steps - steps // 2)
+    print(f"main run: {steps} steps of {per_step:.2f} s", flush=True)
+    run_training(main_run, config)
+    pictures = validation(args.corpus)
+    report: dict = {"main": {"steps": steps, "config": {k: v for k, v in MAIN.items()}}, "validation_pictures": len(pictures)}
+
+    candidates = {"pairs only": main_run / WEIGHTS}
+    if args.ablation_minutes > 0:
+        for name, terms in VARIANTS.items():
+            run = args.work / name.replace(" ", "-").replace("+", "plus").replace("(", "").replace(")", "")
+            n = max(50, int(args.ablation_minutes * 60 / per_step / (2 if terms["gan_weight"] or terms["cycle_weight"] else 1)))
+            variant = replace(config, **terms, init=str(main_run / WEIGHTS), steps=n, constant_steps=0, decay_steps=n, lr=config.lr / 5)
+            run_training(run, variant)
+            candidates[name] = run / WEIGHTS
+    scores = {}
+    for name, path in candidates.items():
+        model, _ = load_weights(path)
+        scores[name] = score(model.to(device).eval(), pictures, device)
+        print(name, scores[name], flush=True)
+    report["terms"] = scores
+    best = max(candidates, key=lambda k: scores[k]["rgb_psnr_db"])
+    model, _ = load_weights(candidates[best])
+    model = model.to(device).eval()
+    gains = {}
+    for g in GAINS:
+        model.config = replace(model.config, gain=g)
+        gains[g] = score(model, pictures, device)
+        print(f"gain {g}: {gains[g]}", flush=True)
+    gain = max(gains, key=lambda g: gains[g]["rgb_psnr_db"])
+    model.config = replace(model.config, gain=gain)
+    report.update(chosen=best, gains={str(k): v for k, v in gains.items()}, gain=gain, validation=gains[gain])
+    meta = {
+        "recipe": "pipelines/train_weights.py",
+        "training": f"filmcolor train, {best}: paired MSE on the chroma, film look on half the pairs, {steps} steps",
+        "data": "the corpus' train split (docs/corpus.md)",
+        "gain": gain,
+        "validation": gains[gain],
+        "seconds": round(time.perf_counter() - t0),
+        "hardware": f"{platform.machine()}, {torch.get_num_threads()} threads, {device.type.upper()}",
+    }
+    save_weights(model.cpu(), args.output, meta=meta)
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"{args.output}: {best}, gain {gain}, validation {gains[gain]}, {meta['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
