@@ -191,13 +191,14 @@ def _train() -> click.Command:
 
 @cli.command_builder
 def _render() -> click.Command:
+    from .guide import GuideConfig
     from .inference import InferenceConfig
     from .render import RenderConfig, render as run
     from .segments import SegmentConfig
     from .temporal import SmoothConfig
 
     @_film_command("Coloured film to write (.mp4, .mkv, .mov).")
-    @config_options(InferenceConfig, EncodeConfig, RenderConfig, exclude=("queue_depth",))
+    @config_options(InferenceConfig, EncodeConfig, RenderConfig, GuideConfig, exclude=("queue_depth",))
     @click.option("--smooth/--no-smooth", default=True, show_default=True, help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.")
     @click.option("--smooth-strength", default=SmoothConfig.strength, show_default=True, help=_help(SmoothConfig, "strength"))
     @click.option("--scene-threshold", default=SmoothConfig.scene_threshold, show_default=True, help=_help(SmoothConfig, "scene_threshold"))
@@ -209,16 +210,35 @@ def _render() -> click.Command:
         strength = options.pop("smooth_strength") if options.pop("smooth") else 0.0
         smooth = SmoothConfig(strength=strength, scene_threshold=options.pop("scene_threshold"))
         segments = SegmentConfig(seconds=options.pop("segment_seconds") or None, restart=options.pop("restart"), ray=options.pop("ray"))
-        inference, encode = build(InferenceConfig, options), build(EncodeConfig, options)
-        config = build(RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments)
+        inference, encode, guide = build(InferenceConfig, options), build(EncodeConfig, options), build(GuideConfig, options)
+        config = build(RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments, guide=guide)
         with progress_bar("render", "fps") as progress:
             result = run(film, output, config, progress)
+        for step, seconds in result.guide_seconds.items():
+            console.print(f"keyframes: {'found the shots' if step == 'shots' else 'fitted the generator to them'} in {seconds:.1f} s")
         for damage in result.damage:
             console.print(f"[yellow]warning:[/] {escape(str(film))} is damaged there, left out: {escape(str(damage))}")
         resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
         console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
 
     return render
+
+
+@cli.command_builder
+def _keyframes() -> click.Command:
+    from .inference import InferenceConfig
+    from .keyframes import KeyframesConfig, write_keyframes
+
+    @_film_command("Folder to create for the keyframe pictures and keyframes.json.", "out_dir")
+    @config_options(KeyframesConfig, InferenceConfig, exclude=("batch_size", "compile", "saturation"))
+    def keyframes(film: Path, out_dir: Path, **options) -> None:
+        """Write one frame of each shot of FILM into OUTPUT (NNNNNN.png), to colour and render with --keyframes."""
+        config = build(KeyframesConfig, options)
+        with progress_bar("keyframes", "fps") as progress:
+            result = write_keyframes(film, out_dir, config, build(InferenceConfig, options), progress)
+        console.print(f"wrote {len(result.keyframes)} keyframes of {result.shots} shots in {result.seconds:.1f} s -> {result.out_dir}")
+
+    return keyframes
 
 
 @cli.command_builder

@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .devices import pick_device
 from .encoding import EncodeConfig
 from .errors import FilmcolorError, InputError
-from .inference import InferenceConfig
+from .guide import GuideConfig, Plan
+from .inference import InferenceConfig, load_model
 from .media import FilmInfo
 from .progress import Progress
 from .renderer import Renderer
@@ -24,10 +26,16 @@ from .temporal import SmoothConfig
 RETRIES = 3  # times a segment is tried again after its worker died or a GPU ran out of memory
 
 
-def _segment_task(source: str, work: str, suffix: str, segment: Segment, info: FilmInfo, damaged: str, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig) -> dict[str, float]:
-    """One segment, in a Ray worker: returns its stages' busy seconds."""
-    renderer = Renderer(info, inference, encode, smooth)
-    render_segment(Path(source), WorkFolder.attach(Path(work), suffix), segment, renderer, state=None, damaged=damaged)
+def _segment_task(
+    source: str, work: str, suffix: str, segment: Segment, info: FilmInfo, damaged: str, plan: Plan | None, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig, guide: GuideConfig
+) -> dict[str, float]:
+    """One segment, in a Ray worker: returns its stages' busy seconds. A guided render's worker
+    reads the keyframes and the fitted generator from the shared work folder."""
+    folder = WorkFolder.attach(Path(work), suffix)
+    tuned = load_model(folder.path / "keyframes.pt", pick_device(inference.device)) if plan else None
+    renderer = Renderer(info, inference, encode, smooth, guided_model=tuned)
+    guided = plan.guide(Path(source), info, renderer.size, renderer.model.config.matrix, guide, smooth) if plan else None
+    render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guided)
     return renderer.busy
 
 
@@ -35,13 +43,14 @@ def render_segments_on_ray(
     address: str,
     source: Path,
     work: WorkFolder,
-    plan: list[Segment],
+    segments: list[Segment],
     info: FilmInfo,
     damaged: str,
-    configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig],
+    configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig, GuideConfig],
+    guided: Plan | None,
     progress: Progress | None,
 ) -> dict[str, float]:
-    """Render the missing segments of `plan` as Ray tasks on the cluster at `address` ("local"
+    """Render the missing `segments` as Ray tasks on the cluster at `address` ("local"
     starts one on this machine), each building its own `Renderer` from `configs`; returns the
     stages' busy seconds summed over the tasks."""
     try:
@@ -57,11 +66,11 @@ def render_segments_on_ray(
     try:
         gpus = ray.cluster_resources().get("GPU", 0)
         task = ray.remote(num_gpus=1 if gpus else 0, max_retries=RETRIES, retry_exceptions=[OSError, RuntimeError])(_segment_task)
-        total = sum(s.frames for s in plan)
-        done = sum(s.frames for s in plan if work.done(s))
+        total = sum(s.frames for s in segments)
+        done = sum(s.frames for s in segments if work.done(s))
         if progress and done:
             progress(done, total)
-        pending = {task.remote(str(source), str(work.path), work.suffix, s, info, damaged, *configs): s for s in plan if not work.done(s)}
+        pending = {task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, *configs): s for s in segments if not work.done(s)}
         busy: dict[str, float] = {}
         t0 = time.perf_counter()
         while pending:

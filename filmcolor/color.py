@@ -168,18 +168,16 @@ def gamut_room(cb, cr, y_low, y_high, matrix: str = "bt601"):
     xp = _lib(cb)
     kr, kg, kb = _coefficients(matrix)
     slopes = (2.0 * (1.0 - kr) * cr, -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg, 2.0 * (1.0 - kb) * cb)  # R, G, B
-    low, high = xp.clip(y_low, 0.0, 1.0), xp.clip(y_high, 0.0, 1.0)
-    room = None
+    per_above = 1.0 / (1.0 - xp.clip(y_high, 0.0, 1.0) + _TINY)  # 1 / room over white
+    per_below = -1.0 / (xp.clip(y_low, 0.0, 1.0) + _TINY)  # -1 / room under black
+    need = None  # the share of its room the chroma takes, the most of any channel
     for d in slopes:
-        up = (1.0 - high) / xp.clip(d, _TINY, None)
-        down = low / xp.clip(-d, _TINY, None)
-        r = xp.where(d > _TINY, up, xp.where(d < -_TINY, down, _FAR))
-        room = r if room is None else xp.minimum(room, r)
-    return room
+        r = xp.maximum(d * per_above, d * per_below)
+        need = r if need is None else xp.maximum(need, r)
+    return 1.0 / xp.clip(need, _TINY, None)
 
 
-_TINY = 1e-9  # a channel's slope below this does not move with the chroma
-_FAR = 1e9  # room along a direction no channel limits
+_TINY = 1e-12  # keeps divisions finite: a channel that does not move with the chroma leaves it all the room there is
 
 
 def fit_chroma_to_gamut(y, cbcr, matrix: str = "bt601", y_high=None):

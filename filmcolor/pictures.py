@@ -23,6 +23,11 @@ def list_pictures(folder: str | Path) -> list[Path]:
 def read_rgb(path: str | Path) -> np.ndarray:
     """(H, W, 3) uint8 R'G'B' of a picture: gray repeated to three channels, 16 bits scaled to 8,
     alpha dropped; InputError when OpenCV cannot read it."""
+    return read_rgba(path)[0]
+
+
+def read_rgba(path: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """((H, W, 3) uint8 R'G'B', (H, W) uint8 alpha or None) of a picture, as `read_rgb`."""
     img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise InputError(f"{path} is not a picture OpenCV can read")
@@ -31,10 +36,11 @@ def read_rgb(path: str | Path) -> np.ndarray:
     elif img.dtype != np.uint8:
         raise InputError(f"{path}: only 8- and 16-bit pictures are supported")
     if img.ndim == 2:
-        return np.repeat(img[..., None], 3, axis=2)
+        return np.repeat(img[..., None], 3, axis=2), None
+    alpha = img[..., -1] if img.shape[2] in (2, 4) else None
     if img.shape[2] < 3:
-        return np.repeat(img[..., :1], 3, axis=2)
-    return np.ascontiguousarray(img[..., 2::-1])  # drop alpha, BGR -> RGB
+        return np.repeat(img[..., :1], 3, axis=2), alpha
+    return np.ascontiguousarray(img[..., 2::-1]), alpha  # BGR(A) -> RGB
 
 
 def resize_short_side(img: np.ndarray, short: int) -> np.ndarray:

@@ -25,6 +25,7 @@ from . import media
 from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
 from .encoding import EncodeConfig
+from .guide import Guide, Guided, carrying
 from .inference import InferenceConfig, Pending, Predictor, load_model, working_size
 from .models import Generator
 from .stages import overlapped
@@ -40,7 +41,7 @@ class Chunk:
     stages fill in the rest."""
 
     items: list[media.LumaFrame | av.Packet]  # as decoded: frames and packets to copy
-    pending: Pending | None = None  # the model's work on the frames, once submitted
+    pending: list[tuple[list[int], Pending]] = field(default_factory=list)  # the model's work on the frames (their positions), once submitted
     planes: list[np.ndarray] = field(default_factory=list)  # per frame, (2, ch, cw) chroma codes to write
 
     @property
@@ -84,42 +85,57 @@ def chunks(items: Iterable[media.LumaFrame | av.Packet], batch_size: int) -> Ite
         yield Chunk(pending)
 
 
-def chroma_planes(chroma: np.ndarray, work: np.ndarray, luma: np.ndarray, info: media.FilmInfo, src: str, size: tuple[int, int], out: CodeRange, saturation: float = 1.0) -> np.ndarray:
+def chroma_planes(
+    chroma: np.ndarray,
+    work: np.ndarray,
+    luma: np.ndarray,
+    info: media.FilmInfo,
+    src: str,
+    size: tuple[int, int],
+    out: CodeRange,
+    saturation: float = 1.0,
+    guided: Guided | None = None,
+) -> np.ndarray:
     """One frame's (2, h, w) predicted chroma (in matrix `src`, beside its (h, w) working luma
     `work`) -> (2, size[1], size[0]) codes for the film's matrix, beside the film's own (H, W)
     `luma` codes, times `saturation`.
 
-    The chroma is kept inside the gamut for every full-resolution pixel it will colour: each
-    working sample is scaled toward gray (its hue kept) until it fits the darkest and the
-    brightest film pixel within one working pixel of it, the reach of the bilinear upsampling;
-    a mix of samples that each fit stays inside. Then it is turned into integer codes at the
-    working size and scaled up as codes: OpenCV's integer bilinear filter is several times
-    faster than scaling floats, and rounding before rather than after moves a code by at most
-    one step.
+    Scaled up to the chroma planes' size, then kept inside the gamut for every pixel it will
+    colour: each chroma sample is scaled toward gray (its hue kept) until it fits the darkest
+    and the brightest of the film's pixels it is shared by (one in 4:4:4, a 2x2 block in 4:2:0),
+    so no pixel's colour needs clipping, and none is toned down for its neighbours.
+
+    A guided frame's keyframe colour (`guided`) is sampled from the keyframe at this size, its
+    detail whole, and put over the rest as far as it is sure; it is the user's colour, so it is
+    neither scaled by `saturation` nor held to more than its own block's mean luma.
     """
     cbcr = convert_chroma(work, chroma.transpose(1, 2, 0) * np.float32(saturation), src, info.matrix)  # (h, w, 2)
-    low, high = _luma_reach(luma, (work.shape[1], work.shape[0]))
+    shrink = size[0] < cbcr.shape[1]  # a small film's chroma planes are smaller than the working size: average, do not skip
+    cbcr = cv2.resize(np.ascontiguousarray(cbcr, dtype=np.float32), size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)  # (H', W', 2)
+    low, high = _shared_luma(luma, size)
     cbcr = fit_chroma_to_gamut(info.code_range.luma_to_unit(low), cbcr, info.matrix, y_high=info.code_range.luma_to_unit(high))
-    codes = out.unit_to_chroma(cbcr)  # (h, w, 2) uint8 or uint16
-    return cv2.resize(codes, size, interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)  # (2, H, W)
+    if guided is not None and guided.sources:
+        total, acc = np.zeros(cbcr.shape[:2], np.float32), np.zeros_like(cbcr)
+        for source in guided.sources:
+            carried, weight = source.plane(size, info.matrix)
+            total += weight
+            acc += weight[..., None] * carried
+        mean = info.code_range.luma_to_unit(cv2.resize(luma, size, interpolation=cv2.INTER_AREA))
+        carried = fit_chroma_to_gamut(mean, acc / np.maximum(total, 1e-6)[..., None], info.matrix)
+        sure = cv2.resize(guided.sure, size, interpolation=cv2.INTER_LINEAR)[..., None]
+        cbcr = sure * carried + (1.0 - sure) * cbcr
+    return out.unit_to_chroma(cbcr).transpose(2, 0, 1)  # (2, H', W')
 
 
-def _luma_reach(luma: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest of the (H, W) luma codes within a working pixel's reach (its own
-    footprint and its neighbours'), at the working `size` (w, h): (h, w) each.
-
-    OpenCV's nearest-neighbour resize takes the film pixel floor(j * scale) for working pixel j,
-    the top-left of its footprint, so the film is first eroded (dilated) over a box that starts
-    a pixel before it and ends a pixel past the footprint; a 3x3 box at the working size then
-    adds the neighbours, whose samples the bilinear upsampling mixes in.
-    """
+def _shared_luma(luma: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest of the (H, W) luma codes each chroma sample of a (w, h) = `size`
+    plane is shared by: (h, w) each (the luma itself where the planes are the same size)."""
     h, w = luma.shape
-    k = int(np.ceil(max(h / size[1], w / size[0]))) + 2  # a footprint and a pixel either side
-    box = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    near = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
-    low = cv2.erode(cv2.resize(cv2.erode(luma, box, anchor=(1, 1)), size, interpolation=cv2.INTER_NEAREST), near)
-    high = cv2.dilate(cv2.resize(cv2.dilate(luma, box, anchor=(1, 1)), size, interpolation=cv2.INTER_NEAREST), near)
-    return low, high
+    fx, fy = -(-w // size[0]), -(-h // size[1])  # luma pixels per chroma sample, across and down
+    if fx == fy == 1:
+        return luma, luma
+    box = np.ones((fy, fx), np.uint8)
+    return cv2.erode(luma, box, anchor=(0, 0))[::fy, ::fx], cv2.dilate(luma, box, anchor=(0, 0))[::fy, ::fx]
 
 
 class Renderer:
@@ -135,49 +151,76 @@ class Renderer:
         smooth: SmoothConfig,
         model: Generator | None = None,
         queue_depth: int = 2,
+        guided_model: Generator | None = None,
     ) -> None:
+        """`guided_model`: the generator a guided render colours its guided shots with (fitted to
+        the keyframes, `guide.finetune`); the others keep `model`."""
         self.info, self.encode, self.smooth, self.queue_depth = info, encode, smooth, queue_depth
         self.saturation = inference.saturation
         device = pick_device(inference.device)
         self.model = model if model is not None else load_model(inference.weights, device)
         self.size = working_size(info.width, info.height, inference.model_size)
         self.predictor = Predictor(self.model, device, info.code_range, self.size, inference.amp, inference.compile)
+        self.guided = None if guided_model is None else Predictor(guided_model, device, info.code_range, self.size, inference.amp, inference.compile)
         dtype = np.uint8 if info.code_range.bits <= 8 else np.uint16
         self.batch_size = inference.batch_size or self.predictor.auto_batch_size((info.height, info.width), dtype)
         self.busy = dict.fromkeys(STAGES, 0.0)
 
-    def smoother(self) -> Smoother:
-        return Smoother(self.smooth)
+    def smoother(self, guide: Guide | None = None) -> Smoother:
+        """The smoother of one stream; a guided render's follows the keyframes' motion (`guide.carrying`)."""
+        return Smoother(self.smooth) if guide is None else Smoother(carrying(self.smooth), follow=True)
 
     def writer(self, path: Path, container: av.container.InputContainer, copy_streams: bool = True) -> FilmWriter:
         return FilmWriter(path, container, self.info, self.encode, copy_streams=copy_streams)
 
-    def run(self, items: Iterable[media.Decoded | av.Packet], writer: FilmWriter, smoother: Smoother, progress: Callable[[int], None] | None = None) -> list[int]:
+    def run(
+        self,
+        items: Iterable[media.Decoded | av.Packet],
+        writer: FilmWriter,
+        smoother: Smoother,
+        progress: Callable[[int], None] | None = None,
+        guide: Guide | None = None,
+    ) -> list[int]:
         """Render `items` (the reader's frames, and packets to copy) into `writer`, the stages
         overlapped; returns the frames where a cut was found. `progress(n)` after each chunk of
-        n frames."""
+        n frames. With `guide`, the keyframes' colour is carried into their shots (`filmcolor.guide`)."""
         busy, cuts = self.busy, []
         matrix = self.model.config.matrix
 
         def infer(chunk: Chunk) -> Chunk:
             t = time.perf_counter()
             frames = chunk.frames
-            if frames:
-                chunk.pending = self.predictor.submit([f.luma for f in frames])  # on CUDA, returns before the GPU is done
+            groups = [list(range(len(frames)))]
+            if guide is not None and self.guided is not None:
+                mine = [i for i, f in enumerate(frames) if guide.shots.guided(f.index)]
+                groups = [mine, [i for i in range(len(frames)) if i not in mine]]
+            for positions, predictor in zip(groups, (self.guided, self.predictor) if len(groups) == 2 else (self.predictor,)):
+                if positions:  # on CUDA, submit returns before the GPU is done
+                    chunk.pending.append((positions, predictor.submit([frames[i].luma for i in positions])))
             busy["model"] += time.perf_counter() - t
             return chunk
 
         def finish(chunk: Chunk) -> Chunk:
             t = time.perf_counter()
-            if chunk.pending is None:  # packets only
+            if not chunk.pending:  # packets only
                 return chunk
-            work, chroma = chunk.pending.result()  # (B, h, w), (B, 2, h, w)
-            chunk.pending = None
-            for frame, c, y in zip(chunk.frames, chroma, work):
-                c, cut = smoother(y, c)  # in order: the state is the previous frame
+            results = {}
+            for positions, pending in chunk.pending:
+                work, chroma = pending.result()  # (B, h, w), (B, 2, h, w)
+                results.update({p: (work[k], chroma[k]) for k, p in enumerate(positions)})
+            chunk.pending = []
+            for i, frame in enumerate(chunk.frames):
+                y, c = results[i]
+                guided = None
+                if guide is None:
+                    c, cut = smoother(y, c)  # in order: the state is the previous frame
+                else:
+                    cut, moved = smoother.step(y, cut=frame.index in guide.cuts)
+                    guided = guide.colour(frame.index, y, c, moved)
+                    c = smoother.blend(c if guided is None else guided.fallback, moved)
                 if cut:
                     cuts.append(frame.index)
-                chunk.planes.append(chroma_planes(c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, self.saturation))
+                chunk.planes.append(chroma_planes(c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, self.saturation, guided))
             busy["smooth"] += time.perf_counter() - t
             return chunk
 

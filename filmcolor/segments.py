@@ -26,6 +26,7 @@ from . import media
 from .errors import InputError
 from .outputs import atomic_output
 from .progress import Progress
+from .guide import Guide
 from .renderer import Renderer
 from .settings import file_identity, setting
 
@@ -164,13 +165,29 @@ def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
     return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}
 
 
-def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: Renderer, state: dict | None, damaged: str = "stop", progress: Callable[[int], None] | None = None) -> dict:
-    """Render one segment into its file in `work` (video only), starting the smoothing from
-    `state` (the previous segment's end) or afresh; records and returns the state at its end.
-    `damaged`: what to do where the film is damaged (`media.read`)."""
-    smoother = renderer.smoother()
+def render_segment(
+    source: Path,
+    work: WorkFolder,
+    segment: Segment,
+    renderer: Renderer,
+    state: dict | None,
+    damaged: str = "stop",
+    progress: Callable[[int], None] | None = None,
+    guide: Guide | None = None,
+) -> dict:
+    """Render one segment into its file in `work` (video only), starting the smoothing (and a
+    guided render's carried colour) from `state` (the previous segment's end) or afresh (the
+    carried colour then followed from its keyframe: `Guide.preroll`); records and returns the
+    state at its end. `damaged`: what to do where the film is damaged (`media.read`)."""
+    smoother = renderer.smoother(guide)
     if state:
         smoother.restore(state)
+    if guide is not None and state:
+        guide.restore(state)
+    elif guide is not None:
+        before = guide.preroll(segment.first_frame)
+        if before is not None:
+            smoother.restore({"luma": before})  # the motion into this segment's first frame is followed too
     written, damage = 0, []
 
     def count(n: int) -> None:
@@ -183,17 +200,28 @@ def render_segment(source: Path, work: WorkFolder, segment: Segment, renderer: R
         with atomic_output(work.part(segment)) as tmp:
             with renderer.writer(tmp, container, copy_streams=False) as writer:
                 frames = media.read(container, segment.start_pts, segment.end_pts, first_index=segment.first_frame, damaged=damaged, notes=damage)
-                cuts = renderer.run(frames, writer, smoother, count)
-    work.save(segment, smoother.state(), cuts, written, damage)
-    return smoother.state()
+                cuts = renderer.run(frames, writer, smoother, count, guide)
+    state = {**smoother.state(), **(guide.state() if guide is not None else {})}
+    work.save(segment, state, cuts, written, damage)
+    return state
 
 
-def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_renderer: Callable[[], Renderer], damaged: str, progress: Progress | None) -> dict[str, float]:
-    """Render the missing segments in order, the smoothing carried from each into the next;
-    returns the stages' busy seconds. `make_renderer` is called once, if anything is left to do."""
+def render_segments(
+    source: Path,
+    work: WorkFolder,
+    plan: list[Segment],
+    make_renderer: Callable[[], Renderer],
+    damaged: str,
+    progress: Progress | None,
+    make_guide: Callable[[], Guide] | None = None,
+) -> dict[str, float]:
+    """Render the missing segments in order, the smoothing (and carried colour) from each into
+    the next; returns the stages' busy seconds. `make_renderer` and `make_guide` (a guided
+    render) are called once, if anything is left to do."""
     total = sum(s.frames for s in plan)
     done = sum(s.frames for s in plan if work.done(s))
     renderer: Renderer | None = None
+    guide: Guide | None = None
     state = None
     if progress and done:
         progress(done, total)
@@ -209,6 +237,7 @@ def render_segments(source: Path, work: WorkFolder, plan: list[Segment], make_re
             continue
         if state is None and prev is not None:  # going on after an earlier run: where it left the smoothing
             state = work.load(prev)[0]
-        renderer = renderer or make_renderer()
-        state = render_segment(source, work, segment, renderer, state, damaged, advance)
+        if renderer is None:
+            renderer, guide = make_renderer(), make_guide() if make_guide else None
+        state = render_segment(source, work, segment, renderer, state, damaged, advance, guide)
     return renderer.busy if renderer else {}

@@ -43,10 +43,14 @@ def output_settings(config: Any) -> dict:
 
 def file_identity(path: Path) -> dict:
     """What tells one file from another without reading it all: name, size, change time, and a
-    hash of its first and last MiB."""
+    hash of its first and last MiB; of a folder (keyframes), a hash of every file's name and ends."""
     path = Path(path).resolve()
     stat = path.stat()
     digest = hashlib.sha256()
+    if path.is_dir():
+        for child in sorted(p for p in path.iterdir() if p.is_file()):
+            digest.update(child.name.encode() + file_identity(child)["sha256_ends"].encode())
+        return {"path": str(path), "sha256_ends": digest.hexdigest()}
     with open(path, "rb") as f:
         digest.update(f.read(1 << 20))
         f.seek(max(0, stat.st_size - (1 << 20)))

@@ -11,13 +11,14 @@ import cv2
 import numpy as np
 import torch
 
-from .color import PICTURE, fit_chroma_to_gamut, picture_luma, ycbcr_to_rgb
+from .color import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .inference import InferenceConfig, Predictor, load_model, working_size
 from .models import Generator
 from .outputs import atomic_output, check_output
-from .pictures import read_rgb
+from .hints import coloured, fill_chroma
+from .pictures import read_rgb, read_rgba
 from .progress import Progress
 from .settings import setting
 
@@ -25,6 +26,7 @@ from .settings import setting
 @dataclass(frozen=True)
 class StillsConfig:
     inference: InferenceConfig = setting(factory=InferenceConfig)
+    hints: Path | None = setting(None, "Colour hints for the one picture: strokes of colour on it (or a transparent PNG), spread over the rest by its luma.")
     overwrite: bool = setting(False, "Replace existing PNGs in the output folder.", runtime=True)
 
 
@@ -39,6 +41,26 @@ def colour_picture(luma: np.ndarray, model: Generator, device: torch.device, inf
     small = np.ascontiguousarray(chroma[0].transpose(1, 2, 0)) * inference.saturation  # (h', w', 2)
     cbcr = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)  # (H, W, 2)
     y = PICTURE.luma_to_unit(luma)  # (H, W)
+    ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, cbcr, matrix)], axis=-1)
+    return np.clip(ycbcr_to_rgb(ycc, matrix) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def hinted_picture(rgb: np.ndarray, hints: Path, matrix: str = "bt601") -> np.ndarray:
+    """(H, W, 3) uint8 R'G'B' of a picture with the luma of `rgb` and the colour of the strokes
+    in `hints` (a picture of the same shape, any size), spread over the rest (`filmcolor.hints`)."""
+    luma = picture_luma(rgb, matrix)
+    h, w = luma.shape
+    try:
+        strokes, alpha = read_rgba(hints)
+    except InputError as exc:
+        raise InputError(f"--hints {hints}: {exc}") from None
+    if abs(strokes.shape[1] / strokes.shape[0] - w / h) > 0.01 * w / h:
+        raise InputError(f"--hints {hints} is {strokes.shape[1]}x{strokes.shape[0]}, not the picture's shape ({w}x{h})")
+    strokes = cv2.resize(strokes.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
+    chroma = np.ascontiguousarray(rgb_to_ycbcr(strokes, matrix)[..., 1:])
+    known = coloured(chroma, None if alpha is None else cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA))
+    y = PICTURE.luma_to_unit(luma)
+    cbcr = fill_chroma(y, chroma, known)
     ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, cbcr, matrix)], axis=-1)
     return np.clip(ycbcr_to_rgb(ycc, matrix) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
@@ -59,11 +81,19 @@ def colorize_stills(paths: list[Path], out_dir: Path, config: StillsConfig, prog
             raise InputError(f"{p} is not a picture OpenCV can read (PNG, JPEG, TIFF, ...)")
     for t in targets:
         check_output(t, config.overwrite, inputs=tuple(Path(p) for p in paths))
+    if config.hints is not None:
+        if len(paths) != 1:
+            raise InputError("--hints colours one picture: give that picture alone")
+        if not Path(config.hints).is_file():
+            raise InputError(f"--hints {config.hints} is not a file; give the picture with the strokes of colour")
     config.inference.check()
     device = pick_device(config.inference.device)
-    model = load_model(config.inference.weights, device)
+    model = load_model(config.inference.weights, device) if config.hints is None else None
     for done, (src, target) in enumerate(zip(paths, targets), start=1):
-        rgb = colour_picture(picture_luma(read_rgb(src), model.config.matrix), model, device, config.inference)
+        if model is None:
+            rgb = hinted_picture(read_rgb(src), Path(config.hints))
+        else:
+            rgb = colour_picture(picture_luma(read_rgb(src), model.config.matrix), model, device, config.inference)
         with atomic_output(target) as tmp:
             if not cv2.imwrite(str(tmp), rgb[..., ::-1]):
                 raise OutputError(f"could not write {target}")

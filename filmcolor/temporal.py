@@ -50,31 +50,83 @@ class SmoothConfig:
     flow_scale: float = setting(0.5, "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper.")
 
 
+@dataclass
+class Motion:
+    """How a frame's picture came from the previous frame's, at the working size: what the
+    smoother and the keyframe carrier (`filmcolor.guide`) both follow."""
+
+    to_prev: np.ndarray  # (h, w, 2) float32: cur[x] ~ prev[x + to_prev[x]]
+    trust: np.ndarray  # (h, w) float32 in [0, 1]: how far each pixel may take its colour from prev along it
+
+
+def motion(prev: np.ndarray, cur: np.ndarray, config: SmoothConfig) -> Motion:
+    """The motion from `prev` to `cur`, (h, w) uint8 luma at the working size: DIS flow both
+    ways at `config.flow_scale` of the size, and the trust they and the luma give (`trust`)."""
+    to_prev, to_cur = flow_between(cur, prev, config), flow_between(prev, cur, config)
+    return Motion(to_prev, trust(prev, cur, to_prev, to_cur, config.residual))
+
+
+def flow_between(a: np.ndarray, b: np.ndarray, config: SmoothConfig) -> np.ndarray:
+    """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2)."""
+    scale = config.flow_scale
+    if scale >= 1:
+        return flow(a, b, config.flow_preset)
+    h, w = a.shape
+    small = (max(8, round(w * scale)), max(8, round(h * scale)))
+    f = flow(cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA), config.flow_preset)
+    return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
+
+
+def luma8(luma: np.ndarray) -> np.ndarray:
+    """(h, w) working luma in [0, 1] -> uint8: what cuts and flow are measured on."""
+    return np.clip(np.rint(luma * 255.0), 0, 255).astype(np.uint8)
+
+
 class Smoother:
     """Smooths one shot's chroma at a time; call it on every frame in order.
 
     `smoother(luma, chroma)` takes the frame's (h, w) luma in [0, 1] at the working size and
     its (2, h, w) predicted chroma, and returns (the chroma to use, whether a cut starts here).
+    It is `step` (is there a cut, how did the picture move) then `blend`; a guided render calls
+    them apart, to carry its keyframes' colour along the same motion in between.
     """
 
-    def __init__(self, config: SmoothConfig = SmoothConfig()) -> None:
-        self.config = config
+    def __init__(self, config: SmoothConfig = SmoothConfig(), follow: bool = False) -> None:
+        """`follow`: measure the motion even with smoothing off (a guided render carries colour along it)."""
+        self.config, self.follow = config, follow
         self.prev_luma: np.ndarray | None = None  # (h, w) uint8
         self.prev_chroma: np.ndarray | None = None  # (h, w, 2) float32, the last output
 
     def __call__(self, luma: np.ndarray, chroma: np.ndarray) -> tuple[np.ndarray, bool]:
-        y8 = np.clip(np.rint(luma * 255.0), 0, 255).astype(np.uint8)  # (h, w)
+        cut, moved = self.step(luma)
+        return self.blend(chroma, moved), cut
+
+    def step(self, luma: np.ndarray, cut: bool | None = None) -> tuple[bool, Motion | None]:
+        """Take the next frame's (h, w) luma in [0, 1]: (whether a cut starts here, the motion
+        from the previous frame; None at a shot's first frame). `cut`: already known (a guided
+        render finds its cuts before rendering), else measured."""
+        y8 = luma8(luma)
+        prev, self.prev_luma = self.prev_luma, y8
+        if prev is None:
+            return False, None
+        if cut is None:
+            cut = cut_score(prev, y8) > self.config.scene_threshold
+        if cut:
+            self.prev_chroma = None
+            return True, None
+        return False, motion(prev, y8, self.config) if self.config.strength > 0 or self.follow else None
+
+    def blend(self, chroma: np.ndarray, moved: Motion | None) -> np.ndarray:
+        """(2, h, w) chroma for this frame -> (2, h, w) chroma to use: blended with the last
+        output carried along `moved`, as far as the flow is trusted."""
         fresh = np.ascontiguousarray(chroma.transpose(1, 2, 0), dtype=np.float32)  # (h, w, 2)
-        cut = self.prev_luma is not None and cut_score(self.prev_luma, y8) > self.config.scene_threshold
-        if self.prev_luma is None or cut or self.config.strength <= 0:
+        if moved is None or self.prev_chroma is None or self.config.strength <= 0:
             out = fresh
         else:
-            to_prev = self._flow(y8, self.prev_luma)  # (h, w, 2): cur[x] ~ prev[x + f]
-            to_cur = self._flow(self.prev_luma, y8)
-            weight = self.config.strength * trust(self.prev_luma, y8, to_prev, to_cur, self.config.residual)[..., None]  # (h, w, 1)
-            out = weight * warp(self.prev_chroma, to_prev) + (1.0 - weight) * fresh
-        self.prev_luma, self.prev_chroma = y8, out
-        return out.transpose(2, 0, 1), cut  # (2, h, w)
+            weight = self.config.strength * moved.trust[..., None]  # (h, w, 1)
+            out = weight * warp(self.prev_chroma, moved.to_prev) + (1.0 - weight) * fresh
+        self.prev_chroma = out
+        return out.transpose(2, 0, 1)  # (2, h, w)
 
     def state(self) -> dict[str, np.ndarray]:
         """The last frame's luma and chroma: all a later segment needs to go on smoothly."""
@@ -83,16 +135,6 @@ class Smoother:
     def restore(self, state: dict[str, np.ndarray]) -> None:
         self.prev_luma = state.get("luma")
         self.prev_chroma = state.get("chroma")
-
-    def _flow(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2)."""
-        scale = self.config.flow_scale
-        if scale >= 1:
-            return flow(a, b, self.config.flow_preset)
-        h, w = a.shape
-        small = (max(8, round(w * scale)), max(8, round(h * scale)))
-        f = flow(cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA), self.config.flow_preset)
-        return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
 
 
 def trust(prev: np.ndarray, cur: np.ndarray, to_prev: np.ndarray, to_cur: np.ndarray, residual: float) -> np.ndarray:

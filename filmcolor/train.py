@@ -63,8 +63,8 @@ class TrainConfig:
     steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True)
     lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.")
     beta1: float = setting(0.5, "Adam beta1, as in the paper.")
-    constant_steps: int = setting(5_000, "Steps at the full learning rate...")
-    decay_steps: int = setting(5_000, "...then linear decay to 0 over this many (independent of --steps).")
+    constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True)
+    decay_steps: int = setting(5_000, "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).", resumable=True)
     pool_size: int = setting(50, "Past fakes each discriminator also sees.")
     decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
     disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.")

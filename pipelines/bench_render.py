@@ -6,7 +6,9 @@ Makes B&W test films (camera pans over photographs, with film grain and a tone; 
 at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS is its own:
 - render: `filmcolor render` with the shipped weights and its defaults (smoothing on, x264
   medium crf 18, segments of 60 s): frames/s, busy time of each stage (they overlap), peak RSS;
-  at 1080p also in one pass and in segments of 2 s, for what segments and joins cost;
+  at 1080p also in one pass and in segments of 2 s, for what segments and joins cost, and
+  guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), its
+  preparation (finding the shots, fitting the generator to the keyframes) timed apart;
 - floor: the same film decoded and encoded again with the same encoder settings, audio
   copied, no model: what any render must at least spend;
 - seed-style: the peer. Every frame written as a PNG, each PNG coloured by the reference
@@ -63,15 +65,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
-def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0) -> dict:
+def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0, keyframes: Path | None = None) -> dict:
     from filmcolor.encoding import EncodeConfig
+    from filmcolor.guide import GuideConfig
     from filmcolor.render import RenderConfig, render
     from filmcolor.segments import SegmentConfig
 
-    config = RenderConfig(encode=EncodeConfig(**ENCODER), segments=SegmentConfig(seconds=segment_seconds), overwrite=True)
+    config = RenderConfig(encode=EncodeConfig(**ENCODER), segments=SegmentConfig(seconds=segment_seconds), guide=GuideConfig(keyframes=keyframes), overwrite=True)
     r = render(film, out, config)
     stages = {k: round(v, 2) for k, v in r.stage_seconds.items()}
-    return {"frames": r.frames, "seconds": round(r.seconds, 2), "fps": round(r.fps, 3), "stage_seconds": stages, "cuts": len(r.cuts)}
+    prepared = {k: round(v, 2) for k, v in r.guide_seconds.items()}
+    return {"frames": r.frames, "seconds": round(r.seconds, 2), "fps": round(r.fps, 3), "stage_seconds": stages, "cuts": len(r.cuts), "guide_seconds": prepared, "fps_without_finetune": round(r.frames / (r.seconds - prepared.get("finetune", 0.0)), 3)}
+
+
+def make_keyframes(film: Path, folder: Path) -> None:
+    """One keyframe per shot, the automatic colour (what a user starts from): a guided render's inputs."""
+    from filmcolor.inference import InferenceConfig
+    from filmcolor.keyframes import KeyframesConfig, write_keyframes
+
+    write_keyframes(film, folder, KeyframesConfig(auto=True, overwrite=True), InferenceConfig())
 
 
 def run_floor(film: Path, out: Path) -> dict:
@@ -146,6 +158,7 @@ def child(mode: str, film: Path, out: Path, limit: int) -> None:
         "render": lambda: run_render(film, out),  # the defaults: segments of 60 s
         "one-pass": lambda: run_render(film, out, None),
         "segments-2s": lambda: run_render(film, out, 2.0),  # a join every 48 frames: the segments' cost, magnified
+        "guided": lambda: run_render(film, out, keyframes=film.with_name(film.stem + "-keyframes")),
         "floor": lambda: run_floor(film, out),
         "seed": lambda: run_seed(film, out, limit),
     }[mode]()
@@ -165,6 +178,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="folder for the test films and outputs")
     ap.add_argument("--frames", type=int, default=240, help="frames of each test film (10 s at 23.976 frames/s)")
     ap.add_argument("--seed-frames", type=int, default=24, help="frames the seed-style pipeline colours (it is slow)")
+    ap.add_argument("--only-1080p", action="store_true", help="the short 1080p film alone: the render, its floor and the guided render")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "FILM", "OUT", "LIMIT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -175,20 +189,28 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     photos = sorted((args.work / "photos").glob("*.jpg")) or fetch_photos(args.work / "photos", EVAL_PHOTOS)
     results = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, CPU", "torch": torch.__version__, "av": av.__version__}
-    for (w, h), frames in (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames)):
+    films = (((1920, 1080), args.frames),) if args.only_1080p else (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames))
+    for (w, h), frames in films:
         film = args.work / f"bw-{h}p-{frames}.mp4"
         if not film.exists():
             make_bw_film(photos, film, w, h, frames)
         row = {"film": film.name, "width": w, "height": h, "frames": frames, "render": measure("render", film, args.work)}
         if frames == args.frames:
             row["floor"] = measure("floor", film, args.work)
-            row["seed"] = measure("seed", film, args.work, args.seed_frames)
             row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
-            row["render_vs_seed"] = round(row["render"]["fps"] / row["seed"]["fps"], 2)
-            if h == 1080:
+            if not args.only_1080p:
+                row["seed"] = measure("seed", film, args.work, args.seed_frames)
+                row["render_vs_seed"] = round(row["render"]["fps"] / row["seed"]["fps"], 2)
+            if h == 1080 and not args.only_1080p:
                 row["one-pass"] = measure("one-pass", film, args.work)
                 row["segments-2s"] = measure("segments-2s", film, args.work)
                 row["segments_cost"] = round(row["one-pass"]["fps"] / row["segments-2s"]["fps"] - 1, 3)
+            if h == 1080:
+                keys = film.with_name(film.stem + "-keyframes")
+                if not keys.is_dir():
+                    make_keyframes(film, keys)
+                row["guided"] = measure("guided", film, args.work)
+                row["guided_time_vs_render"] = round(row["render"]["fps"] / row["guided"]["fps_without_finetune"], 3)
         results[f"{h}p-{frames}"] = row
     print(json.dumps(results, indent=1))
 

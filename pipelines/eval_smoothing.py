@@ -35,6 +35,7 @@ from filmcolor.metrics import chroma
 from filmcolor.render import RenderConfig, render
 from filmcolor.temporal import SmoothConfig
 from pan_films import pan_film
+from report import write_section
 from source import EVAL_PHOTOS, fetch_photos
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,18 +145,17 @@ def main() -> None:
 
 def write_markdown(docs: Path, machine: str, results: dict[str, list[dict]], first: int) -> None:
     md = (
-        "# Evaluation: colour and steadiness on films with a known truth\n\n"
+        "## Temporal smoothing: the automatic colour, steady\n\n"
         f"Made by `python pipelines/eval_smoothing.py` (its docstring says how the films are built) on {machine}, "
         "with the shipped weights and the render's defaults. Measures as `filmcolor eval` defines them "
         "(`filmcolor/metrics.py`); luma PSNR is against the B&W film rendered.\n\n"
         + table(results)
         + "\nSmoothing against `--no-smooth` (negative is better for the errors and CDC):\n\n"
         + changes(results)
-        + f"\n`smoothing-strip.jpg`: frames {first}-{first + STRIP_FRAMES - 1} of pans, clean.\n"
+        + f"\n![frames {first}-{first + STRIP_FRAMES - 1} of pans, clean: without and with smoothing](smoothing-strip.jpg)\n"
     )
-    (docs / "evaluation.md").write_text(md)
+    write_section(docs / "evaluation.md", "eval_smoothing", md)
     print(md)
-
 
 if __name__ == "__main__":
     main()

@@ -3,13 +3,14 @@
 import dataclasses
 
 from filmcolor.encoding import EncodeConfig
+from filmcolor.guide import GuideConfig
 from filmcolor.inference import InferenceConfig
 from filmcolor.render import RenderConfig
 from filmcolor.segments import SegmentConfig
 from filmcolor.temporal import SmoothConfig
 
 _RENAMED = {"segment_seconds": ("segments", "seconds"), "smooth_strength": ("smooth", "strength")}
-_SUBS = {"inference": InferenceConfig, "encode": EncodeConfig, "smooth": SmoothConfig, "segments": SegmentConfig}
+_SUBS = {"inference": InferenceConfig, "encode": EncodeConfig, "smooth": SmoothConfig, "segments": SegmentConfig, "guide": GuideConfig}
 
 
 def render_config(**flat) -> RenderConfig:

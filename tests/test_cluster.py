@@ -37,3 +37,21 @@ def _rgb(path):
 
     with av.open(str(path)) as c:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def test_a_guided_ray_render_gives_each_segment_its_keyframes(tmp_path, tiny_weights):
+    pytest.importorskip("ray")
+    import cv2
+
+    from testfilms import pan_pictures
+
+    pictures = pan_pictures(24)
+    src = make_film(tmp_path / "film.mp4", pictures=pictures, keyint=6)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    cv2.imwrite(str(keys / "000000.png"), cv2.cvtColor(pictures[0], cv2.COLOR_RGB2BGR))
+    out, single = tmp_path / "ray.mp4", tmp_path / "single.mp4"
+    r = render(src, out, _config(tiny_weights, ray="local", segment_seconds=0.25, keyframes=keys, finetune_steps=10))
+    render(src, single, _config(tiny_weights, segment_seconds=0.25, keyframes=keys, finetune_steps=10))
+    assert r.frames == len(video_frames(out)) == 24
+    assert psnr(np.stack(_rgb(out)), np.stack(_rgb(single))) >= 30  # each task followed the colour from frame 0 to its start

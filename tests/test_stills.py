@@ -36,3 +36,24 @@ def test_colorize_never_overwrites_without_asking(tmp_path, tiny_weights):
     assert (out / "a.png").read_bytes() == b"mine"
     with pytest.raises(OutputError, match="also an input"):
         colorize_stills([tmp_path / "a.png"], tmp_path, StillsConfig(InferenceConfig(weights=tiny_weights), overwrite=True))
+
+
+def test_colour_hints_colour_a_photograph(tmp_path):
+    from filmcolor.inference import InferenceConfig
+
+    photo = np.full((60, 80), 90, np.uint8)
+    photo[:, 40:] = 200  # two regions, dark and bright
+    cv2.imwrite(str(tmp_path / "photo.png"), photo)
+    hints = np.repeat(photo[..., None], 3, axis=2)
+    hints[28:32, 10:14] = (200, 60, 40)  # BGR: a blue stroke in the dark region
+    hints[28:32, 60:64] = (120, 180, 250)  # an orange one in the bright region
+    cv2.imwrite(str(tmp_path / "hints.png"), hints)
+    out = tmp_path / "out"
+    out.mkdir()
+    colorize_stills([tmp_path / "photo.png"], out, StillsConfig(InferenceConfig(), hints=tmp_path / "hints.png"))
+    result = cv2.imread(str(out / "photo.png"))  # BGR
+    bgr = result.astype(int)
+    assert (bgr[:, :36, 0] > bgr[:, :36, 2] + 20).all()  # the dark region is blue, all of it
+    assert (bgr[:, 44:, 2] > bgr[:, 44:, 0] + 20).all()  # the bright one orange: nothing leaks across
+    y = cv2.cvtColor(result, cv2.COLOR_BGR2YCrCb)[..., 0].astype(int)
+    assert np.abs(y - photo).max() <= 2  # its own luma

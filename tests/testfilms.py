@@ -127,3 +127,12 @@ def false_colour(luma: np.ndarray, hue: int = 0) -> np.ndarray:
     """(H, W, 3) uint8: a coloured version of a luma texture; `hue` rolls the channels (flicker)."""
     rgb = np.stack([luma, 255 - luma, luma // 2 + 60], -1).astype(np.uint8)
     return np.roll(rgb, hue, axis=-1)
+
+
+def pan_pictures(frames: int, width: int = 96, height: int = 72, step: int = 2, seed: int = 0) -> list[np.ndarray]:
+    """(H, W, 3) uint8 RGB views of a large colourful texture, panned `step` px a frame: real
+    motion over real detail, as a camera pan gives (what optical flow follows)."""
+    rng = np.random.default_rng(seed)
+    big = cv2.GaussianBlur(rng.random((height + 8, width + step * frames + 8, 3)).astype(np.float32), (0, 0), 3)
+    big = np.clip((big - big.mean()) / big.std() * 70 + 128, 0, 255).astype(np.uint8)
+    return [big[4 : 4 + height, 4 + step * i : 4 + step * i + width].copy() for i in range(frames)]

@@ -1,0 +1,126 @@
+"""Guided colour (`filmcolor.guide`): keyframes carried through their shots, strokes filled,
+shots without keyframes left to the automatic colour, bad keyframes refused at once."""
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from clirun import assert_one_line_error, run_cli
+from configs import render_config
+from testfilms import make_film, packets, pan_pictures, video_frames
+from filmcolor.metrics import psnr
+from filmcolor.render import render
+
+
+def _shots():
+    """Two shots of 24 frames, 96x72: pans over two colourful textures, a cut between."""
+    return pan_pictures(24, seed=0) + pan_pictures(24, seed=1)
+
+
+@pytest.fixture
+def films(tmp_path):
+    truth = make_film(tmp_path / "truth.mp4", pictures=_shots(), keyint=6)
+    gray = [np.repeat(cv2.cvtColor(p, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2) for p in _shots()]
+    bw = make_film(tmp_path / "bw.mp4", pictures=gray, keyint=6)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for i in (0, 24):  # each shot's first frame, in its true colour
+        cv2.imwrite(str(keys / f"{i:06d}.png"), cv2.cvtColor(_shots()[i], cv2.COLOR_RGB2BGR))
+    return truth, bw, keys
+
+
+def _rgb(path):
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def test_keyframes_colour_their_shots_and_keep_everything_else(tmp_path, tiny_weights, films):
+    truth, bw, keys = films
+    out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
+    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20, segment_seconds=0.5))
+    render(bw, auto, render_config(weights=tiny_weights))
+    t, g, a = _rgb(truth), _rgb(out), _rgb(auto)
+    guided, automatic = np.mean([psnr(x, y) for x, y in zip(t, g)]), np.mean([psnr(x, y) for x, y in zip(t, a)])
+    assert guided >= automatic + 5, (guided, automatic)
+    assert min(psnr(t[i], g[i]) for i in (0, 24)) >= 35  # the keyframes themselves, as coloured
+    assert r.frames == 48 and r.cuts == [24] and set(r.guide_seconds) == {"shots", "finetune"}
+    src, dst = video_frames(bw), video_frames(out)
+    assert [x for x, _ in src] == [x for x, _ in dst] and min(psnr(x, y) for (_, x), (_, y) in zip(src, dst)) >= 40
+    assert packets(out) == packets(bw)
+
+
+def test_strokes_on_a_keyframe_are_filled_and_carried(tmp_path, tiny_weights, films):
+    truth, bw, keys = films
+    strokes = tmp_path / "strokes"
+    strokes.mkdir()
+    gray = cv2.cvtColor(_shots()[0], cv2.COLOR_RGB2GRAY)
+    frame = np.repeat(gray[..., None], 3, axis=2)
+    frame[30:34, 44:48] = (60, 40, 230)  # BGR: a red stroke
+    cv2.imwrite(str(strokes / "000000.png"), frame)
+    out = tmp_path / "out.mp4"
+    render(bw, out, render_config(weights=tiny_weights, keyframes=strokes, finetune_steps=0))
+    first = _rgb(out)[0]
+    assert first[30:34, 44:48, 0].mean() > first[30:34, 44:48, 2].mean() + 40  # red at the stroke
+    assert first[..., 0].mean() > first[..., 2].mean() + 10  # and, spread along the luma, reddish about it
+
+
+def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weights, films):
+    truth, bw, keys = films
+    (keys / "000024.png").unlink()
+    out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
+    render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20))
+    render(bw, auto, render_config(weights=tiny_weights))
+    g, a = _rgb(out), _rgb(auto)
+    assert min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30  # the second shot: the base model's colour (smoothed along finer flow)
+
+
+BAD = {
+    "not a number": (lambda d: d / "first.png", "is named by its frame number"),
+    "beyond the film": (lambda d: d / "000999.png", "frame 999 is beyond the film, whose last frame is 47"),
+    "other shape": (lambda d: d / "000010.png", "not the film's shape"),
+    "unreadable": (lambda d: d / "000011.png", "not a picture OpenCV can read"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_keyframe_is_one_line_naming_it(tmp_path, tiny_weights, films, capsys, case):
+    truth, bw, keys = films
+    make, expected = BAD[case]
+    bad = make(keys)
+    if case == "other shape":
+        cv2.imwrite(str(bad), np.zeros((72, 72, 3), np.uint8))
+    elif case == "unreadable":
+        bad.write_text("not a picture")
+    else:
+        cv2.imwrite(str(bad), np.zeros((72, 96, 3), np.uint8))
+    out = tmp_path / "out.mp4"
+    code, err = run_cli(["render", bw, "-o", out, "--weights", tiny_weights, "--keyframes", keys], capsys)
+    assert_one_line_error(code, err, expected)
+    assert bad.name in err and not out.exists() and not (tmp_path / ".out.mp4.filmcolor-work").exists()
+
+
+def test_a_keyframes_folder_that_is_not_one(tmp_path, tiny_weights, films, capsys):
+    truth, bw, keys = films
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder, expected in ((tmp_path / "missing", "is not a folder"), (truth, "is not a folder"), (empty, "holds no keyframe pictures")):
+        code, err = run_cli(["render", bw, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", folder], capsys)
+        assert_one_line_error(code, err, expected)
+
+
+def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, films):
+    truth, bw, keys = films
+    out, whole = tmp_path / "out.mkv", tmp_path / "whole.mkv"
+    args = ["render", bw, "-o", out, "--weights", tiny_weights, "--keyframes", keys, "--finetune-steps", "20", "--segment-seconds", "0.25", "--codec", "ffv1"]
+    killer = [sys.executable, str(Path(__file__).with_name("signal_self.py")), "KILL", "3"]
+    assert subprocess.run(killer + list(map(str, args)), capture_output=True, timeout=300).returncode == -signal.SIGKILL
+    again = subprocess.run([sys.executable, "-m", "filmcolor", *map(str, args)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "going on after 18 frames" in again.stderr, again.stderr
+    render(bw, whole, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20, segment_seconds=0.25, codec="ffv1"))
+    assert min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole))) >= 45  # the carried colour went on where it was
