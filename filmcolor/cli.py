@@ -216,6 +216,9 @@ def _render() -> click.Command:
             result = run(film, output, config, progress)
         for step, seconds in result.guide_seconds.items():
             console.print(f"keyframes: {'found the shots' if step == 'shots' else 'fitted the generator to them'} in {seconds:.1f} s")
+        if result.uncoloured_keyframes:
+            names = ", ".join(p.name for p in result.uncoloured_keyframes[:3]) + (", ..." if len(result.uncoloured_keyframes) > 3 else "")
+            console.print(f"[yellow]note:[/] {len(result.uncoloured_keyframes)} keyframes are still gray ({escape(names)}), not coloured: their shots got the automatic colour")
         for damage in result.damage:
             console.print(f"[yellow]warning:[/] {escape(str(film))} is damaged there, left out: {escape(str(damage))}")
         resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""

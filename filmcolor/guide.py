@@ -32,7 +32,7 @@ import re
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -88,6 +88,7 @@ class Keyframe:
     chroma: np.ndarray
     filled: bool  # made from strokes (or a transparent picture): the fill at the working size is its colour
     matrix: str  # the matrix `chroma` is in (the model's)
+    blank: bool = False  # nothing in it coloured: still the gray frame `filmcolor keyframes` wrote
 
     def plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
         """(size[1], size[0], 2) chroma in the film's `matrix` at the chroma planes' size: the
@@ -148,7 +149,7 @@ def read_keyframe(path: Path, index: int, info: media.FilmInfo, size: tuple[int,
     filled = not known.all()
     if filled:
         chroma = fill_chroma(luma, chroma, known)
-    return Keyframe(index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix)
+    return Keyframe(index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix, blank=not known.any())
 
 
 class _KeyframeCrops(Dataset):
@@ -441,6 +442,7 @@ class Plan:
     files: dict[int, Path]
     cuts: list[int]
     times: list[int]
+    uncoloured: list[Path] = field(default_factory=list)  # keyframes left gray: not used, their shots get the automatic colour
 
     def keyframes(self, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
         return {index: read_keyframe(path, index, info, size, matrix) for index, path in self.files.items()}
@@ -449,14 +451,26 @@ class Plan:
         return Guide(source, self.keyframes(info, size, matrix), self.cuts, self.times, info, size, config, smooth)
 
 
+def coloured_files(folder: Path, times: list[int], info: media.FilmInfo, size: tuple[int, int], matrix: str) -> tuple[dict[int, Path], list[Path]]:
+    """(the keyframe pictures of `folder` with colour in them, by frame number; those still
+    gray), every one read and checked first (InputError naming the first at fault). A gray one
+    is a keyframe the user has not coloured yet (`filmcolor keyframes` writes them all gray):
+    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured."""
+    files = keyframe_files(folder, len(times))
+    read = Plan(files, [], times).keyframes(info, size, matrix)
+    uncoloured = [files[i] for i, k in read.items() if k.blank]
+    if len(uncoloured) == len(files):
+        raise InputError(f"--keyframes {folder}: none of its {len(files)} keyframes is coloured (each is still the gray frame); colour at least one, whole or with strokes")
+    return {i: p for i, p in files.items() if not read[i].blank}, uncoloured
+
+
 def plan(source: Path, info: media.FilmInfo, times: list[int], size: tuple[int, int], matrix: str, config: GuideConfig, smooth: SmoothConfig, progress=None) -> Plan:
-    """Check and read the keyframes (InputError naming the first one at fault), then find the
+    """Check and read the keyframes (`coloured_files`), before the long pass, then find the
     film's shots with a pass over it (`find_cuts`)."""
-    files = keyframe_files(config.keyframes, len(times))
-    Plan(files, [], times).keyframes(info, size, matrix)  # every picture readable and of the film's shape, before the long pass
+    files, uncoloured = coloured_files(config.keyframes, times, info, size, matrix)
     with media.open_film(source) as container:
         cuts = find_cuts(container, size, smooth.scene_threshold, progress)
-    return Plan(files, cuts, times)
+    return Plan(files, cuts, times, uncoloured)
 
 
 def tuned_generator(model: Generator, keyframes: dict[int, Keyframe], steps: int) -> tuple[Generator, float]:

@@ -89,7 +89,9 @@ def write_keyframes(film: str | Path, out_dir: str | Path, config: KeyframesConf
                     picked.append({"frame": item.index, "time": round(t, 6), "shot": len(shots) - 1})
                     due = shot_start_time + config.every * (1 + int((t - shot_start_time) / config.every + 1e-6)) if config.every else float("inf")
                 if progress:
-                    progress(item.index + 1, max(info.frames, item.index + 2))
+                    progress(item.index + 1, max(info.frames, item.index + 2))  # the length is an estimate until the end
+            if progress and shots:
+                progress(shots[-1][1] + 1, shots[-1][1] + 1)
             for entry in picked:
                 entry["shot_first"], entry["shot_last"] = shots[entry["shot"]]
             listing = {"format": LIST_FORMAT, "version": 1, "film": str(film.resolve()), "auto": config.auto, "keyframes": picked}

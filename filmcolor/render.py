@@ -63,6 +63,7 @@ class RenderResult:
     reused_frames: int = 0  # frames an interrupted run had rendered, taken from its work folder
     damage: list[media.Damage] = field(default_factory=list)  # stretches of the film skipped as damaged (`damaged="skip"`)
     guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots, fitting the generator to the keyframes
+    uncoloured_keyframes: list[Path] = field(default_factory=list)  # keyframes left gray, not used: their shots got the automatic colour
     stage_seconds: dict[str, float] = field(default_factory=dict)  # busy time of each stage (they overlap, so these add up to more than `seconds`)
 
     @property
@@ -128,8 +129,8 @@ def _prepare_guide(source: Path, info: media.FilmInfo, config: RenderConfig, mod
     t = time.perf_counter()
     cached = work.path / "guide.json" if work else None
     if cached and cached.is_file():
-        files = guide.keyframe_files(config.guide.keyframes, len(times))
-        plan = guide.Plan(files, json.loads(cached.read_text())["cuts"], times)
+        files, uncoloured = guide.coloured_files(config.guide.keyframes, times, info, size, model.config.matrix)
+        plan = guide.Plan(files, json.loads(cached.read_text())["cuts"], times, uncoloured)
     else:
         plan = guide.plan(source, info, times, size, model.config.matrix, config.guide, config.smooth, progress)
         if cached:
@@ -179,7 +180,7 @@ def _segmented(source: Path, output: Path, config: RenderConfig, info: media.Fil
     cuts = sorted(cut for _, seg_cuts, _, _ in ends for cut in seg_cuts)
     frames = sum(n for _, _, n, _ in ends)
     damage = [d for *_, seg_damage in ends for d in seg_damage]
-    return RenderResult(output=output, frames=frames, seconds=time.perf_counter() - t0, cuts=cuts, reused_frames=reused, damage=damage, guide_seconds=guide_seconds, stage_seconds=busy)
+    return RenderResult(output=output, frames=frames, seconds=time.perf_counter() - t0, cuts=cuts, reused_frames=reused, damage=damage, guide_seconds=guide_seconds, uncoloured_keyframes=guided.uncoloured if guided else [], stage_seconds=busy)
 
 
 def _one_pass(source: Path, info: media.FilmInfo, output: Path, config: RenderConfig, model, times: list[int], progress: Progress | None, t0: float) -> RenderResult:
@@ -214,4 +215,4 @@ def _one_pass(source: Path, info: media.FilmInfo, output: Path, config: RenderCo
         renderer.busy["encode"] += time.perf_counter() - t  # the encoder's flush, as the writer closed
     if progress:
         progress(done, done)
-    return RenderResult(output=output, frames=done, seconds=time.perf_counter() - t0, cuts=cuts, damage=damage, guide_seconds=guide_seconds, stage_seconds=renderer.busy)
+    return RenderResult(output=output, frames=done, seconds=time.perf_counter() - t0, cuts=cuts, damage=damage, guide_seconds=guide_seconds, uncoloured_keyframes=plan.uncoloured if guided else [], stage_seconds=renderer.busy)

@@ -7,12 +7,12 @@ Test films, from colour sources the shipped weights never trained on:
 - band: samples/band-colour.mp4, 28-43 s of iscc-samples' demo film (held out of every
   training set; other shots of the same concert were trained on);
 - pans: camera pans over six photographs of Debian's lomiri-wallpapers-16.04 (source.EVAL_PHOTOS,
-  CC-BY-4.0 and CC0), 2 s each, hard cuts between.
+  CC-BY-4.0 and CC0; the corpus' test split), 2 s each, hard cuts between.
 Each is made B&W twice with `filmcolor degrade`: clean (its plain luma) and old film (the
 defaults: grain, flicker, softness, dust, scratches, gate weave). Each B&W film is rendered with
 the shipped weights with smoothing on and off, and measured against the colour truth, with the
-gray input and the truth itself as reference rows. Writes docs/evaluation.md, its numbers as
-docs/evaluation.json, and docs/smoothing-strip.jpg (consecutive frames with and without
+gray input and the truth itself as reference rows. Writes its section of docs/evaluation.md,
+its numbers as docs/evaluation.json, and docs/smoothing-strip.jpg (consecutive frames with and without
 smoothing, where the unsmoothed render of the clean pans changes colour most).
 """
 

@@ -59,8 +59,7 @@ def test_strokes_on_a_keyframe_are_filled_and_carried(tmp_path, tiny_weights, fi
     truth, bw, keys = films
     strokes = tmp_path / "strokes"
     strokes.mkdir()
-    gray = cv2.cvtColor(_shots()[0], cv2.COLOR_RGB2GRAY)
-    frame = np.repeat(gray[..., None], 3, axis=2)
+    frame = _gray(0)
     frame[30:34, 44:48] = (60, 40, 230)  # BGR: a red stroke
     cv2.imwrite(str(strokes / "000000.png"), frame)
     out = tmp_path / "out.mp4"
@@ -70,14 +69,34 @@ def test_strokes_on_a_keyframe_are_filled_and_carried(tmp_path, tiny_weights, fi
     assert first[..., 0].mean() > first[..., 2].mean() + 10  # and, spread along the luma, reddish about it
 
 
-def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weights, films):
+def _gray(index: int) -> np.ndarray:
+    """Frame `index` as `filmcolor keyframes` writes it: gray, BGR."""
+    return np.repeat(cv2.cvtColor(_shots()[index], cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize("how", ["no keyframe", "keyframe left gray"])
+def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weights, films, how):
     truth, bw, keys = films
-    (keys / "000024.png").unlink()
+    if how == "no keyframe":
+        (keys / "000024.png").unlink()
+    else:
+        cv2.imwrite(str(keys / "000024.png"), _gray(24))
     out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
-    render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20))
+    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20))
     render(bw, auto, render_config(weights=tiny_weights))
     g, a = _rgb(out), _rgb(auto)
     assert min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30  # the second shot: the base model's colour (smoothed along finer flow)
+    assert r.uncoloured_keyframes == ([] if how == "no keyframe" else [keys / "000024.png"])
+
+
+def test_keyframes_all_left_gray_are_one_line(tmp_path, tiny_weights, films, capsys):
+    truth, bw, keys = films
+    for i in (0, 24):
+        cv2.imwrite(str(keys / f"{i:06d}.png"), _gray(i))
+    out = tmp_path / "out.mp4"
+    code, err = run_cli(["render", bw, "-o", out, "--weights", tiny_weights, "--keyframes", keys], capsys)
+    assert_one_line_error(code, err, "none of its 2 keyframes is coloured")
+    assert not out.exists()
 
 
 BAD = {

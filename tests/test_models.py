@@ -1,6 +1,12 @@
+import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
+from filmcolor.assets import shipped_weights
+from filmcolor.color import MATRICES, ycbcr_to_rgb
 from filmcolor.errors import WeightsError
 from filmcolor.models import Generator, GeneratorConfig, load_weights, save_weights
 
@@ -48,3 +54,30 @@ def test_weights_of_another_version_are_refused(tmp_path):
     torch.save({**blob, "version": 1, "config": {"depth": 50}}, tmp_path / "w.pt")
     with pytest.raises(WeightsError, match="another architecture"):
         load_weights(tmp_path / "w.pt")
+
+
+@pytest.mark.parametrize("matrix", list(MATRICES))
+@settings(max_examples=40, deadline=None)
+@given(
+    luma=arrays(np.float32, (1, 1, 4, 5), elements=st.floats(0.0, 1.0, width=32)),
+    head=arrays(np.float32, (1, 3, 4, 5), elements=st.floats(-20.0, 20.0, width=32)),
+    gain=st.floats(0.1, 2.0),
+)
+def test_the_gamut_head_never_leaves_the_gamut(matrix, luma, head, gain):
+    """Whatever the network's last layer says, the chroma it becomes at each pixel's luma is an
+    R'G'B' colour inside [0, 1]: no colour is left to clipping."""
+    model = Generator(GeneratorConfig(base=8, blocks=1, matrix=matrix, gain=gain))
+    chroma = model._in_gamut(torch.from_numpy(luma), torch.from_numpy(head))  # (1, 2, 4, 5)
+    ycc = np.concatenate([luma, chroma.numpy()], axis=1).transpose(0, 2, 3, 1).astype(np.float64)  # (1, 4, 5, 3)
+    rgb = ycbcr_to_rgb(ycc, matrix)
+    assert rgb.min() >= -1e-4 and rgb.max() <= 1 + 1e-4
+
+
+def test_the_shipped_weights_leave_white_and_black_gray():
+    model, _ = load_weights(shipped_weights())
+    luma = torch.rand(1, 1, 64, 80)
+    luma[..., :20, :] = 1.0  # white
+    luma[..., -20:, :] = 0.0  # black
+    with torch.inference_mode():
+        chroma = model.eval()(luma)  # (1, 2, 64, 80)
+    assert chroma[..., :20, :].abs().max() < 1e-4 and chroma[..., -20:, :].abs().max() < 1e-4
