@@ -153,8 +153,9 @@ class Renderer:
         queue_depth: int = 2,
         guided_model: Generator | None = None,
     ) -> None:
-        """`guided_model`: the generator a guided render colours its guided shots with (fitted to
-        the keyframes, `guide.finetune`); the others keep `model`."""
+        """`guided_model`: the generator of a guided render's guided shots (fitted to the
+        keyframes, `guide.finetune`: their colour where nothing carried is sure, `guide.blend`);
+        the other shots keep `model`."""
         self.info, self.encode, self.smooth, self.queue_depth = info, encode, smooth, queue_depth
         self.saturation = inference.saturation
         device = pick_device(inference.device)
