@@ -22,13 +22,26 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from .encoding import EncodeConfig
 from .errors import FilmcolorError
 
+if typing.TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line, whatever the width
+C = typing.TypeVar("C", bound="DataclassInstance")  # a config dataclass
 
 
 class _RateColumn(ProgressColumn):
@@ -49,7 +62,16 @@ def progress_bar(label: str, unit: str) -> Iterator[Callable[..., None]]:
 
     The bar appears at the first callback, so input checks that fail first print only their error.
     """
-    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), _RateColumn(unit), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[info]}")]
+    columns = [
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"),
+    ]
     bar = Progress(*columns, console=console)
     task = bar.add_task(label, total=None, info="")
 
@@ -66,10 +88,12 @@ def progress_bar(label: str, unit: str) -> Iterator[Callable[..., None]]:
 
 
 class _ConsoleHandler(logging.Handler):
-    """Library warnings (an audio stream transcoded, a subtitle left out) as one line each."""
+    """Library warnings (an audio stream transcoded, a subtitle left out) and notes (which of a
+    film's video streams is read) as one line each."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        console.print(f"[yellow]warning:[/] {record.getMessage()}")
+        label = "[yellow]warning:[/]" if record.levelno >= logging.WARNING else "note:"
+        console.print(f"{label} {escape(record.getMessage())}")
 
 
 def config_options(*classes: type, exclude: tuple[str, ...] = (), prefix: str = "") -> Callable:
@@ -101,16 +125,25 @@ def _add_options(command: Callable, cls: type, exclude: tuple[str, ...], prefix:
             elif kind is Path:
                 kind = click.Path(path_type=Path)
             default = f.default if f.default is not dataclasses.MISSING else None
-            option = click.option(flag, name, type=kind, default=default, show_default=default is not None, help=f.metadata["help"])
+            option = click.option(
+                flag, name, type=kind, default=default, show_default=default not in (None, ""), help=f.metadata["help"]
+            )
         command = option(command)
     return command
 
 
-def build(cls: type, options: dict, prefix: str = "", **nested) -> object:
+def build(cls: type[C], options: dict, prefix: str = "", **nested) -> C:
     """The `cls` whose fields `config_options(cls, prefix=prefix)` made options for, taking their
     values out of `options`; `nested` gives the values of the fields left out (sub-configs)."""
     names = {f.name for f in dataclasses.fields(cls)} - set(nested)
-    return cls(**{name: options.pop(f"{prefix}{name}".replace("-", "_")) for name in names if f"{prefix}{name}".replace("-", "_") in options}, **nested)
+    return cls(
+        **{
+            name: options.pop(f"{prefix}{name}".replace("-", "_"))
+            for name in names
+            if f"{prefix}{name}".replace("-", "_") in options
+        },
+        **nested,
+    )
 
 
 class _Commands(click.Group):
@@ -140,7 +173,9 @@ def _film_command(output_help: str, output_name: str = "output") -> Callable:
     """A command on one FILM argument with a required -o OUTPUT."""
 
     def decorate(command: Callable) -> click.Command:
-        command = click.option("-o", "--output", output_name, type=click.Path(path_type=Path), required=True, help=output_help)(command)
+        command = click.option(
+            "-o", "--output", output_name, type=click.Path(path_type=Path), required=True, help=output_help
+        )(command)
         return click.command()(click.argument("film", type=click.Path(path_type=Path))(command))
 
     return decorate
@@ -171,7 +206,14 @@ def _train() -> click.Command:
     from .train import TrainConfig, train as fit
 
     @click.command()
-    @click.option("-o", "--output", "run", type=click.Path(path_type=Path), required=True, help="Run folder: checkpoint.pt, weights.pt, previews/, log.jsonl.")
+    @click.option(
+        "-o",
+        "--output",
+        "run",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Run folder: checkpoint.pt, weights.pt, previews/, log.jsonl.",
+    )
     @config_options(TrainConfig, exclude=("beta1", "pool_size", "disc_width"))
     @click.option("--resume", is_flag=True, help="Continue the run in OUTPUT from its checkpoint.")
     @click.option("--overwrite", is_flag=True, help="Start over in OUTPUT, discarding the run there.")
@@ -179,12 +221,17 @@ def _train() -> click.Command:
     def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **options) -> None:
         """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
         given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
-        config = build(TrainConfig, {k: ("" if v is None else str(v)) if k.startswith("domain_") else v for k, v in options.items()})
+        config = build(
+            TrainConfig,
+            {k: ("" if v is None else str(v)) if k.startswith("domain_") else v for k, v in options.items()},
+        )
         main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
         with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
             result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=progress)
         if main_process:
-            console.print(f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}")
+            console.print(
+                f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}"
+            )
 
     return train
 
@@ -199,30 +246,63 @@ def _render() -> click.Command:
 
     @_film_command("Coloured film to write (.mp4, .mkv, .mov).")
     @config_options(InferenceConfig, EncodeConfig, RenderConfig, GuideConfig, exclude=("queue_depth",))
-    @click.option("--smooth/--no-smooth", default=True, show_default=True, help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.")
-    @click.option("--smooth-strength", default=SmoothConfig.strength, show_default=True, help=_help(SmoothConfig, "strength"))
-    @click.option("--scene-threshold", default=SmoothConfig.scene_threshold, show_default=True, help=_help(SmoothConfig, "scene_threshold"))
-    @click.option("--segment-seconds", default=SegmentConfig.seconds, show_default=True, help="Render in resumable segments of about this long; 0 renders in one pass, keeping nothing.")
+    @click.option(
+        "--smooth/--no-smooth",
+        default=True,
+        show_default=True,
+        help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.",
+    )
+    @click.option(
+        "--smooth-strength", default=SmoothConfig.strength, show_default=True, help=_help(SmoothConfig, "strength")
+    )
+    @click.option(
+        "--scene-threshold",
+        default=SmoothConfig.scene_threshold,
+        show_default=True,
+        help=_help(SmoothConfig, "scene_threshold"),
+    )
+    @click.option(
+        "--segment-seconds", default=SegmentConfig.seconds, show_default=True, help=_help(SegmentConfig, "seconds")
+    )
     @click.option("--restart", is_flag=True, help=_help(SegmentConfig, "restart"))
     @click.option("--ray", metavar="ADDRESS", help=_help(SegmentConfig, "ray") + " Needs the ray extra.")
     def render(film: Path, output: Path, **options) -> None:
         """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
         strength = options.pop("smooth_strength") if options.pop("smooth") else 0.0
         smooth = SmoothConfig(strength=strength, scene_threshold=options.pop("scene_threshold"))
-        segments = SegmentConfig(seconds=options.pop("segment_seconds") or None, restart=options.pop("restart"), ray=options.pop("ray"))
-        inference, encode, guide = build(InferenceConfig, options), build(EncodeConfig, options), build(GuideConfig, options)
-        config = build(RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments, guide=guide)
+        segments = SegmentConfig(
+            seconds=options.pop("segment_seconds") or None, restart=options.pop("restart"), ray=options.pop("ray")
+        )
+        inference, encode, guide = (
+            build(InferenceConfig, options),
+            build(EncodeConfig, options),
+            build(GuideConfig, options),
+        )
+        config = build(
+            RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments, guide=guide
+        )
+        _rendering.append(output)  # what an interruption or a disk error leaves is said of it (`_kept_work`)
         with progress_bar("render", "fps") as progress:
             result = run(film, output, config, progress)
         for step, seconds in result.guide_seconds.items():
-            console.print(f"keyframes: {'found the shots' if step == 'shots' else 'fitted the generator to them'} in {seconds:.1f} s")
+            console.print(f"keyframes: found the {step} in {seconds:.1f} s")
         if result.uncoloured_keyframes:
-            names = ", ".join(p.name for p in result.uncoloured_keyframes[:3]) + (", ..." if len(result.uncoloured_keyframes) > 3 else "")
-            console.print(f"[yellow]note:[/] {len(result.uncoloured_keyframes)} keyframes are still gray ({escape(names)}), not coloured: their shots got the automatic colour")
+            names = ", ".join(p.name for p in result.uncoloured_keyframes[:3]) + (
+                ", ..." if len(result.uncoloured_keyframes) > 3 else ""
+            )
+            console.print(
+                f"[yellow]note:[/] {len(result.uncoloured_keyframes)} keyframes are still gray ({escape(names)}), not coloured: their shots got the automatic colour"
+            )
         for damage in result.damage:
-            console.print(f"[yellow]warning:[/] {escape(str(film))} is damaged there, left out: {escape(str(damage))}")
+            verdict = "kept as decoded" if damage.kept else "left out"
+            console.print(f"[yellow]warning:[/] {escape(str(film))}: {escape(str(damage))}: {verdict}")
+        lost = sum(d.frames for d in result.damage if not d.kept)
+        if len(result.damage) > 1 and lost:
+            console.print(f"[yellow]warning:[/] {escape(str(film))}: {lost} frames left out in all")
         resumed = f", going on after {result.reused_frames} frames done before" if result.reused_frames else ""
-        console.print(f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+        console.print(
+            f"rendered {result.frames} frames ({len(result.cuts)} scene cuts{resumed}) in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}"
+        )
 
     return render
 
@@ -239,9 +319,43 @@ def _keyframes() -> click.Command:
         config = build(KeyframesConfig, options)
         with progress_bar("keyframes", "fps") as progress:
             result = write_keyframes(film, out_dir, config, build(InferenceConfig, options), progress)
-        console.print(f"wrote {len(result.keyframes)} keyframes of {result.shots} shots in {result.seconds:.1f} s -> {result.out_dir}")
+        console.print(
+            f"wrote {len(result.keyframes)} keyframes of {result.shots} shots in {result.seconds:.1f} s -> {result.out_dir}"
+        )
 
     return keyframes
+
+
+@cli.command_builder
+def _studio() -> click.Command:
+    from .studio.server import StudioConfig, serve
+
+    @click.command()
+    @click.argument("film", type=click.Path(path_type=Path))
+    @click.option("-k", "--keyframes", type=click.Path(path_type=Path), help=_help(StudioConfig, "keyframes"))
+    @click.option("-o", "--output", type=click.Path(path_type=Path), help=_help(StudioConfig, "output"))
+    @click.option("--host", default=StudioConfig.host, show_default=True, help=_help(StudioConfig, "host"))
+    @click.option("--port", default=StudioConfig.port, show_default=True, help=_help(StudioConfig, "port"))
+    @click.option(
+        "--no-browser",
+        "browser",
+        is_flag=True,
+        flag_value=False,
+        default=True,
+        help="Only print the address; do not open a browser.",
+    )
+    def studio(film: Path, **options) -> None:
+        """Colour FILM's shots in the browser: paint keyframes, see them filled and carried through each shot, render."""
+        config = StudioConfig(film=film, **options)
+        serve(
+            config,
+            ready=lambda url, folder: console.print(
+                f"filmcolor studio on {url}\nkeyframes saved in {escape(str(folder))}; Ctrl-C to stop", soft_wrap=True
+            ),
+        )
+        console.print("studio stopped; every change is in the keyframes folder")
+
+    return studio
 
 
 @cli.command_builder
@@ -251,7 +365,14 @@ def _colorize() -> click.Command:
 
     @click.command()
     @click.argument("pictures", nargs=-1, required=True, type=click.Path(path_type=Path))
-    @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder for the coloured PNGs.")
+    @click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Folder for the coloured PNGs.",
+    )
     @config_options(InferenceConfig, StillsConfig, exclude=("batch_size", "compile"))
     def colorize(pictures: tuple[Path, ...], out_dir: Path, **options) -> None:
         """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
@@ -270,7 +391,12 @@ def _eval() -> click.Command:
     @click.command(name="eval")
     @click.argument("reference", type=click.Path(path_type=Path))
     @click.argument("candidate", type=click.Path(path_type=Path))
-    @click.option("--input", "input_film", type=click.Path(path_type=Path), help="The B&W film CANDIDATE was rendered from: adds luma PSNR against it.")
+    @click.option(
+        "--input",
+        "input_film",
+        type=click.Path(path_type=Path),
+        help="The B&W film CANDIDATE was rendered from: adds luma PSNR against it.",
+    )
     @config_options(EvalConfig, exclude=("bins",))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
     def eval_command(reference: Path, candidate: Path, input_film: Path | None, as_json: bool, **options) -> None:
@@ -304,7 +430,9 @@ def _degrade() -> click.Command:
         config = build(DegradeConfig, options, encode=build(EncodeConfig, options))
         with progress_bar("degrade", "fps") as progress:
             result = run(film, output, config, progress)
-        console.print(f"wrote {result.frames} frames in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}")
+        console.print(
+            f"wrote {result.frames} frames in {result.seconds:.1f} s ({result.fps:.1f} fps) -> {result.output}"
+        )
 
     return degrade
 
@@ -319,15 +447,47 @@ def _terminate(signum, frame) -> None:
 
 
 INTERRUPTED = {  # what an interrupted command leaves, and how to go on
-    "render": "interrupted: the output was not written; a whole-film render keeps its finished segments: run the same command to go on",
+    "render": "interrupted: the output was not written",
     "train": "interrupted: the run keeps its last checkpoint: run the same command with --resume to go on",
+    "studio": "studio stopped; every change is in the keyframes folder",
 }
+_rendering: list[Path] = []  # the output of the render command running in this process
+
+
+def _kept_work(then: str) -> str:
+    """What a render stopped part-way keeps: its finished segments, where it has any."""
+    from .segments import work_folder
+
+    output = _rendering[-1] if _rendering else None
+    if output is None or not any(work_folder(output).glob("segment-*.npz")):
+        return ""
+    return f"; its finished segments are kept: run the same command {then}"
+
+
+def _os_error(exc: OSError) -> str:
+    """A disk or file system error in the user's words: the folder, where the file is one of
+    filmcolor's own (a lock, a part being written, a work folder)."""
+    if not exc.filename:
+        return exc.strerror or str(exc)
+    path = Path(exc.filename)
+    own = [
+        p
+        for p in (path, *path.parents)
+        if p.name.startswith(".") and (".part" in p.name or p.name.endswith((".filmcolor-lock", ".filmcolor-work")))
+    ]
+    if own:
+        return f"cannot write in {own[-1].parent}: {exc.strerror or exc}"
+    return f"{path}: {exc.strerror or exc}"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error a user can fix ends as one line on stderr and exit status 2;
     Ctrl-C (130) and SIGTERM (143) end with one line saying what was kept."""
-    logging.getLogger("filmcolor").addHandler(_ConsoleHandler())
+    logger = logging.getLogger("filmcolor")
+    if not any(isinstance(h, _ConsoleHandler) for h in logger.handlers):  # once, however often main runs in a process
+        logger.addHandler(_ConsoleHandler())
+    logger.setLevel(logging.INFO)
+    _rendering.clear()
     logging.getLogger("filmcolor").propagate = False
     args = sys.argv[1:] if argv is None else argv
     command = next((a for a in args if not a.startswith("-")), "")
@@ -338,14 +498,22 @@ def main(argv: list[str] | None = None) -> None:
     except FilmcolorError as exc:
         _fail(str(exc))
     except (click.exceptions.Abort, KeyboardInterrupt, Terminated) as exc:
-        _fail(INTERRUPTED.get(command, "interrupted: unfinished outputs were removed"), status=143 if isinstance(exc, Terminated) else 130)
+        kept = _kept_work("again to go on") if command == "render" else ""
+        _fail(
+            INTERRUPTED.get(command, "interrupted: unfinished outputs were removed") + kept,
+            status=143 if isinstance(exc, Terminated) else 130,
+        )
     except click.ClickException as exc:
-        hint = f" (see: filmcolor {exc.ctx.info_name} --help)" if getattr(exc, "ctx", None) and exc.ctx.info_name != "filmcolor" else " (see: filmcolor --help)"
+        ctx = getattr(exc, "ctx", None)  # usage errors know their command
+        hint = (
+            f" (see: filmcolor {ctx.info_name} --help)"
+            if ctx and ctx.info_name != "filmcolor"
+            else " (see: filmcolor --help)"
+        )
         _fail(exc.format_message() + hint, status=exc.exit_code)
     except OSError as exc:  # the disk, the file system: the user's to fix, not a bug
-        where = f"{exc.filename}: " if exc.filename else ""
-        kept = " (finished segments are kept: run the same command again once it is fixed)" if command == "render" else ""
-        _fail(f"{where}{exc.strerror or exc}{kept}")
+        kept = _kept_work("again once it is fixed") if command == "render" else ""
+        _fail(_os_error(exc) + kept)
 
 
 def _fail(message: str, status: int = 2) -> None:

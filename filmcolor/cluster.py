@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .devices import pick_device
+from .carry import Plan
 from .encoding import EncodeConfig
 from .errors import FilmcolorError, InputError
-from .guide import GuideConfig, Plan
-from .inference import InferenceConfig, load_model
+from .guide import GuideConfig
+from .inference import InferenceConfig
 from .media import FilmInfo
 from .progress import Progress
 from .renderer import Renderer
@@ -27,14 +27,25 @@ RETRIES = 3  # times a segment is tried again after its worker died or a GPU ran
 
 
 def _segment_task(
-    source: str, work: str, suffix: str, segment: Segment, info: FilmInfo, damaged: str, plan: Plan | None, inference: InferenceConfig, encode: EncodeConfig, smooth: SmoothConfig, guide: GuideConfig
+    source: str,
+    work: str,
+    suffix: str,
+    segment: Segment,
+    info: FilmInfo,
+    damaged: str,
+    plan: Plan | None,
+    inference: InferenceConfig,
+    encode: EncodeConfig,
+    smooth: SmoothConfig,
+    guide: GuideConfig,
 ) -> dict[str, float]:
     """One segment, in a Ray worker: returns its stages' busy seconds. A guided render's worker
-    reads the keyframes and the fitted generator from the shared work folder."""
+    reads the keyframes itself and follows their colour to its segment's start."""
     folder = WorkFolder.attach(Path(work), suffix)
-    tuned = load_model(folder.path / "keyframes.pt", pick_device(inference.device)) if plan else None
-    renderer = Renderer(info, inference, encode, smooth, guided_model=tuned)
-    guided = plan.guide(Path(source), info, renderer.size, renderer.model.config.matrix, guide, smooth) if plan else None
+    renderer = Renderer(info, inference, encode, smooth)
+    guided = (
+        plan.guide(Path(source), info, renderer.size, renderer.model.config.matrix, guide, smooth) if plan else None
+    )
     render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guided)
     return renderer.busy
 
@@ -60,17 +71,32 @@ def render_segments_on_ray(
     started = not ray.is_initialized()
     if started:
         try:
-            ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(
+                address=None if address == "local" else address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise InputError(f"--ray {address}: cannot reach a Ray cluster there ({str(exc).splitlines()[0]}); give its address, or 'local'") from None
+            raise InputError(
+                f"--ray {address}: cannot reach a Ray cluster there ({str(exc).splitlines()[0]}); give its address, or 'local'"
+            ) from None
     try:
         gpus = ray.cluster_resources().get("GPU", 0)
-        task = ray.remote(num_gpus=1 if gpus else 0, max_retries=RETRIES, retry_exceptions=[OSError, RuntimeError])(_segment_task)
+        retried = [OSError, RuntimeError]  # the errors a segment is tried again after
+        # Ray takes a list of exceptions here (remote_function.py), though its hint says bool
+        task = ray.remote(num_gpus=1 if gpus else 0, max_retries=RETRIES, retry_exceptions=retried)(  # type: ignore[call-overload]
+            _segment_task
+        )
         total = sum(s.frames for s in segments)
         done = sum(s.frames for s in segments if work.done(s))
         if progress and done:
             progress(done, total)
-        pending = {task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, *configs): s for s in segments if not work.done(s)}
+        pending = {
+            task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, *configs): s
+            for s in segments
+            if not work.done(s)
+        }
         busy: dict[str, float] = {}
         t0 = time.perf_counter()
         while pending:

@@ -167,7 +167,11 @@ def gamut_room(cb, cr, y_low, y_high, matrix: str = "bt601"):
     """
     xp = _lib(cb)
     kr, kg, kb = _coefficients(matrix)
-    slopes = (2.0 * (1.0 - kr) * cr, -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg, 2.0 * (1.0 - kb) * cb)  # R, G, B
+    slopes = (
+        2.0 * (1.0 - kr) * cr,
+        -(2.0 * kr * (1.0 - kr) * cr + 2.0 * kb * (1.0 - kb) * cb) / kg,
+        2.0 * (1.0 - kb) * cb,
+    )  # R, G, B
     per_above = 1.0 / (1.0 - xp.clip(y_high, 0.0, 1.0) + _TINY)  # 1 / room over white
     per_below = -1.0 / (xp.clip(y_low, 0.0, 1.0) + _TINY)  # -1 / room under black
     need = None  # the share of its room the chroma takes, the most of any channel

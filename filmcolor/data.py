@@ -3,7 +3,9 @@
 Colour pictures carry their own luma, so every colour crop is also a free (B&W, colour)
 pair: the supervised chroma loss and CycleGAN's colour domain read the same tensors. The
 luma the model is given may be shown in a random old-film look (`degrade.random_look`), so
-it learns colour from luma as old films have it, grain and all, against the clean truth.
+it learns colour from luma as old films have it, grain and all, against the clean truth; and
+with camera video's defects (`degrade.video_look`: blocks, ringing, noise, motion blur,
+interlacing, soft focus), so it does not answer codec noise with colour.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .color import picture_luma, rgb_to_ycbcr
-from .degrade import random_look
+from .degrade import random_look, video_look
 from .errors import FilmcolorError, InputError
 from .pictures import read_rgb, resize_short_side
 
@@ -43,8 +45,10 @@ class Crops(Dataset):
         length: int = 10**9,
         source: str = "the training files",
         film_look: float = 0.0,
+        video_look: float = 0.0,
     ) -> None:
-        """`film_look`: the share of colour crops whose model input luma gets a random old-film look."""
+        """`film_look`: the share of colour crops whose model input luma gets a random old-film
+        look; `video_look`: the share (drawn apart) that gets camera video's defects after it."""
         self.images: list[np.ndarray] = []  # (H, W, 3) uint8 R'G'B', or (H, W) uint8 luma for a B&W domain
         for p in paths:
             try:
@@ -56,8 +60,11 @@ class Crops(Dataset):
             self.images.append(resize_short_side(rgb if colour else picture_luma(rgb, matrix), max(short, crop)))
         self.skipped = len(paths) - len(self.images)
         if not self.images:
-            raise InputError(f"none of the {len(paths)} files in {source} is a readable picture of at least {MIN_SIDE} px")
+            raise InputError(
+                f"none of the {len(paths)} files in {source} is a readable picture of at least {MIN_SIDE} px"
+            )
         self.crop_size, self.matrix, self.colour, self.length, self.film_look = crop, matrix, colour, length, film_look
+        self.video_look = video_look
 
     def __len__(self) -> int:
         return self.length
@@ -70,14 +77,23 @@ class Crops(Dataset):
         side = min(h, w, int(self.crop_size * rng.uniform(0.8, 1.25)))
         y0, x0 = rng.integers(h - side + 1), rng.integers(w - side + 1)
         size = (self.crop_size, self.crop_size)
-        patch = cv2.resize(img[y0 : y0 + side, x0 : x0 + side], size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        patch = (
+            cv2.resize(img[y0 : y0 + side, x0 : x0 + side], size, interpolation=cv2.INTER_AREA).astype(np.float32)
+            / 255.0
+        )
         if rng.random() < 0.5:
             patch = patch[:, ::-1]
         if not self.colour:
             return torch.from_numpy(np.ascontiguousarray(patch))[None]  # (1, S, S)
         ycc = rgb_to_ycbcr(patch, self.matrix)  # (S, S, 3)
         given = random_look(ycc[..., 0], rng) if rng.random() < self.film_look else ycc[..., 0]  # (S, S)
-        return torch.from_numpy(np.ascontiguousarray(np.concatenate([ycc, given[..., None]], axis=-1).transpose(2, 0, 1)))  # (4, S, S)
+        if (
+            self.video_look and rng.random() < self.video_look
+        ):  # the draw is skipped at 0: runs without it draw as before
+            given = video_look(given, rng)
+        return torch.from_numpy(
+            np.ascontiguousarray(np.concatenate([ycc, given[..., None]], axis=-1).transpose(2, 0, 1))
+        )  # (4, S, S)
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """A batch (n, C, S, S) drawn from `generator` alone, so a saved generator state resumes it."""
@@ -86,5 +102,5 @@ class Crops(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(the model's luma (1, S, S), chroma (2, S, S)) of a colour crop, following torch's global seed."""
-        t = self.crop(np.random.default_rng(torch.randint(0, 2**31, ()).item()))
+        t = self.crop(np.random.default_rng(int(torch.randint(0, 2**31, ()).item())))
         return t[3:], t[1:3]

@@ -45,6 +45,7 @@ SCRATCH_DRIFT = 0.4  # px per frame at 576 lines: std of a scratch's sideways dr
 SCRATCH_FRAMES = (3, 16)  # frames a scratch lasts: at least, and fewer than
 MIN_PX = 1.0  # no speck or scratch thinner than a pixel, or a small film would show none
 
+
 @dataclass(frozen=True)
 class DegradeConfig:
     grain: float = setting(0.04, "Grain std in luma units [0, 1] at mid-gray (less in shadows and highlights).")
@@ -55,6 +56,7 @@ class DegradeConfig:
     weave: float = setting(0.6, "Gate weave std, a smooth per-frame shift, in px at 576 lines.")
     seed: int = setting(0, "One seed for every effect: the same seed gives the same film.")
     clean: bool = setting(False, "Plain luma, no effects (the amounts above are ignored): the film's own luma codes.")
+    stream: int | None = setting(None, media.STREAM_HELP)
     encode: EncodeConfig = setting(factory=EncodeConfig)
     overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
 
@@ -90,7 +92,7 @@ def grain(y: np.ndarray, std: float, rng: np.random.Generator, sigma: float) -> 
         return y
     noise = rng.standard_normal(y.shape, dtype=np.float32)  # (H, W)
     if sigma > 0:
-        noise = cv2.GaussianBlur(noise, (0, 0), sigma)
+        noise = np.asarray(cv2.GaussianBlur(noise, (0, 0), sigma), np.float32)  # already float32: no copy
         noise /= max(float(noise.std()), 1e-6)  # the blur lowered the std: back to 1
     midtones = 0.25 + 3.0 * y * (1.0 - y)  # 1 at mid-gray, 0.25 at black and white
     return y + std * midtones * noise
@@ -213,7 +215,9 @@ class FilmDamage:
         self.frames += 1
 
 
-def _ar1(value: float | np.ndarray, std: float, correlation: float, rng: np.random.Generator, first: bool) -> np.ndarray:
+def _ar1(
+    value: float | np.ndarray, std: float, correlation: float, rng: np.random.Generator, first: bool
+) -> np.ndarray:
     """Next value of an AR(1) process (of `value`'s shape) whose std is `std` at every step:
     the first is drawn from that distribution, each later one keeps `correlation` of the last."""
     noise = rng.normal(0.0, std, size=np.shape(value))
@@ -236,6 +240,61 @@ def random_look(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(y, 0.0, 1.0)
 
 
+def motion_blur(y: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """Camera or subject motion during the exposure: the picture smeared along a line of
+    `length` px at `angle` (radians), a normalised line kernel."""
+    if length < 1:
+        return y
+    side = int(math.ceil(length)) | 1  # odd
+    kernel = np.zeros((side, side), np.float32)
+    c, dx, dy = side // 2, 0.5 * length * math.cos(angle), 0.5 * length * math.sin(angle)
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1, cv2.LINE_AA)
+    return cv2.filter2D(y, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
+
+
+def interlace(y: np.ndarray, dx: float, doubled: bool) -> np.ndarray:
+    """Interlaced video: the odd lines from the other field, moved `dx` px since the even ones
+    (combing on motion), or, `doubled`, each odd line a copy of the even one above (a field
+    shown alone, as a cheap deinterlacer does)."""
+    out = y.copy()
+    out[1::2] = y[0::2][: out[1::2].shape[0]] if doubled else shift(y, dx, 0.0)[1::2]
+    return out
+
+
+def codec(y: np.ndarray, quality: int, scale: float) -> np.ndarray:
+    """A low-bitrate codec's blocking and ringing: the picture JPEG-coded at `quality` (8x8 DCT
+    blocks, coarse quantisation) at `scale` times its size, then brought back, so the blocks
+    are 8 / `scale` px here, as a film's blocks are smaller once scaled to the working size."""
+    h, w = y.shape
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    big = cv2.resize(y, size, interpolation=cv2.INTER_LINEAR) if scale != 1 else y
+    ok, blob = cv2.imencode(
+        ".jpg", np.clip(np.rint(big * 255), 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+    )
+    decoded = cv2.imdecode(blob, cv2.IMREAD_GRAYSCALE)
+    assert decoded is not None  # OpenCV's own JPEG, just written
+    back = decoded.astype(np.float32) / 255.0
+    return cv2.resize(back, (w, h), interpolation=cv2.INTER_AREA) if scale != 1 else back
+
+
+def video_look(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One picture, (H, W) luma in [0, 1] at the model's working scale, with the defects camera
+    video and its digitisation bring, each drawn at random: soft focus, motion blur,
+    interlacing, sensor noise, then a low-bitrate codec's blocks and ringing (what training
+    shows the model, so codec noise does not become colour noise)."""
+    y = y.astype(np.float32)
+    if rng.random() < 0.3:
+        y = soften(y, rng.uniform(0.5, 2.0))
+    if rng.random() < 0.3:
+        y = motion_blur(y, rng.uniform(2.0, 9.0), rng.uniform(0.0, np.pi))
+    if rng.random() < 0.2:
+        y = interlace(y, rng.uniform(-3.0, 3.0), rng.random() < 0.5)
+    y = y + rng.uniform(0.0, 0.03) * rng.standard_normal(y.shape, dtype=np.float32)
+    if rng.random() < 0.7:
+        y = codec(np.clip(y, 0.0, 1.0), int(rng.integers(5, 45)), rng.uniform(1.0, 3.0))
+    return np.clip(y, 0.0, 1.0)
+
+
 def degrade_frame(y: np.ndarray, config: DegradeConfig, damage: FilmDamage, rng: np.random.Generator) -> np.ndarray:
     """One frame of the film, (H, W) luma in [0, 1] in and out; steps `damage` by one frame.
 
@@ -253,17 +312,22 @@ def degrade_frame(y: np.ndarray, config: DegradeConfig, damage: FilmDamage, rng:
     return np.clip(y, 0.0, 1.0)
 
 
-def degrade(source: str | Path, output: str | Path, config: DegradeConfig, progress: Progress | None = None) -> DegradeResult:
+def degrade(
+    source: str | Path, output: str | Path, config: DegradeConfig, progress: Progress | None = None
+) -> DegradeResult:
     """Write `source`'s luma, damaged as `config` says, as a B&W film at `output`.
 
     Streams like the render: one frame at a time, every frame with its timestamp, every audio
     and subtitle packet copied, the output renamed into place only when complete. Raises
     FilmcolorError subclasses for what the user can fix."""
     source = media.check_input(source)
+    media.choose_stream(source, config.stream)
     output = check_output(output, config.overwrite, inputs=(source,))
     amounts = (config.grain, config.flicker, config.softness, config.dust, config.scratches, config.weave)
     if min(amounts) < 0 or config.scratches > 1:
-        raise InputError("--grain, --flicker, --softness, --dust, --scratches and --weave must be >= 0, and --scratches at most 1 (a probability)")
+        raise InputError(
+            "--grain, --flicker, --softness, --dust, --scratches and --weave must be >= 0, and --scratches at most 1 (a probability)"
+        )
     rng = np.random.default_rng(config.seed)
     t0 = time.perf_counter()
     done = 0

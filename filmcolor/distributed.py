@@ -50,7 +50,9 @@ def wrap(module: nn.Module, ranks: Ranks, device: torch.device) -> nn.Module:
     """`module` in DistributedDataParallel when there are several processes, else as it is."""
     if ranks.world == 1:
         return module
-    return DistributedDataParallel(module, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False)
+    return DistributedDataParallel(
+        module, device_ids=[device] if device.type == "cuda" else None, broadcast_buffers=False
+    )
 
 
 def unwrap(module: nn.Module) -> nn.Module:
@@ -79,7 +81,7 @@ def mean(values: dict[str, float], ranks: Ranks) -> dict[str, float]:
         return values
     t = torch.tensor(list(values.values()), dtype=torch.float64)
     dist.all_reduce(t)
-    return {k: float(v) / ranks.world for k, v in zip(values, t)}
+    return {k: float(v) / ranks.world for k, v in zip(values, t, strict=True)}
 
 
 def teardown(ranks: Ranks) -> None:

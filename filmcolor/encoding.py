@@ -17,22 +17,55 @@ from dataclasses import dataclass
 
 import av
 
-from .errors import OutputError
+from .errors import InputError, OutputError
 from .settings import setting
 
 log = logging.getLogger(__name__)
 
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")  # fastest first
-WRITABLE = re.compile(r"^yuv(410|411|420|422|440|444)p(?:(9|10|12|14|16)le)?$")  # planar Y'CbCr: the writer fills Y, Cb, Cr
+PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)  # fastest first
+WRITABLE = re.compile(
+    r"^yuv(410|411|420|422|440|444)p(?:(9|10|12|14|16)le)?$"
+)  # planar Y'CbCr: the writer fills Y, Cb, Cr
 _SUBSAMPLING = {"444": 0, "440": 1, "422": 1, "420": 2, "411": 2, "410": 3}  # chroma samples given up, roughly
 
 
 @dataclass(frozen=True)
 class EncodeConfig:
-    codec: str = setting("libx264", "FFmpeg video encoder: libx264, libx265, libvpx-vp9, libsvtav1, h264_nvenc, prores_ks, ffv1 (lossless), ...")
-    crf: int = setting(18, "Quality on x264's scale, 0-51, mapped to each encoder's own: lower is better and bigger; 18 is visually lossless.")
-    preset: str = setting("medium", "Speed on x264's scale (ultrafast ... veryslow), mapped to each encoder's own; or the encoder's own preset name.")
-    pix_fmt: str | None = setting(None, "Output pixel format (default: the encoder's closest to the film's depth and chroma; 4:4:4 for odd sizes).")
+    codec: str = setting(
+        "libx264",
+        "FFmpeg video encoder: libx264, libx265, libvpx-vp9, libsvtav1, h264_nvenc, prores_ks, ffv1 (lossless), ...",
+    )
+    crf: int = setting(
+        18,
+        "Quality on x264's scale, 0-51, mapped to each encoder's own: lower is better and bigger; 18 is visually lossless.",
+    )
+    preset: str = setting(
+        "medium",
+        "Speed on x264's scale (ultrafast ... veryslow), mapped to each encoder's own; or the encoder's own preset name.",
+    )
+    pix_fmt: str | None = setting(
+        None,
+        "Output pixel format (default: the encoder's closest to the film's depth and chroma; 4:4:4 for odd sizes).",
+    )
+
+    def check(self) -> None:
+        """InputError for a quality or speed no encoder takes, before FFmpeg is asked (x264
+        would print its own error first)."""
+        if not 0 <= self.crf <= 51:
+            raise InputError(f"--crf {self.crf}: use 0-51 (x264's scale; lower is better, 18 is visually lossless)")
+        if self.preset not in PRESETS and re.match(r"^libx26[45]", self.codec):
+            raise InputError(f"--preset {self.preset}: use one of {', '.join(PRESETS)}")
 
     def options(self) -> dict[str, str]:
         """The encoder's own options for this quality and speed (`FAMILIES`)."""
@@ -47,9 +80,13 @@ class EncodeConfig:
         try:
             encoder = av.codec.Codec(self.codec, "w")
         except (av.error.FFmpegError, ValueError):
-            raise OutputError(f"no video encoder named {self.codec!r} in this FFmpeg; try libx264 (or ffv1 for lossless)") from None
+            raise OutputError(
+                f"no video encoder named {self.codec!r} in this FFmpeg; try libx264 (or ffv1 for lossless)"
+            ) from None
         if encoder.type != "video":
-            raise OutputError(f"--codec {self.codec} is an {encoder.type} encoder; give a video encoder such as libx264")
+            raise OutputError(
+                f"--codec {self.codec} is an {encoder.type} encoder; give a video encoder such as libx264"
+            )
         return encoder
 
     def pixel_format(self, width: int, height: int, bits: int, chroma: str = "420") -> str:
@@ -61,14 +98,22 @@ class EncodeConfig:
             return self.pix_fmt
         want = "444" if width % 2 or height % 2 else chroma
         encoder = self.encoder()
-        names = [f.name for f in encoder.video_formats] if encoder.video_formats else [f"yuv{want}p" + ("" if bits <= 8 else f"{bits}le")]
+        names = (
+            [f.name for f in encoder.video_formats]
+            if encoder.video_formats
+            else [f"yuv{want}p" + ("" if bits <= 8 else f"{bits}le")]
+        )
         writable = [n for n in names if WRITABLE.match(n) and not (want == "444" and not n.startswith("yuv444"))]
         if not writable:
-            raise OutputError(f"{self.codec} writes no planar Y'CbCr format filmcolor can fill ({', '.join(names)}); choose a video encoder such as libx264 or ffv1")
+            raise OutputError(
+                f"{self.codec} writes no planar Y'CbCr format filmcolor can fill ({', '.join(names)}); choose a video encoder such as libx264 or ffv1"
+            )
 
         def cost(name: str) -> tuple:
-            sub, depth = WRITABLE.match(name).groups()
-            depth = int(depth or 8)
+            match = WRITABLE.match(name)
+            assert match is not None  # `writable` holds only the names it matches
+            sub, digits = match.groups()
+            depth = int(digits or 8)
             lost = (max(0, bits - depth), max(0, _SUBSAMPLING[sub] - _SUBSAMPLING[want]))
             return (lost, depth - bits if depth > bits else 0, _SUBSAMPLING[want] - _SUBSAMPLING[sub])
 
@@ -91,11 +136,22 @@ def _x26x(crf: int, preset: str) -> dict[str, str]:
 
 
 def _vp9(crf: int, preset: str) -> dict[str, str]:
-    return {"crf": _crf63(crf), "b": "0", "deadline": "good", "cpu-used": _speed(preset, (5, 5, 4, 4, 3, 2, 1, 1, 0, 0)), "row-mt": "1"}
+    return {
+        "crf": _crf63(crf),
+        "b": "0",
+        "deadline": "good",
+        "cpu-used": _speed(preset, (5, 5, 4, 4, 3, 2, 1, 1, 0, 0)),
+        "row-mt": "1",
+    }
 
 
 def _vp8(crf: int, preset: str) -> dict[str, str]:
-    return {"crf": _crf63(crf), "b": "100M", "deadline": "good", "cpu-used": _speed(preset, (5, 5, 4, 4, 3, 2, 1, 1, 0, 0))}  # VP8's crf needs a bitrate cap
+    return {
+        "crf": _crf63(crf),
+        "b": "100M",
+        "deadline": "good",
+        "cpu-used": _speed(preset, (5, 5, 4, 4, 3, 2, 1, 1, 0, 0)),
+    }  # VP8's crf needs a bitrate cap
 
 
 def _svtav1(crf: int, preset: str) -> dict[str, str]:
@@ -108,7 +164,12 @@ def _aom(crf: int, preset: str) -> dict[str, str]:
 
 
 def _nvenc(crf: int, preset: str) -> dict[str, str]:
-    return {"rc": "vbr", "cq": str(crf), "b": "0", "preset": _speed(preset, ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7", "p7"))}
+    return {
+        "rc": "vbr",
+        "cq": str(crf),
+        "b": "0",
+        "preset": _speed(preset, ("p1", "p1", "p2", "p3", "p3", "p4", "p5", "p6", "p7", "p7")),
+    }
 
 
 def _nvenc_av1(crf: int, preset: str) -> dict[str, str]:

@@ -5,7 +5,8 @@ frame by frame, and measured as they go, so memory stays bounded whatever the fi
 only the previous frame of each and a few histograms are kept.
 
 Per frame, against the reference: RGB PSNR and SSIM (Wang et al. 2004), and the
-colourfulness (Hasler and Suesstrunk 2003) of both. Over time, for both films: colour
+colourfulness (Hasler and Suesstrunk 2003) of both, and the colour fringes of both (the chroma's
+gradient where the truth's luma is flat: colour where the picture has no edge). Over time, for both films: colour
 distribution consistency (CDC, Liu et al. 2021) and warping error (Lai et al. 2018), the
 warping error of both along the reference's own motion, so the reference's value shows what
 flow errors and real changes of light contribute. Steadiness alone is no merit (a gray film
@@ -29,14 +30,29 @@ from . import media
 from .color import picture_luma
 from .errors import InputError
 from .flow import flow, occlusion_mask
-from .metrics import AB_BINS, CDCAccumulator, ab_histograms, chroma, colourfulness, psnr, ssim, warping_error
+from .metrics import (
+    AB_BINS,
+    CDCAccumulator,
+    ab_histograms,
+    chroma,
+    colourfulness,
+    flat_mask,
+    fringe,
+    psnr,
+    ssim,
+    warping_error,
+)
 from .progress import Progress
 from .settings import setting
 from .temporal import SmoothConfig, cut_score
 
+
 @dataclass(frozen=True)
 class EvalConfig:
-    cut_threshold: float = setting(SmoothConfig.scene_threshold, "Cut score above which a new shot starts (CDC and warping error do not compare across).")
+    cut_threshold: float = setting(
+        SmoothConfig.scene_threshold,
+        "Cut score above which a new shot starts (CDC and warping error do not compare across).",
+    )
     bins: int = setting(AB_BINS, "a*/b* histogram bins for CDC.")
 
 
@@ -55,6 +71,8 @@ class EvalResult:
     ssim: float  # RGB, candidate against reference, in [-1, 1]; 1 is identical
     colourfulness: float  # candidate's, Hasler and Suesstrunk (2003)
     reference_colourfulness: float
+    fringe: float  # candidate's chroma gradient energy where the reference's luma is flat; lower is smoother
+    reference_fringe: float
     cdc: float  # candidate's; lower is steadier
     reference_cdc: float
     warping_error: float  # candidate's, with the reference's motion; lower is steadier
@@ -79,6 +97,8 @@ class EvalResult:
             "ssim": _json(self.ssim),
             "colourfulness": _json(self.colourfulness),
             "reference_colourfulness": _json(self.reference_colourfulness),
+            "fringe": _json(self.fringe),
+            "reference_fringe": _json(self.reference_fringe),
             "cdc": _json(self.cdc),
             "reference_cdc": _json(self.reference_cdc),
             "warping_error": _json(self.warping_error),
@@ -98,13 +118,36 @@ class EvalResult:
             ("frames (scene cuts)", f"{self.frames} ({self.cuts})", ""),
             ("RGB PSNR against the reference, dB (higher is closer)", _fmt(self.psnr, ".2f"), ""),
             ("SSIM against the reference (1 is identical)", _fmt(self.ssim, ".4f"), ""),
-            ("colourfulness (0 gray, 33 moderate, 59 quite)", _fmt(self.colourfulness, ".1f"), _fmt(self.reference_colourfulness, ".1f")),
+            (
+                "colourfulness (0 gray, 33 moderate, 59 quite)",
+                _fmt(self.colourfulness, ".1f"),
+                _fmt(self.reference_colourfulness, ".1f"),
+            ),
+            (
+                "colour fringes: chroma gradient where the luma is flat (lower is smoother)",
+                _fmt(self.fringe, ".3f"),
+                _fmt(self.reference_fringe, ".3f"),
+            ),
             ("CDC (lower is steadier)", _fmt(self.cdc, ".5f"), _fmt(self.reference_cdc, ".5f")),
-            ("warping error, RGB (lower is steadier)", _fmt(self.warping_error, ".5f"), _fmt(self.reference_warping_error, ".5f")),
-            ("warping error, chroma (Cb, Cr)", _fmt(self.chroma_warping_error, ".6f"), _fmt(self.reference_chroma_warping_error, ".6f")),
+            (
+                "warping error, RGB (lower is steadier)",
+                _fmt(self.warping_error, ".5f"),
+                _fmt(self.reference_warping_error, ".5f"),
+            ),
+            (
+                "warping error, chroma (Cb, Cr)",
+                _fmt(self.chroma_warping_error, ".6f"),
+                _fmt(self.reference_chroma_warping_error, ".6f"),
+            ),
         ]
         if self.luma_psnr is not None:
-            rows.append(("luma PSNR against the input, dB (mean, min)", f"{_fmt(self.luma_psnr, '.2f')}, {_fmt(self.luma_psnr_min, '.2f')}", ""))
+            rows.append(
+                (
+                    "luma PSNR against the input, dB (mean, min)",
+                    f"{_fmt(self.luma_psnr, '.2f')}, {_fmt(self.luma_psnr_min, '.2f')}",
+                    "",
+                )
+            )
         return rows
 
 
@@ -148,7 +191,11 @@ def evaluate(
             )
 
         n = cuts = pairs = 0
-        sums = dict.fromkeys(("psnr", "ssim", "colour", "ref_colour", "we", "ref_we", "cwe", "ref_cwe", "luma"), 0.0)
+        sums = dict.fromkeys(
+            ("psnr", "ssim", "colour", "ref_colour", "we", "ref_we", "cwe", "ref_cwe", "luma", "fringe", "ref_fringe"),
+            0.0,
+        )
+        fringe_frames = 0  # frames with a flat pixel
         luma_min = math.inf
         cdc_cand, cdc_ref = CDCAccumulator(), CDCAccumulator()
         prev = None  # (reference rgb, candidate rgb, reference gray uint8, reference chroma, candidate chroma) of the previous frame
@@ -161,12 +208,19 @@ def evaluate(
             sums["ssim"] += ssim(ref, cand)
             sums["colour"] += colourfulness(cand)
             sums["ref_colour"] += colourfulness(ref)
+            flat = flat_mask(gray)
+            if flat.any():
+                sums["fringe"] += fringe(cand, flat)
+                sums["ref_fringe"] += fringe(ref, flat)
+                fringe_frames += 1
             cut = prev is not None and cut_score(prev[2], gray) > config.cut_threshold  # the render's own cut test
             cuts += cut
             cdc_cand.push(ab_histograms(cand, config.bins), cut)
             cdc_ref.push(ab_histograms(ref, config.bins), cut)
             if prev is not None and not cut:
-                to_prev = flow(gray, prev[2])  # current -> previous, so warp(previous, to_prev) lies on the current frame
+                to_prev = flow(
+                    gray, prev[2]
+                )  # current -> previous, so warp(previous, to_prev) lies on the current frame
                 mask = occlusion_mask(to_prev, flow(prev[2], gray))  # (H, W): current pixels seen in the previous frame
                 we, ref_we = warping_error(prev[1], cand, to_prev, mask), warping_error(prev[0], ref, to_prev, mask)
                 if not math.isnan(we):
@@ -195,6 +249,8 @@ def evaluate(
         ssim=sums["ssim"] / n,
         colourfulness=sums["colour"] / n,
         reference_colourfulness=sums["ref_colour"] / n,
+        fringe=sums["fringe"] / fringe_frames if fringe_frames else nan,
+        reference_fringe=sums["ref_fringe"] / fringe_frames if fringe_frames else nan,
         cdc=cdc_cand.value(),
         reference_cdc=cdc_ref.value(),
         warping_error=sums["we"] / pairs if pairs else nan,
@@ -211,7 +267,7 @@ def evaluate(
 def _check_sizes(paths: list[Path], infos: list[media.FilmInfo]) -> None:
     """InputError unless every film has the reference's picture size."""
     ref = infos[0]
-    for path, info in zip(paths[1:], infos[1:]):
+    for path, info in zip(paths[1:], infos[1:], strict=True):
         if (info.width, info.height) != (ref.width, ref.height):
             raise InputError(
                 f"{paths[0]} is {ref.width}x{ref.height}, {path} {info.width}x{info.height}; compare renders of the same film at the same size"
@@ -228,12 +284,16 @@ def _in_step(paths: list[Path], containers: list[av.container.InputContainer]) -
         if all(f is None for f in frames):
             return
         if any(f is None for f in frames):
-            counts = [count + (f is not None) + sum(1 for _ in s) for f, s in zip(frames, streams)]
+            counts = [count + (f is not None) + sum(1 for _ in s) for f, s in zip(frames, streams, strict=True)]
             if counts[0] != counts[1]:
-                raise InputError(f"{paths[0]} has {counts[0]} frames, {paths[1]} {counts[1]}; compare renders of the same film")
-            raise InputError(f"{paths[2]} has {counts[2]} frames, {paths[1]} {counts[1]}; give the B&W film the candidate was rendered from")
+                raise InputError(
+                    f"{paths[0]} has {counts[0]} frames, {paths[1]} {counts[1]}; compare renders of the same film"
+                )
+            raise InputError(
+                f"{paths[2]} has {counts[2]} frames, {paths[1]} {counts[1]}; give the B&W film the candidate was rendered from"
+            )
         count += 1
-        yield frames
+        yield [f for f in frames if f is not None]  # all of them: none has ended
 
 
 def _frames(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:

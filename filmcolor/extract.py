@@ -7,18 +7,15 @@ skipped when it teaches nothing (black, flat: title cards, blanks, fades) or rep
 frame kept before it (a still shot would weigh many times in the domain). What is kept is
 written as PNGs at the training size, with a manifest saying where each frame came from.
 
-Output is all or nothing: frames go into a temporary folder beside the target, moved into
-place only once complete, and an existing folder is replaced only when it is an earlier
-extract and the user said --overwrite.
+Output is all or nothing: frames go into a temporary folder beside the target, swapped into
+place only once complete (`outputs.folder_output`), and an existing folder is replaced only
+when it holds an earlier extract and nothing else, and the user said --overwrite.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +27,7 @@ import numpy as np
 
 from . import media
 from .errors import InputError, OutputError
-from .outputs import locked
+from .outputs import FolderKind, check_folder, folder_output
 from .pictures import resize_short_side
 from .progress import Progress
 from .settings import setting
@@ -43,7 +40,8 @@ THUMB = 32  # thumbnail side for the duplicate test: blind to grain and compress
 SKIP_REASONS = ("black", "uniform", "duplicate")
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "filmcolor-extract"
-_FRAME_NAME = re.compile(r"^frame-\d{6,}\.png$")
+FOLDER = FolderKind("extract", MANIFEST, MANIFEST_FORMAT, lambda manifest: [f["file"] for f in manifest["frames"]])
+
 
 @dataclass(frozen=True)
 class ExtractConfig:
@@ -51,7 +49,11 @@ class ExtractConfig:
     max_frames: int | None = setting(None, "Stop after keeping this many frames.")
     size: int = setting(286, "Short side of the written pictures, in px (CycleGAN loads 286 and crops 256).")
     keep_color: bool = setting(False, "Keep colour (to build a colour domain B from colour films).")
-    overwrite: bool = setting(False, "Replace an earlier extract in OUTPUT (a folder holding its manifest.json).")
+    stream: int | None = setting(None, media.STREAM_HELP)
+    overwrite: bool = setting(
+        False,
+        "Replace an earlier extract in OUTPUT (only the files its manifest.json lists; a folder holding anything else is refused).",
+    )
 
 
 @dataclass
@@ -117,7 +119,9 @@ def skip_reason(picture: np.ndarray, thumb: np.ndarray, previous: np.ndarray | N
     return None
 
 
-def extract(source: str | Path, out_dir: str | Path, config: ExtractConfig, progress: Progress | None = None) -> ExtractResult:
+def extract(
+    source: str | Path, out_dir: str | Path, config: ExtractConfig, progress: Progress | None = None
+) -> ExtractResult:
     """Write the kept frames of `source` and their manifest.json into the folder `out_dir`.
 
     Raises FilmcolorError subclasses for what the user can fix, all before decoding but a
@@ -126,35 +130,32 @@ def extract(source: str | Path, out_dir: str | Path, config: ExtractConfig, prog
     """
     t0 = time.perf_counter()
     source = media.check_input(source)
+    media.choose_stream(source, config.stream)
     out_dir = Path(out_dir)
-    replacing = _check_out_dir(out_dir, config.overwrite)
+    check_folder(out_dir, FOLDER, config.overwrite)
     _check_config(config)
-    target = Path(os.path.abspath(out_dir))  # "frames/" and "." alike get a parent and a name
-    with locked(target, "extract"), media.open_film(source) as container:
+    with folder_output(out_dir, FOLDER, config.overwrite) as tmp, media.open_film(source) as container:
         info = media.film_info(container)
-        tmp = target.parent / f".{target.name}.part"  # named after the target: a killed run's is replaced next time
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
-            frames, skipped = _write_frames(container, info, tmp, config, progress)
-            if not frames:
-                counts = ", ".join(f"{skipped[r]} {r}" for r in SKIP_REASONS)
-                raise InputError(f"no usable frames in {source}: {counts}; try a smaller --every")
-            manifest = {
-                "format": MANIFEST_FORMAT,
-                "version": 1,
-                "source": str(source.resolve()),
-                "config": {"every": config.every, "max_frames": config.max_frames, "size": config.size, "keep_color": config.keep_color},
-                "rate": f"{info.rate.numerator}/{info.rate.denominator}",
-                "frames": frames,
-                "skipped": skipped,
-                "kept": len(frames),
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-            _move_into_place(tmp, target, replacing)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        frames, skipped = _write_frames(container, info, tmp, config, progress)
+        if not frames:
+            counts = ", ".join(f"{skipped[r]} {r}" for r in SKIP_REASONS)
+            raise InputError(f"no usable frames in {source}: {counts}; try a smaller --every")
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "version": 1,
+            "source": str(source.resolve()),
+            "config": {
+                "every": config.every,
+                "max_frames": config.max_frames,
+                "size": config.size,
+                "keep_color": config.keep_color,
+            },
+            "rate": f"{info.rate.numerator}/{info.rate.denominator}",
+            "frames": frames,
+            "skipped": skipped,
+            "kept": len(frames),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return ExtractResult(out_dir=out_dir, kept=len(frames), skipped=skipped, seconds=time.perf_counter() - t0)
 
 
@@ -167,47 +168,16 @@ def _check_config(config: ExtractConfig) -> None:
         raise InputError(f"--max-frames must be at least 1 (got {config.max_frames})")
 
 
-def _check_out_dir(out_dir: Path, overwrite: bool) -> bool:
-    """Refuse, before any work, a target that would lose what the user has; True when it is
-    an earlier extract that --overwrite lets us replace."""
-    parent = Path(os.path.abspath(out_dir)).parent
-    if not parent.is_dir():
-        raise OutputError(f"output folder {parent} does not exist; create it first")
-    if not out_dir.exists():
-        return False
-    if not out_dir.is_dir():
-        raise OutputError(f"{out_dir} is a file; give a folder for the frames")
-    if not any(out_dir.iterdir()):
-        return False
-    earlier = _is_earlier_extract(out_dir)
-    if not overwrite:
-        if earlier:
-            raise OutputError(f"{out_dir} holds an earlier extract; pass --overwrite to replace it, or choose another folder")
-        raise OutputError(f"{out_dir} exists and is not empty; pass --overwrite to replace an earlier extract, or choose another folder")
-    if not earlier:
-        raise OutputError(f"{out_dir} is not an earlier extract (only its frames and manifest.json), so --overwrite will not replace it; choose another folder")
-    return True
-
-
-def _is_earlier_extract(folder: Path) -> bool:
-    """A folder this module wrote and nobody added to: replacing it loses nothing of the user's."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
-        return False
-    return all(p.name == MANIFEST or (_FRAME_NAME.match(p.name) and p.is_file()) for p in folder.iterdir())
-
-
-def _picked_frames(container: av.container.InputContainer, info: media.FilmInfo, every: float, progress: Progress | None) -> Iterator[tuple[int, float, av.VideoFrame]]:
+def _picked_frames(
+    container: av.container.InputContainer, info: media.FilmInfo, every: float, progress: Progress | None
+) -> Iterator[tuple[int, float, av.VideoFrame]]:
     """Decode the whole film in order and yield (index, seconds, frame) for the first frame at
     or after each multiple of `every` seconds from its start.
 
     Every frame is decoded (compressed frames depend on each other) but only picked ones are
     converted. Running to the end checks the film was whole, as the render does.
     """
-    tb = container.streams.video[0].time_base
+    tb = info.time_base  # of the stream the film is read from
     decoded, due = 0, info.start
     for item in media.read(container):
         t = float(item.pts * tb)
@@ -222,7 +192,11 @@ def _picked_frames(container: av.container.InputContainer, info: media.FilmInfo,
 
 
 def _write_frames(
-    container: av.container.InputContainer, info: media.FilmInfo, folder: Path, config: ExtractConfig, progress: Progress | None
+    container: av.container.InputContainer,
+    info: media.FilmInfo,
+    folder: Path,
+    config: ExtractConfig,
+    progress: Progress | None,
 ) -> tuple[list[dict], dict[str, int]]:
     """Write the kept frames as frame-000001.png... into `folder`; their manifest entries and the skip counts."""
     frames: list[dict] = []
@@ -242,7 +216,9 @@ def _write_frames(
             rgb = frame.to_ndarray(format="rgb24")[y0:y1, x0:x1]  # (h, w, 3)
             image = np.ascontiguousarray(resize_short_side(rgb, config.size)[..., ::-1])  # BGR for OpenCV
         else:
-            image = np.rint(np.clip(resize_short_side(picture, config.size), 0.0, 1.0) * 255).astype(np.uint8)  # (h', w')
+            image = np.rint(np.clip(resize_short_side(picture, config.size), 0.0, 1.0) * 255).astype(
+                np.uint8
+            )  # (h', w')
         name = f"frame-{len(frames) + 1:06d}.png"
         if not cv2.imwrite(str(folder / name), image):
             raise OutputError(f"could not write {folder / name}; is the disk full?")
@@ -250,23 +226,3 @@ def _write_frames(
         if len(frames) == config.max_frames:
             break
     return frames, skipped
-
-
-def _move_into_place(tmp: Path, target: Path, replacing: bool) -> None:
-    """Rename the finished folder onto `target`; an earlier extract there is set aside first and
-    deleted only once the new one is in, so a failure leaves the old one as it was."""
-    try:
-        if not replacing:
-            os.replace(tmp, target)  # onto nothing, or onto an empty folder
-            return
-        old = target.parent / f".{target.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-    except OSError as exc:
-        raise OutputError(f"could not move the frames into {target} ({exc.strerror}); did the folder change meanwhile?") from None
-    shutil.rmtree(old, ignore_errors=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-
-PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
 
 
 def flow(prev_gray: np.ndarray, next_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
@@ -24,8 +26,8 @@ def flow(prev_gray: np.ndarray, next_gray: np.ndarray, preset: str = "medium") -
     prev_gray[y, x] ~ next_gray[y + dy, x + dx], so `warp(next, flow(prev, next))` looks like
     `prev`. Inputs: (H, W) uint8 luma (other dtypes are clipped to [0, 255] and rounded).
     """
-    dis = cv2.DISOpticalFlow_create(PRESETS[preset])
-    return dis.calc(_gray8(prev_gray), _gray8(next_gray), None)
+    dis = cv2.DISOpticalFlow.create(PRESETS[preset])
+    return dis.calc(_gray8(prev_gray), _gray8(next_gray), None)  # type: ignore[call-overload]  # None: a new flow (the stub omits it)
 
 
 def _gray8(x: np.ndarray) -> np.ndarray:

@@ -44,12 +44,25 @@ class Decolouriser(nn.Module):
         super().__init__()
         self.config = config
         widths = [config.base * 2**i for i in range(config.downsamples + 1)]
-        layers: list[nn.Module] = [nn.Conv2d(3, widths[0], 7, padding=3), nn.InstanceNorm2d(widths[0], affine=True), nn.ReLU(inplace=True)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(3, widths[0], 7, padding=3),
+            nn.InstanceNorm2d(widths[0], affine=True),
+            nn.ReLU(inplace=True),
+        ]
         for i in range(config.downsamples):
-            layers += [nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1), nn.InstanceNorm2d(widths[i + 1], affine=True), nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1),
+                nn.InstanceNorm2d(widths[i + 1], affine=True),
+                nn.ReLU(inplace=True),
+            ]
         layers += [ResidualBlock(widths[-1]) for _ in range(config.blocks)]
         for i in reversed(range(config.downsamples)):
-            layers += [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.Conv2d(widths[i + 1], widths[i], 3, padding=1), nn.InstanceNorm2d(widths[i], affine=True), nn.ReLU(inplace=True)]
+            layers += [
+                nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                nn.Conv2d(widths[i + 1], widths[i], 3, padding=1),
+                nn.InstanceNorm2d(widths[i], affine=True),
+                nn.ReLU(inplace=True),
+            ]
         layers += [nn.Conv2d(widths[0], 1, 7, padding=3)]
         self.body = nn.Sequential(*layers)
 
@@ -70,7 +83,11 @@ class PatchDiscriminator(nn.Module):
         cin = width
         for i, stride in ((1, 2), (2, 2), (3, 1)):
             cout = width * 2**i
-            layers += [nn.Conv2d(cin, cout, 4, stride=stride, padding=1), nn.InstanceNorm2d(cout, affine=True), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [
+                nn.Conv2d(cin, cout, 4, stride=stride, padding=1),
+                nn.InstanceNorm2d(cout, affine=True),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
             cin = cout
         layers += [nn.Conv2d(cin, 1, 4, stride=1, padding=1)]
         self.body = nn.Sequential(*layers)

@@ -18,17 +18,20 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 NEUTRAL = 2.0 / 255  # chroma closer to gray than this is uncoloured in an opaque picture
+PAINTED = 16  # alpha (of 255) from which a pixel of a transparent picture is a hint: half-transparent strokes count
 WHOLE = 0.5  # an opaque picture coloured over at least this share is coloured whole: its gray parts are gray
 MAX_SIDE = 400  # px: the fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
 
 
 def coloured(chroma: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
-    """(H, W) bool: the pixels a picture of colour hints colours. With transparency, the opaque
-    ones; else those not gray (R = G = B, as on the B&W frame the strokes were painted on), or
-    all of them where most are coloured (a picture coloured whole, whose white wall is white)."""
-    if alpha is not None:
-        return alpha > 127
+    """(H, W) bool: the pixels a picture of colour hints colours. With transparency, the painted
+    ones (alpha from PAINTED: a half-transparent stroke is a stroke, in its own colour); else,
+    and for a picture whose alpha is opaque all over, those not gray (R = G = B, as on the B&W
+    frame the strokes were painted on), or all of them where most are coloured (a picture
+    coloured whole, whose white wall is white)."""
+    if alpha is not None and alpha.min() < 255:
+        return alpha >= PAINTED
     mask = np.hypot(chroma[..., 0], chroma[..., 1]) > NEUTRAL
     return np.ones_like(mask) if mask.mean() >= WHOLE else mask
 
@@ -46,7 +49,9 @@ def fill_chroma(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, max_sid
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small_known = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)
         weight = np.maximum(small_known, 1e-6)[..., None]
-        small_chroma = cv2.resize(chroma * known[..., None], size, interpolation=cv2.INTER_AREA) / weight  # the known pixels' mean
+        small_chroma = (
+            cv2.resize(chroma * known[..., None], size, interpolation=cv2.INTER_AREA) / weight
+        )  # the known pixels' mean
         filled = _solve(cv2.resize(luma, size, interpolation=cv2.INTER_AREA), small_chroma, small_known > 0.5)
         out = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.where(known[..., None], chroma, out).astype(np.float32)
@@ -62,17 +67,20 @@ def _solve(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray) -> np.ndarra
     mean = cv2.blur(y, (3, 3), borderType=cv2.BORDER_REFLECT)
     variance = cv2.blur(y * y, (3, 3), borderType=cv2.BORDER_REFLECT) - mean * mean  # (h, w), the 3x3 window's
     index = np.arange(n).reshape(h, w)
-    rows, cols, squares = [], [], []
+    row_parts, col_parts, square_parts = [], [], []  # per neighbour direction
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dy == 0 and dx == 0:
                 continue
-            ys, xs = slice(max(0, -dy), h - max(0, dy)), slice(max(0, -dx), w - max(0, dx))  # pixels that have this neighbour
+            ys, xs = (
+                slice(max(0, -dy), h - max(0, dy)),
+                slice(max(0, -dx), w - max(0, dx)),
+            )  # pixels that have this neighbour
             yn, xn = slice(max(0, dy), h + min(0, dy)), slice(max(0, dx), w + min(0, dx))
-            rows.append(index[ys, xs].ravel())
-            cols.append(index[yn, xn].ravel())
-            squares.append(((y[ys, xs] - y[yn, xn]) ** 2).ravel())
-    rows, cols, squares = np.concatenate(rows), np.concatenate(cols), np.concatenate(squares)
+            row_parts.append(index[ys, xs].ravel())
+            col_parts.append(index[yn, xn].ravel())
+            square_parts.append(((y[ys, xs] - y[yn, xn]) ** 2).ravel())
+    rows, cols, squares = np.concatenate(row_parts), np.concatenate(col_parts), np.concatenate(square_parts)
     closest = np.full(n, np.inf)
     np.minimum.at(closest, rows, squares)
     sigma = np.maximum(np.maximum(0.6 * variance.ravel(), closest / np.log(100.0)), SIGMA_FLOOR)  # (n,)
@@ -81,6 +89,8 @@ def _solve(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray) -> np.ndarra
     weights = weights / totals[rows]  # each pixel's neighbour weights sum to 1
     free = ~known.ravel()
     keep = free[rows]  # known pixels' rows hold only their own 1
-    a = scipy.sparse.csr_matrix((-weights[keep], (rows[keep], cols[keep])), shape=(n, n)) + scipy.sparse.identity(n, format="csr")
+    a = scipy.sparse.csr_matrix((-weights[keep], (rows[keep], cols[keep])), shape=(n, n)) + scipy.sparse.identity(
+        n, format="csr"
+    )
     b = np.where(free[:, None], 0.0, chroma.reshape(n, 2))  # (n, 2): both channels, one factorisation
     return scipy.sparse.linalg.splu(a.tocsc()).solve(b).reshape(h, w, 2)

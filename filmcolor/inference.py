@@ -1,6 +1,10 @@
 """Inference: luma codes at full resolution in, the model's chroma at the working size out.
 The one path for films and stills, on the CPU and on CUDA.
 
+The chroma comes out of the model already shrunk where it is unsure (the `confident` head's
+table, `filmcolor.models`) and is then filtered under the luma's guidance
+(`filmcolor.edgeaware`): flat luma, flat chroma; colour edges only at the picture's edges.
+
 Each step is a pure function: the model object holds weights only, never state between
 calls, so frames can be batched, reordered or split across workers freely.
 """
@@ -20,6 +24,7 @@ import torch.nn.functional as F
 from .assets import weights_path
 from .color import CodeRange
 from .devices import AMP_CHOICES, autocast
+from .edgeaware import RADIUS, guided_filter
 from .errors import InputError
 from .models import Generator, load_weights
 from .settings import setting
@@ -27,25 +32,39 @@ from .settings import setting
 
 @dataclass(frozen=True)
 class InferenceConfig:
-    weights: Path | None = setting(None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights).")
+    weights: Path | None = setting(
+        None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights)."
+    )
     model_size: int = setting(256, "Short side, in px, of the picture the model sees.")
-    saturation: float = setting(1.0, "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut).")
+    saturation: float = setting(
+        1.0, "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut)."
+    )
+    edge_radius: int = setting(
+        RADIUS,
+        "Radius in px at the working size of the luma-guided filter of the chroma (flat luma, flat chroma); 0: the model's chroma as it is.",
+    )
     amp: str = setting("bf16", "Autocast precision on CUDA (the CPU runs fp32).", choices=AMP_CHOICES)
     device: str = setting("auto", "auto, cpu or cuda (cuda:N for one GPU of several).", runtime=True)
-    batch_size: int | None = setting(None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True)
-    compile: bool = setting(False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True)
+    batch_size: int | None = setting(
+        None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True
+    )
+    compile: bool = setting(
+        False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True
+    )
 
     def check(self) -> None:
         """InputError for settings no run can use."""
         if self.model_size < 16 or (self.batch_size is not None and self.batch_size < 1):
             raise InputError("--model-size must be at least 16 and --batch-size at least 1")
+        if not 0 <= self.edge_radius <= 64:
+            raise InputError("--edge-radius must be from 0 (no filter) to 64")
         if not 0 <= self.saturation <= 4:
             raise InputError("--saturation must be from 0 (gray) to 4")
         if self.amp not in AMP_CHOICES:
             raise InputError(f"--amp {self.amp}: use {', '.join(AMP_CHOICES)}")
 
 
-def load_model(weights: str | os.PathLike | None, device: torch.device) -> Generator:
+def load_model(weights: str | Path | None, device: torch.device) -> Generator:
     """The generator from `weights` (None: the shipped weights), ready for inference on `device`;
     WeightsError when the file does not fit."""
     model, _ = load_weights(weights_path(weights))
@@ -95,7 +114,9 @@ def area_weights(n_in: int, n_out: int, device: torch.device) -> torch.Tensor:
     scale = n_in / n_out
     edges = np.arange(n_out + 1) * scale  # (n_out + 1,) output pixels' edges, in input pixels
     left = np.arange(n_in)  # input pixel k covers [k, k + 1)
-    cover = np.clip(np.minimum(edges[1:, None], left + 1) - np.maximum(edges[:-1, None], left), 0.0, None)  # (n_out, n_in)
+    cover = np.clip(
+        np.minimum(edges[1:, None], left + 1) - np.maximum(edges[:-1, None], left), 0.0, None
+    )  # (n_out, n_in)
     return torch.from_numpy((cover / scale).astype(np.float32)).to(device)
 
 
@@ -127,11 +148,23 @@ class Predictor:
     so the next batch's copy overlaps this one's compute. The model object holds no state.
     """
 
-    def __init__(self, model: Generator, device: torch.device, code_range: CodeRange, size: tuple[int, int], amp: str = "bf16", compile: bool = False) -> None:
-        self.device, self.code_range, self.size, self.amp = device, code_range, size, amp
+    def __init__(
+        self,
+        model: Generator,
+        device: torch.device,
+        code_range: CodeRange,
+        size: tuple[int, int],
+        amp: str = "bf16",
+        compile: bool = False,
+        edge_radius: int = RADIUS,
+    ) -> None:
+        """`edge_radius`: the guided filter's radius in px at the working size (0: the model's chroma as it is)."""
+        self.device, self.code_range, self.size, self.amp, self.edge_radius = device, code_range, size, amp, edge_radius
         self.model = model.to(device).eval()
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # the cores this process may use
+            cores = (
+                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+            )  # the cores this process may use
             torch.set_num_threads(max(1, cores or 1))
         if device.type == "cuda":
             self.model = self.model.to(memory_format=torch.channels_last)
@@ -143,9 +176,9 @@ class Predictor:
     def submit(self, lumas: list[np.ndarray]) -> Pending:
         """Start on a batch of (H, W) luma code planes (all the same size)."""
         if self.device.type != "cuda":
-            work = np.stack([to_working(y, self.code_range, self.size) for y in lumas])  # (B, h, w)
-            chroma = self.run(torch.from_numpy(work)[:, None]).float()  # (B, 2, h, w)
-            return Pending(torch.from_numpy(work), chroma)
+            work = torch.from_numpy(np.stack([to_working(y, self.code_range, self.size) for y in lumas]))  # (B, h, w)
+            chroma = guided_filter(work[:, None], self.run(work[:, None]).float(), self.edge_radius)  # (B, 2, h, w)
+            return Pending(work, chroma)
         codes = np.stack(lumas)  # (B, H, W)
         host = torch.from_numpy(codes if codes.dtype == np.uint8 else codes.astype(np.int32)).pin_memory()
         with torch.cuda.stream(self.copy_stream):
@@ -159,6 +192,7 @@ class Predictor:
             x = work[:, None].contiguous(memory_format=torch.channels_last)  # (B, 1, h, w)
             with autocast(self.device, self.amp):
                 chroma = self.run(x).float()  # (B, 2, h, w)
+            chroma = guided_filter(work[:, None], chroma, self.edge_radius)  # (B, 2, h, w)
             work_host = torch.empty(work.shape, dtype=torch.float32, pin_memory=True)
             chroma_host = torch.empty(chroma.shape, dtype=torch.float32, pin_memory=True)
             work_host.copy_(work, non_blocking=True)

@@ -7,26 +7,37 @@ writer (`filmcolor.writer`) needs to keep them.
 
 from __future__ import annotations
 
+import heapq
+import logging
 import math
+import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal, overload
 
 import av
 import numpy as np
+from av.sidedata.sidedata import Type as SideDataType
 
 from .color import CodeRange
 from .errors import DecodeError, InputError
 
-DISPLAYMATRIX = av.sidedata.sidedata.Type.DISPLAYMATRIX
+log = logging.getLogger(__name__)
+
+DISPLAYMATRIX = SideDataType.DISPLAYMATRIX
+_STILL = av.stream.Disposition.attached_pic | av.stream.Disposition.still_image  # cover art, a poster: not the film
 
 # Formats whose plane 0 holds the luma alone, little-endian: read as they are.
-_LUMA_PLANE_FORMATS = re.compile(r"^(gray(9|10|12|14|16)?(le)?|yuva?j?(410|411|420|422|440|444)p(9|10|12|14|16)?(le)?|nv(12|21|16|24|42))$")
+_LUMA_PLANE_FORMATS = re.compile(
+    r"^(gray(9|10|12|14|16)?(le)?|yuva?j?(410|411|420|422|440|444)p(9|10|12|14|16)?(le)?|nv(12|21|16|24|42))$"
+)
 # AVColorSpace values -> our matrix names (2 = unspecified, guessed from the height as players do).
 _MATRIX_OF_COLORSPACE = {1: "bt709", 5: "bt601", 6: "bt601", 7: "bt601", 9: "bt2020", 10: "bt2020"}
 _RANGE_MPEG, _RANGE_JPEG = 1, 2  # AVColorRange
+_MOV_FAMILY = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}  # demuxer names of containers that keep each frame's duration
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,10 @@ class FilmInfo:
     start: float  # seconds of the first timestamp
     tags: dict  # colour tags to copy: color_range, colorspace, color_primaries, color_trc
     sample_aspect_ratio: Fraction | None
-    display_matrix: tuple[int, ...] | None = None  # how players rotate or flip the picture (FFmpeg's 3x3 display matrix), as the film has it
+    display_matrix: tuple[int, ...] | None = (
+        None  # how players rotate or flip the picture (FFmpeg's 3x3 display matrix), as the film has it
+    )
+    stream: int = 0  # the index (as ffprobe numbers streams) of the video stream read: `video_stream`
 
 
 @dataclass(frozen=True)
@@ -84,8 +98,94 @@ def ffmpeg_reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
 
 
+STREAM_HELP = "The video stream to read (its index, as ffprobe numbers streams); default: the main one, as FFmpeg picks it (not a still picture, the most frames, then the largest picture)."
+_CHOSEN: dict[str, int] = {}  # film file -> the video stream a command asked for (`choose_stream`)
+_SAID: set[tuple[str, int]] = set()  # (film file, stream) whose choice was said already in this process
+
+
+def choose_stream(path: str | Path, stream: int | None) -> None:
+    """Read video stream `stream` (its index, as ffprobe numbers streams) of the film `path`
+    wherever this process reads it (the render's reader, its segments, the join, the guide);
+    None: the main one (`video_stream`)."""
+    key = os.path.realpath(path)
+    if stream is None:
+        _CHOSEN.pop(key, None)
+    else:
+        _CHOSEN[key] = stream
+
+
+def time_base(stream: av.stream.Stream) -> Fraction:
+    """A stream's time base. FFmpeg gives every stream it reads one (PyAV says None only for
+    0/0), so a stream without one is a broken file: InputError naming it."""
+    if stream.time_base is None:
+        raise InputError(f"{stream.container.name}: stream #{stream.index} has no time base; the file may be damaged")
+    return stream.time_base
+
+
+def _frame_count(stream: av.stream.Stream) -> int:
+    """A stream's frames as its container declares them, else estimated from its length."""
+    if stream.frames:
+        return stream.frames
+    end = _declared_end(stream)
+    start = float(stream.start_time * time_base(stream)) if stream.start_time is not None else 0.0
+    length = (end - start) if end is not None else 0.0
+    return round(length * float(stream.average_rate or stream.guessed_rate or 24))
+
+
+def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The video stream the film is read from: the one `choose_stream` named for this file, else
+    the main one as FFmpeg picks it: not a still (an attached picture, cover art), the most
+    frames, then the largest picture. InputError for a chosen index that is no video stream."""
+    chosen = _CHOSEN.get(os.path.realpath(container.name))
+    videos = list(container.streams.video)
+    if chosen is not None:
+        stream = next((s for s in videos if s.index == chosen), None)
+        if stream is None:
+            have = ", ".join(f"#{s.index}" for s in videos)
+            raise InputError(
+                f"--stream {chosen}: {container.name} has no video stream #{chosen} (its video streams: {have})"
+            )
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            raise InputError(
+                f"--stream {chosen}: stream #{chosen} of {container.name} is its cover art, not a film; leave out --stream to read the film"
+            )
+        return stream
+
+    def rank(s: av.video.stream.VideoStream) -> tuple:
+        cc = s.codec_context
+        return (not (s.disposition & _STILL), _frame_count(s), (cc.width or 0) * (cc.height or 0), -s.index)
+
+    return max(videos, key=rank)
+
+
+def describe_choice(container: av.container.InputContainer) -> str | None:
+    """One line saying which video stream is read, for a film with more than one (None for one)."""
+    videos = list(container.streams.video)
+    if len(videos) < 2:
+        return None
+    chosen = video_stream(container)
+
+    def what(s: av.video.stream.VideoStream) -> str:
+        cc = s.codec_context
+        n = _frame_count(s)
+        kind = "a still picture" if s.disposition & _STILL else f"{n} frame{'s' if n != 1 else ''}"
+        return f"#{s.index} ({cc.name} {cc.width}x{cc.height}, {kind})"
+
+    others = ", ".join(what(s) for s in videos if s is not chosen)
+    how = "as asked" if os.path.realpath(container.name) in _CHOSEN else "the main one"
+    return f"{container.name} has {len(videos)} video streams: reading {what(chosen)}, {how}; not {others} (--stream N reads another)"
+
+
 def film_info(container: av.container.InputContainer) -> FilmInfo:
-    stream = container.streams.video[0]
+    """The facts of the video stream read (`video_stream`); which one it is, said once in the
+    log (as a note) for a film with more than one."""
+    stream = video_stream(container)
+    said = (os.path.realpath(container.name), stream.index)
+    if said not in _SAID:
+        _SAID.add(said)
+        choice = describe_choice(container)
+        if choice:
+            log.info(choice)
     cc = stream.codec_context
     if not cc.width or not cc.height or cc.format is None:
         raise InputError(f"{container.name}: the video stream has no picture size; the file may be truncated")
@@ -95,7 +195,9 @@ def film_info(container: av.container.InputContainer) -> FilmInfo:
     full = cc.color_range == _RANGE_JPEG or "yuvj" in cc.format.name or (is_gray and cc.color_range != _RANGE_MPEG)
     matrix = _MATRIX_OF_COLORSPACE.get(cc.colorspace, "bt709" if cc.height >= 720 else "bt601")
     rate = stream.average_rate or stream.guessed_rate or Fraction(24)
-    duration = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / av.time_base
+    duration = (
+        float(stream.duration * time_base(stream)) if stream.duration else (container.duration or 0) / av.time_base
+    )
     tags = {
         "color_range": _RANGE_JPEG if full else cc.color_range,
         "colorspace": cc.colorspace,
@@ -108,22 +210,23 @@ def film_info(container: av.container.InputContainer) -> FilmInfo:
         pix_fmt=cc.format.name,
         code_range=CodeRange(bits=bits, full=full),
         matrix=matrix,
-        time_base=stream.time_base,
+        time_base=time_base(stream),
         rate=Fraction(rate),
         frames=stream.frames or max(1, round(duration * float(rate))),
-        start=float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0,
+        start=float(stream.start_time * time_base(stream)) if stream.start_time is not None else 0.0,
         tags=tags,
         sample_aspect_ratio=stream.sample_aspect_ratio,
-        display_matrix=_display_matrix(container.name),
+        display_matrix=_display_matrix(container.name, stream.index),
+        stream=stream.index,
     )
 
 
-def _display_matrix(path: str) -> tuple[int, ...] | None:
+def _display_matrix(path: str, index: int) -> tuple[int, ...] | None:
     """The film's display matrix (rotation, flips), from its first frame's side data, which
     FFmpeg fills from the container; None for a film shown as it is stored."""
     try:
         with av.open(path, metadata_errors="replace") as container:
-            for frame in container.decode(video=0):
+            for frame in container.decode(container.streams[index]):
                 matrix = next((bytes(s) for s in frame.side_data if s.type == DISPLAYMATRIX), None)
                 return tuple(int(v) for v in np.frombuffer(matrix, "<i4")[:9]) if matrix else None
     except av.error.FFmpegError:
@@ -138,7 +241,9 @@ def chroma_layout(pix_fmt: str) -> str:
     if len(fmt.components) < 3:
         return "420"
     w, h = fmt.chroma_width(16), fmt.chroma_height(16)
-    return {(16, 16): "444", (16, 8): "440", (8, 16): "422", (8, 8): "420", (4, 16): "411", (4, 4): "410"}.get((w, h), "420")
+    return {(16, 16): "444", (16, 8): "440", (8, 16): "422", (8, 8): "420", (4, 16): "411", (4, 4): "410"}.get(
+        (w, h), "420"
+    )
 
 
 def _readable_format(name: str) -> str:
@@ -158,7 +263,7 @@ def luma_plane(frame: av.VideoFrame) -> np.ndarray:
         frame = frame.reformat(format=fmt)
     plane = frame.planes[0]
     dtype = np.uint8 if frame.format.components[0].bits <= 8 else np.dtype("<u2")
-    rows = np.frombuffer(plane, dtype).reshape(plane.height, -1)
+    rows = np.frombuffer(memoryview(plane), dtype).reshape(plane.height, -1)  # (H, linesize / item size)
     return rows[:, : plane.width].copy()
 
 
@@ -166,7 +271,7 @@ def luma_plane(frame: av.VideoFrame) -> np.ndarray:
 class Decoded:
     """One decoded video frame, numbered and timed by the reader."""
 
-    index: int  # 0-based position in the film (in a segment: counted from its first frame)
+    index: int  # 0-based place among the film's packets (that of a packet that could not be decoded goes unused)
     pts: int  # in the video stream's time base; a frame without one gets its predecessor's plus one period
     frame: av.VideoFrame
 
@@ -175,78 +280,208 @@ class Decoded:
 
 
 DAMAGED_CHOICES = ("stop", "skip")  # what a reader does at damage: refuse the film, or note it and go on
-GAP_PERIODS = 5  # two frames further apart than this many frame periods: the film between is lost
+GAP_PERIODS = Fraction(
+    5, 2
+)  # two frames more than this many frame periods apart: the two or more between are lost (one frame's gap is within a VFR film's jitter)
+SKIP_ADVICE = "pass --damaged skip to render it without what is lost"
 
 
 @dataclass(frozen=True)
 class Damage:
-    """A stretch of a film that is lost or did not decode cleanly."""
+    """A stretch of a film that is lost (left out of what is read), or frames that decoded with
+    errors (`kept`: read as decoded)."""
 
     start: float  # seconds
     end: float
-    frames: int  # frames in it, about
-    what: str  # what is wrong there
+    frames: int  # frames in it: lost, or (`kept`) decoded with errors
+    what: str  # what is wrong there: "missing", "could not be decoded", "lost" (both), "decoded with errors"
+    frame: int = -1  # the first frame read after a lost stretch, or the first frame kept with errors (numbered as the reader numbers them)
+    kept: bool = False  # decoded with errors and read as decoded, not left out
+    why: str = ""  # more: FFmpeg's reason, or how a lost stretch is made up
 
     def __str__(self) -> str:
-        return f"{self.start:.2f}-{self.end:.2f} s ({self.what}, about {self.frames} frame{'s' if self.frames != 1 else ''})"
+        n = f"{self.frames} frame{'s' if self.frames != 1 else ''}"
+        why = f" ({self.why})" if self.why else ""
+        if self.kept:
+            which = f"frame {self.frame}" if self.frames == 1 else f"frames {self.frame}-{self.frame + self.frames - 1}"
+            return f"{which} at {self._span()} {self.what}{why}"
+        where = f"before frame {self.frame}" if self.frame >= 0 else "at the end"
+        return f"{n} {self.what} at {self._span()}, {where}{why}"
+
+    def _span(self) -> str:
+        return f"{self.start:.2f} s" if self.end - self.start < 0.005 else f"{self.start:.2f}-{self.end:.2f} s"
 
 
 class _Inspector:
     """Watches a film being read for damage: a packet FFmpeg cannot decode, a frame decoded with
-    errors, a gap in the timestamps, an end short of what the container declares. With
-    `damaged="stop"` the first one ends the read (DecodeError, naming where); with "skip" each
-    is noted in `notes` (neighbours merged) and reading goes on without what was lost."""
+    errors, frames missing between two timestamps, an end short of what the container
+    declares. With `damaged="stop"` the first one ends the read (DecodeError, naming where;
+    `advice`: say how to skip it); with "skip" each is noted in `notes` once, neighbours merged,
+    and reading goes on without what was lost.
 
-    def __init__(self, container: av.container.InputContainer, damaged: str, notes: list[Damage] | None) -> None:
-        if damaged not in DAMAGED_CHOICES:
+    Missing frames: two frames more than GAP_PERIODS frame periods apart (the rate FFmpeg
+    guesses the timestamps are counted in; exact arithmetic), less the packets between that
+    could not be decoded (noted already). Such a gap is a loss where the frame after it is a
+    sync frame (whole groups of pictures may be gone), where packets between failed, or where
+    the container keeps each frame's duration (MP4) and the frame before it ends early; else
+    it is a held frame of a VFR film: the next frame was coded from the one before, so nothing
+    between was in the stream. (Frames cut out of a group of pictures without a decoding error
+    look exactly like a held frame, and are taken as one.) Only damage within the span read
+    ([start, end), in the stream's pts) is noted, so a film read in segments reports each
+    stretch once, as one pass does."""
+
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        stream: av.video.stream.VideoStream,
+        damaged: str | None,
+        notes: list[Damage] | None,
+        span: tuple[int | None, int | None],
+    ) -> None:
+        if damaged is not None and damaged not in DAMAGED_CHOICES:
             raise InputError(f"--damaged {damaged}: use {' or '.join(DAMAGED_CHOICES)}")
-        self.container, self.damaged, self.notes = container, damaged, notes if notes is not None else []
-        video = container.streams.video[0]
-        self.tb, self.period = video.time_base, 1 / float(video.average_rate or 24)
+        self.container, self.stop, self.advice = container, damaged != "skip", damaged is not None
+        self.notes = notes if notes is not None else []
+        self.tb, self.rate = time_base(stream), Fraction(stream.guessed_rate or stream.average_rate or 24)
+        self.period = float(1 / self.rate)
+        self.durations = any(
+            name in _MOV_FAMILY for name in container.format.name.split(",")
+        )  # each frame's own duration stored (MP4's sample table)
+        self.span = span
+        self.failed: list[float] = []  # times of the packets that could not be decoded, not yet counted in a gap
+        self.last_failed: float | None = None
 
-    def found(self, damage: Damage, index: int) -> None:
-        if self.damaged == "stop":
-            raise DecodeError(f"{self.container.name}: the film is damaged at frame {index}, {damage}; pass --damaged skip to render it without what is lost")
+    def _in_span(self, pts: int | None) -> bool:
+        start, end = self.span
+        return pts is None or ((start is None or pts >= start) and (end is None or pts < end))
+
+    def _note(self, damage: Damage) -> None:
         last = self.notes[-1] if self.notes else None
-        if last and last.what == damage.what and damage.start - last.end <= GAP_PERIODS * self.period:
-            self.notes[-1] = Damage(last.start, max(last.end, damage.end), last.frames + damage.frames, last.what)
+        if (
+            last
+            and last.what == damage.what
+            and last.kept == damage.kept
+            and (last.frame < 0 or (damage.kept and last.frame + last.frames == damage.frame))
+        ):
+            self.notes[-1] = replace(
+                last, end=max(last.end, damage.end), frames=last.frames + damage.frames
+            )  # one stretch
         else:
             self.notes.append(damage)
+        if self.stop and damage.kept:
+            self._refuse(self.notes[-1])
 
-    def decode(self, packet: av.Packet, index: int, last_pts: int | None) -> list[av.VideoFrame]:
+    def _refuse(self, damage: Damage) -> None:
+        advice = f"; {SKIP_ADVICE}" if self.advice else ""
+        raise DecodeError(f"{self.container.name}: the film is damaged: {damage}{advice}")
+
+    def decode(self, packet: av.Packet, last_pts: int | None) -> list[av.VideoFrame]:
         """The packet's frames; none where it cannot be decoded."""
         try:
-            frames = packet.decode()
+            return packet.decode()
         except av.error.FFmpegError as exc:
             pts = packet.pts if packet.pts is not None else last_pts
-            t = float(pts * self.tb) if pts is not None else index * self.period
-            self.found(Damage(t, t + self.period, 1, f"could not be decoded: {ffmpeg_reason(exc)}"), index)
+            t = float(pts * self.tb) if pts is not None else 0.0
+            self.failed.append(t)  # a gap across it counts it, wherever it was noted
+            if not self._in_span(pts):
+                return []  # noted by the read of the span it is in (the segment before)
+            self.last_failed = max(t, self.last_failed or t)
+            self._note(Damage(t, t + self.period, 1, "could not be decoded", why=ffmpeg_reason(exc)))
             return []
-        for frame in frames:
-            if frame.is_corrupt:
-                t = float(frame.pts * self.tb) if frame.pts is not None else index * self.period
-                self.found(Damage(t, t + self.period, 1, "decoded with errors"), index)
-        return frames
 
-    def gap(self, last_pts: int | None, pts: int, index: int) -> None:
-        if last_pts is None:
+    def frame(self, frame: av.VideoFrame, pts: int, index: int, last_pts: int | None, last_duration: int) -> None:
+        """Check a frame about to be read as `index`: the gap since the one before (`last_pts`,
+        lasting `last_duration`), the frame itself; and number what was lost before it."""
+        t = float(pts * self.tb)
+        if last_pts is not None:
+            self._gap(last_pts, last_duration, pts, bool(frame.key_frame))
+        self.settle(index, t)
+        if frame.is_corrupt:
+            self._note(Damage(t, t, 1, "decoded with errors", frame=index, kept=True))
+
+    def _gap(self, a: int, duration: int, b: int, key: bool) -> None:
+        periods = (b - a) * self.tb * self.rate
+        ta, tb = float(a * self.tb), float(b * self.tb)
+        between = [t for t in self.failed if ta < t < tb]  # lost packets, already noted
+        self.failed = [t for t in self.failed if t >= tb]
+        if periods <= GAP_PERIODS:
             return
-        a, b = float(last_pts * self.tb), float(pts * self.tb)
-        if b - a > GAP_PERIODS * self.period:
-            self.found(Damage(a + self.period, b, round((b - a) / self.period) - 1, "missing"), index)
+        ends_early = self.durations and duration > 0 and (a + duration - b) * self.tb * self.rate < Fraction(-1, 2)
+        held = not between and not key and not ends_early
+        lost = round(periods) - 1 - len(between)
+        if held or lost <= 0:
+            return
+        inside = [
+            d for d in self.notes if d.what == "could not be decoded" and d.frame < 0 and ta < d.start < tb
+        ]  # one stretch, told once
+        if not inside:
+            self.notes.append(Damage(ta + self.period, tb, lost, "missing"))
+            return
+        self.notes[:] = [d for d in self.notes if not any(d is i for i in inside)]
+        failed = sum(d.frames for d in inside)
+        why = f"{failed} could not be decoded: {inside[0].why}; {lost} gave no picture"
+        self.notes.append(Damage(ta + self.period, tb, lost + failed, "lost", why=why))
+
+    def settle(self, index: int, t: float | None = None) -> None:
+        """Number the lost stretches before time `t` (all, without): `index` is the frame read
+        after them. Those not numbered yet are the last few notes (a frame read numbers all before it)."""
+        first = len(self.notes)
+        while first and self.notes[first - 1].frame < 0 and not self.notes[first - 1].kept:
+            first -= 1
+        for i in range(first, len(self.notes)):
+            d = self.notes[i]
+            if t is None or d.start < t:
+                self.notes[i] = replace(d, frame=index)
+                if self.stop:
+                    self._refuse(self.notes[i])
 
     def end(self, frames: int | None, last: float | None) -> None:
-        """After reading to the end: the film must have been all there (`check_complete`)."""
+        """After reading to the end: the film must have been all there (`check_complete`);
+        `frames` read (None: the read did not start at the film's start), the last at `last` s."""
+        if self.last_failed is not None and (last is None or self.last_failed > last):
+            last = self.last_failed
         short = check_complete(self.container, frames, last)
         if short is None:
             return
-        if self.damaged == "stop":
-            video = self.container.streams.video[0]
+        if self.stop:
+            video = video_stream(self.container)
             total = f"{video.frames} frames" if video.frames else f"{short.end:.2f} s"
             where = f"frame {frames}" if frames is not None else "the end"
             at = f"{last:.2f} s" if last is not None else "the start"
-            raise DecodeError(f"{self.container.name}: the film breaks at {where} ({at}); its container declares {total}, so the file is truncated or damaged; pass --damaged skip to render what is there")
+            advice = "; pass --damaged skip to render what is there" if self.advice else ""
+            raise DecodeError(
+                f"{self.container.name}: the film breaks at {where} ({at}); its container declares {total}, so the file is truncated or damaged{advice}"
+            )
         self.notes.append(short)
+
+
+@overload
+def read(
+    container: av.container.InputContainer,
+    start: int | None = None,
+    end: int | None = None,
+    first_index: int = 0,
+    packets: Literal[False] = False,
+    rebase: bool = False,
+    damaged: str | None = None,
+    notes: list[Damage] | None = None,
+    before: int | None = None,
+) -> Iterator[Decoded]: ...
+
+
+@overload
+def read(
+    container: av.container.InputContainer,
+    start: int | None = None,
+    end: int | None = None,
+    first_index: int = 0,
+    *,
+    packets: bool,
+    rebase: bool = False,
+    damaged: str | None = None,
+    notes: list[Damage] | None = None,
+    before: int | None = None,
+) -> Iterator[Decoded | av.Packet]: ...
 
 
 def read(
@@ -256,39 +491,53 @@ def read(
     first_index: int = 0,
     packets: bool = False,
     rebase: bool = False,
-    damaged: str = "stop",
+    damaged: str | None = None,
     notes: list[Damage] | None = None,
+    before: int | None = None,
 ) -> Iterator[Decoded | av.Packet]:
-    """The film's video frames, decoded in order, with pts in [start, end) (the video stream's
-    time base; None: from the first, to the last); the one frame reader of every command.
+    """The film's video frames (of `video_stream`), decoded in order, with pts in [start, end)
+    (the video stream's time base; None: from the first, to the last); the one frame reader of
+    every command.
 
     Decodes on FFmpeg's threads, gives a frame without a timestamp its predecessor's plus one
     frame period, flushes the decoder so no trailing frame is lost, and watches for damage
-    (`_Inspector`): with `damaged="stop"` a damaged film ends in a DecodeError naming where,
-    with "skip" the damage found is appended to `notes` and the rest is read. `start` is sought
-    to (the keyframe at or before it) and the frames before it are decoded but dropped, so a
-    start at a keyframe costs nothing extra. `first_index` numbers the first frame kept.
+    (`_Inspector`): with `damaged="stop"` a damaged film ends in a DecodeError naming where and
+    saying how to skip it (None: the same, for a command without --damaged), with "skip" the
+    damage found is appended to `notes` and the rest is read. `start` is sought to (the sync
+    frame at or before it) and the frames before it are decoded but dropped, so a start at a
+    sync frame costs nothing extra. A frame's number is its place among the film's packets
+    (`first_index`: that of the span's first), so after damage a frame has the same number
+    read in one pass or in segments; `before`, the pts of the film's frame before `start` (a
+    segment's read), so frames lost just before `start` are found as in one pass.
 
     With `packets`, the other streams' packets come too, in the container's order, within the
     same time span (a whole film keeps all, priming packets before 0 included); `rebase`
     moves every timestamp back by `start` so the excerpt starts where the film did (a preview).
     """
-    inspector = _Inspector(container, damaged, notes)
-    video = container.streams.video[0]
+    video = video_stream(container)
+    inspector = _Inspector(container, video, damaged, notes, (start, end))
     video.thread_type = "AUTO"
-    tb = video.time_base
+    tb = time_base(video)
     origin = video.start_time or 0
-    if start is not None and start > origin:
-        container.seek(start, stream=video, backward=True, any_frame=False)
+    if (
+        start is not None and start > origin
+    ):  # from the sync frame before the one before `start`: the decoder's state as in one pass, damage and all
+        container.seek(start if before is None else before, stream=video, backward=True, any_frame=False)
     begin, stop = (None if start is None else float(start * tb)), (None if end is None else float(end * tb))
     shift = {s.index: (int(begin / s.time_base) if rebase and begin and s.time_base else 0) for s in container.streams}
-    index, last_pts = first_index, None
+    last_pts, last_duration = before, 0
+    index, behind, read_frames = (
+        first_index - 1,
+        first_index,
+        0,
+    )  # the last frame's number; packets before the next frame; frames read
+    waiting: list[int] = []  # pts of the span's packets not yet behind a frame read (a heap)
     step = max(1, round(1 / (video.average_rate or 24) / tb))  # pts step for frames that carry none
     for packet in container.demux() if packets else container.demux(video):
         if packet.stream.index != video.index:
             if packet.stream.type == "video" or packet.size == 0 or packet.pts is None:
                 continue
-            t = float(packet.pts * packet.stream.time_base)
+            t = float(packet.pts * time_base(packet.stream))
             if (begin and t < begin) or (stop is not None and t >= stop):
                 continue  # outside the span
             packet.pts -= shift[packet.stream.index]
@@ -296,21 +545,39 @@ def read(
                 packet.dts -= shift[packet.stream.index]
             yield packet
             continue
-        for frame in inspector.decode(packet, index, last_pts):
+        if (
+            packet.size
+            and packet.pts is not None
+            and (start is None or packet.pts >= start)
+            and (end is None or packet.pts < end)
+        ):
+            heapq.heappush(waiting, packet.pts)
+        for frame in inspector.decode(packet, last_pts):
             pts = frame.pts if frame.pts is not None else ((start or 0) if last_pts is None else last_pts + step)
             if start is not None and pts < start:
-                last_pts = pts
+                last_pts, last_duration = pts, frame.duration or 0
                 continue
+            while waiting and waiting[0] < pts:  # packets shown before this frame: read, lost or undecodable
+                heapq.heappop(waiting)
+                behind += 1
             if end is not None and pts >= end:
+                inspector.settle(behind, float(pts * tb))
                 return
-            inspector.gap(last_pts, pts, index)
-            last_pts = pts
+            index = max(behind, index + 1)  # (a film without timestamps: one after another)
+            inspector.frame(frame, pts, index, last_pts, last_duration)
+            last_pts, last_duration = pts, frame.duration or 0
+            read_frames += 1
             yield Decoded(index=index, pts=pts - shift[video.index], frame=frame)
-            index += 1
-    if index == first_index:
+    if not read_frames and (inspector.stop or (start is None and end is None)):
+        if begin is not None and last_pts is not None:
+            raise DecodeError(
+                f"{container.name} has no frame at or after {begin:.2f} s: its last frame is at {float(last_pts * tb):.2f} s"
+            )
         raise DecodeError(f"{container.name}: no frame could be decoded; the film may be truncated or corrupt")
+    count = max(behind + len(waiting), index + 1)  # the span's packets, to its end
+    inspector.settle(count)
     if end is None:  # read to the end: the film must have been all there
-        inspector.end(None if rebase else index, None if last_pts is None else float(last_pts * tb))
+        inspector.end(None if rebase else count, None if last_pts is None else float(last_pts * tb))
 
 
 def seconds_to_pts(seconds: float, time_base: Fraction) -> int:
@@ -319,28 +586,31 @@ def seconds_to_pts(seconds: float, time_base: Fraction) -> int:
 
 
 def video_times(container: av.container.InputContainer) -> tuple[list[int], list[int]]:
-    """(every video packet's pts, the keyframes' pts), each sorted, from demuxing alone (no
-    decoding: minutes of film a second). Where segments may start and how many frames each has."""
-    video = container.streams.video[0]
-    times, keys = [], []
+    """(every video packet's pts, the sync frames' pts), each sorted, from demuxing alone (no
+    decoding: minutes of film a second). Sync frames are the codec's own key frames, where
+    decoding can start (not the user's coloured keyframes): where segments may start."""
+    video = video_stream(container)
+    times, sync = [], []
     try:
         for packet in container.demux(video):
             if packet.size == 0 or packet.pts is None:
                 continue
             times.append(packet.pts)
             if packet.is_keyframe:
-                keys.append(packet.pts)
+                sync.append(packet.pts)
     except av.error.FFmpegError as exc:
-        raise DecodeError(f"{container.name}: the film cannot be read past {len(times)} frames: {ffmpeg_reason(exc)}") from None
-    return sorted(times), sorted(keys)
+        raise DecodeError(
+            f"{container.name}: the film cannot be read past {len(times)} frames: {ffmpeg_reason(exc)}"
+        ) from None
+    return sorted(times), sorted(sync)
 
 
 def _declared_end(stream: av.stream.Stream) -> float | None:
     """Where the video stream ends, in seconds, as its container states it: its start plus its
     length (MP4 header), or Matroska's DURATION tag, which FFmpeg writes as the track's end."""
-    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    start = float(stream.start_time * time_base(stream)) if stream.start_time is not None else 0.0
     if stream.duration:
-        return start + float(stream.duration * stream.time_base)
+        return start + float(stream.duration * time_base(stream))
     tag = next((v for k, v in stream.metadata.items() if k.upper() == "DURATION"), None)
     match = re.match(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$", tag or "")
     return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
@@ -353,13 +623,13 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
 
     A damaged film often decodes without an error and just stops early; compare with what the
     container declares, leaving slack for edit lists and rounding, so only real losses count."""
-    video = container.streams.video[0]
-    period = 1 / float(video.average_rate or 24)
+    video = video_stream(container)
+    period = 1 / float(video.guessed_rate or video.average_rate or 24)
     end = _declared_end(video)
     missing_frames = video.frames - frames if video.frames and frames is not None else 0
     short = end - (last + period) if end is not None and last is not None else 0.0
     if missing_frames > max(2, 0.01 * video.frames) or short > max(3 * period, 0.01 * (end or 0)):
         lost = max(missing_frames, round(short / period))
         t = last + period if last is not None else 0.0
-        return Damage(t, end if end is not None else t + lost * period, lost, "missing at the end")
+        return Damage(t, end if end is not None else t + lost * period, lost, "missing")
     return None

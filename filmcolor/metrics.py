@@ -1,5 +1,6 @@
 """Measures of a render: how faithful its luma is, how close its colours are to a colour truth,
-how colourful its picture, and how steady its colours over time.
+how colourful its picture, how well its colour follows the picture, and how steady its colours
+over time.
 
 Pure numpy and OpenCV, one frame (or pair of frames) at a time, so a whole film can be measured
 in bounded memory (`filmcolor.evaluate`). Images are (H, W, 3) RGB unless said otherwise.
@@ -163,7 +164,9 @@ class CDCAccumulator:
         return float(np.mean(means)) if means else float("nan")
 
 
-def cdc(histograms: np.ndarray | Sequence[np.ndarray], cuts: Iterable[int] = (), gaps: tuple[int, ...] = CDC_GAPS) -> float:
+def cdc(
+    histograms: np.ndarray | Sequence[np.ndarray], cuts: Iterable[int] = (), gaps: tuple[int, ...] = CDC_GAPS
+) -> float:
     """Colour distribution consistency of a film: lower is steadier; 0 when every frame of a
     shot has the same colour distribution.
 
@@ -248,3 +251,38 @@ def chroma(rgb: np.ndarray) -> np.ndarray:
     channels is the colour's own steadiness, which the RGB one mixes with the film's.
     """
     return np.ascontiguousarray(rgb_to_ycbcr(_unit(rgb), "bt601")[..., 1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Colour fringes
+# ---------------------------------------------------------------------------------------------
+
+FLAT_GRADIENT = 0.01  # luma change per px (0-1 units, Sobel) under which a pixel counts as flat: 2.6 codes per px
+
+
+def _gradient_energy(x: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, C) float32 -> (H, W) squared gradient magnitude, summed over channels
+    (3x3 Sobel divided by 8: a change per px)."""
+    gx = cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT) / np.float32(8.0)
+    gy = cv2.Sobel(x, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT) / np.float32(8.0)
+    energy = gx * gx + gy * gy
+    return energy.sum(axis=2) if energy.ndim == 3 else energy
+
+
+def flat_mask(luma: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where the luma (uint8 codes, or float in [0, 1]) is flat, its gradient under
+    FLAT_GRADIENT per px. Taken on the colour truth's luma, so every candidate is measured on
+    the same pixels."""
+    y = luma.astype(np.float32) / np.float32(255.0) if luma.dtype == np.uint8 else luma.astype(np.float32)
+    return _gradient_energy(y) < FLAT_GRADIENT**2
+
+
+def fringe(rgb: np.ndarray, flat: np.ndarray) -> float:
+    """Colour fringes: the mean squared gradient of the chroma (BT.601 Cb and Cr, in 8-bit code
+    units per px) over the `flat` pixels, where the picture has no edge for colour to change at.
+    Bands across a wall, a rainbow in a white window and blotches of codec noise raise it; a
+    colour that is flat inside each object keeps it near the truth's. NaN when no pixel is flat.
+    Read it against the colour truth's own value on the same pixels."""
+    if not flat.any():
+        return float("nan")
+    return float(_gradient_energy(chroma(rgb) * np.float32(255.0))[flat].mean())

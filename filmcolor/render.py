@@ -20,15 +20,15 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import guide, media, segments
+from . import carry, media, segments
 from .assets import weights_path
 from .cluster import render_segments_on_ray
 from .devices import pick_device
 from .encoding import EncodeConfig
-from .errors import FilmcolorError, InputError
-from .guide import GuideConfig
+from .errors import DecodeError, FilmcolorError, InputError
+from .guide import Guidance, GuideConfig
 from .inference import InferenceConfig, load_model, working_size
-from .models import save_weights
+from .keyframe_files import coloured_files
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
@@ -48,10 +48,17 @@ class RenderConfig:
     segments: SegmentConfig = setting(factory=SegmentConfig)
     start: float = setting(0.0, "Seconds into the film to start from (a preview).")
     duration: float | None = setting(None, "Seconds to render from --start (default: to the end).")
-    damaged: str = setting("stop", "Where the film is damaged (undecodable, frames missing): stop with a message, or skip what is lost and say what.", choices=media.DAMAGED_CHOICES)
+    damaged: str = setting(
+        "stop",
+        "Where the film is damaged (undecodable, frames missing): stop with a message, or skip what is lost and say what.",
+        choices=media.DAMAGED_CHOICES,
+    )
+    stream: int | None = setting(None, media.STREAM_HELP)
     guide: GuideConfig = setting(factory=GuideConfig)
     overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
-    queue_depth: int = setting(2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True)
+    queue_depth: int = setting(
+        2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True
+    )
 
 
 @dataclass
@@ -61,10 +68,16 @@ class RenderResult:
     seconds: float
     cuts: list[int]  # frames (0-based, in the render) where a new shot starts
     reused_frames: int = 0  # frames an interrupted run had rendered, taken from its work folder
-    damage: list[media.Damage] = field(default_factory=list)  # stretches of the film skipped as damaged (`damaged="skip"`)
-    guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots, fitting the generator to the keyframes
-    uncoloured_keyframes: list[Path] = field(default_factory=list)  # keyframes left gray, not used: their shots got the automatic colour
-    stage_seconds: dict[str, float] = field(default_factory=dict)  # busy time of each stage (they overlap, so these add up to more than `seconds`)
+    damage: list[media.Damage] = field(
+        default_factory=list
+    )  # stretches of the film skipped as damaged (`damaged="skip"`)
+    guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots
+    uncoloured_keyframes: list[Path] = field(
+        default_factory=list
+    )  # keyframes left gray, not used: their shots got the automatic colour
+    stage_seconds: dict[str, float] = field(
+        default_factory=dict
+    )  # busy time of each stage (they overlap, so these add up to more than `seconds`)
 
     @property
     def fps(self) -> float:
@@ -84,7 +97,9 @@ def check_config(config: RenderConfig) -> None:
         raise InputError("--segment-seconds must be more than 0")
 
 
-def render(source: str | Path, output: str | Path, config: RenderConfig, progress: Progress | None = None) -> RenderResult:
+def render(
+    source: str | Path, output: str | Path, config: RenderConfig, progress: Progress | None = None
+) -> RenderResult:
     """Colour `source` into `output`. Raises FilmcolorError subclasses for what the user can fix;
     the output path is untouched unless the whole film rendered.
 
@@ -98,76 +113,121 @@ def render(source: str | Path, output: str | Path, config: RenderConfig, progres
     source = media.check_input(source)
     output = check_output(output, config.overwrite, inputs=(source,))
     check_config(config)
+    media.choose_stream(source, config.stream)
     one_pass = config.segments.seconds is None or config.start > 0 or config.duration is not None
     if not one_pass and segments.segment_suffix(output) is None:
         if config.segments.ray:
-            raise InputError(f"--ray renders in segments, which a {output.suffix} file cannot be joined from; write .mp4, .mkv or .mov")
-        log.warning("a %s file renders in one pass: an interrupted render starts again (write .mp4, .mkv or .mov to render in resumable segments)", output.suffix)
+            raise InputError(
+                f"--ray renders in segments, which a {output.suffix} file cannot be joined from; write .mp4, .mkv or .mov"
+            )
+        log.warning(
+            "a %s file renders in one pass: an interrupted render starts again (write .mp4, .mkv or .mov to render in resumable segments)",
+            output.suffix,
+        )
         one_pass = True
     if one_pass and config.segments.ray:
         raise InputError("--ray renders whole films in segments; leave out --start, --duration and --segment-seconds 0")
-    config = replace(config, inference=replace(config.inference, weights=weights_path(config.inference.weights)))  # resolved once
-    model = load_model(config.inference.weights, pick_device(config.inference.device))  # a wrong file is refused before any work
+    config = replace(
+        config, inference=replace(config.inference, weights=weights_path(config.inference.weights))
+    )  # resolved once
+    model = load_model(
+        config.inference.weights, pick_device(config.inference.device)
+    )  # a wrong file is refused before any work
     t0 = time.perf_counter()
     with locked(output, "render"):
         with media.open_film(source) as container:
             info = media.film_info(container)
             FilmWriter.check(output, container, info, config.encode)
             if not one_pass:
-                FilmWriter.check(output.with_suffix(segments.segment_suffix(output)), container, info, config.encode, copy_streams=False)  # the segments' files
-            times, keyframes = media.video_times(container) if not one_pass or config.guide.keyframes else ([], [])
-        if one_pass:
-            return _one_pass(source, info, output, config, model, times, progress, t0)
-        return _segmented(source, output, config, info, times, keyframes, model, progress, t0)
+                FilmWriter.check(
+                    output.with_suffix(segments.segment_suffix(output) or output.suffix),  # not None: not one pass
+                    container,
+                    info,
+                    config.encode,
+                    copy_streams=False,
+                )  # the segments' files
+            times, sync = media.video_times(container) if not one_pass or config.guide.keyframes else ([], [])
+        try:
+            if one_pass:
+                return _one_pass(source, info, output, config, model, times, progress, t0)
+            return _segmented(source, output, config, info, times, sync, model, progress, t0)
+        except DecodeError as exc:
+            if (
+                config.guide.keyframes and config.damaged == "skip" and media.SKIP_ADVICE not in str(exc)
+            ):  # the guide's own read of the film
+                raise DecodeError(
+                    f"{exc}; --keyframes numbers the film's frames, so it cannot skip what is lost: repair the film, or render without --keyframes"
+                ) from None
+            raise
 
 
-def _prepare_guide(source: Path, info: media.FilmInfo, config: RenderConfig, model, times: list[int], progress: Progress | None, work: segments.WorkFolder | None = None) -> tuple[guide.Plan, object, dict[str, float]]:
-    """A guided render's preparation (`guide.plan`, `guide.tuned_generator`): the keyframes
-    checked and read, the shots found, the generator fitted to the keyframes; kept in the work
-    folder of a segmented render, so going on after an interruption redoes none of it."""
+def _prepare_guide(
+    source: Path,
+    info: media.FilmInfo,
+    config: RenderConfig,
+    model,
+    times: list[int],
+    progress: Progress | None,
+    work: segments.WorkFolder | None = None,
+) -> tuple[carry.Plan, dict[str, float]]:
+    """A guided render's preparation (`carry.plan`): the keyframes checked and read, the shots
+    found; kept in the work folder of a segmented render, so going on after an interruption
+    does not look for the shots again."""
+    assert config.guide.keyframes is not None  # called for guided renders only
     size = working_size(info.width, info.height, config.inference.model_size)
     t = time.perf_counter()
     cached = work.path / "guide.json" if work else None
     if cached and cached.is_file():
-        files, uncoloured = guide.coloured_files(config.guide.keyframes, times, info, size, model.config.matrix)
-        plan = guide.Plan(files, json.loads(cached.read_text())["cuts"], times, uncoloured)
+        files, uncoloured = coloured_files(config.guide.keyframes, len(times), info, size, model.config.matrix)
+        plan = carry.Plan(files, json.loads(cached.read_text())["cuts"], times, uncoloured)
     else:
-        plan = guide.plan(source, info, times, size, model.config.matrix, config.guide, config.smooth, progress)
+        plan = carry.plan(source, info, times, size, model.config.matrix, config.guide, config.smooth, progress)
         if cached:
             with atomic_output(cached) as tmp:
                 tmp.write_text(json.dumps({"cuts": plan.cuts}))
-    seconds = {"shots": time.perf_counter() - t}
-    tuned_file = work.path / "keyframes.pt" if work else None
-    if tuned_file and tuned_file.is_file():
-        tuned = load_model(tuned_file, pick_device(config.inference.device))
-        seconds["finetune"] = 0.0
-    else:
-        tuned, seconds["finetune"] = guide.tuned_generator(model, plan.keyframes(info, size, model.config.matrix), config.guide.finetune_steps)
-        if tuned_file:
-            save_weights(tuned, tuned_file, meta={"finetuned_on": str(config.guide.keyframes)})
-    return plan, tuned, seconds
+    return plan, {"shots": time.perf_counter() - t}
 
 
-def _segmented(source: Path, output: Path, config: RenderConfig, info: media.FilmInfo, times: list[int], keyframes: list[int], model, progress: Progress | None, t0: float) -> RenderResult:
+def _segmented(
+    source: Path,
+    output: Path,
+    config: RenderConfig,
+    info: media.FilmInfo,
+    times: list[int],
+    sync: list[int],
+    model,
+    progress: Progress | None,
+    t0: float,
+) -> RenderResult:
     """Render the film in segments kept in a work folder, then join them into `output`."""
-    plan = segments.plan(times, keyframes, info.time_base, config.segments.seconds)
-    work = segments.WorkFolder(output, segments.manifest(source, output_settings(config), plan), config.segments.restart)
+    assert config.segments.seconds is not None  # else the render is one pass
+    plan = segments.plan(times, sync, info.time_base, config.segments.seconds)
+    work = segments.WorkFolder(
+        output, segments.manifest(source, output_settings(config), plan), config.segments.restart
+    )
     reused = sum(s.frames for s in plan if work.done(s))
     try:
-        guided, tuned, guide_seconds = _prepare_guide(source, info, config, model, times, progress, work) if config.guide.keyframes else (None, None, {})
+        guided, guide_seconds = (
+            _prepare_guide(source, info, config, model, times, progress, work) if config.guide.keyframes else (None, {})
+        )
         if config.segments.ray:
             configs = (config.inference, config.encode, config.smooth, config.guide)
-            busy = render_segments_on_ray(config.segments.ray, source, work, plan, info, config.damaged, configs, guided, progress)
+            busy = render_segments_on_ray(
+                config.segments.ray, source, work, plan, info, config.damaged, configs, guided, progress
+            )
         else:
 
             def make_renderer() -> Renderer:
-                return Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth, tuned)
+                return Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
 
-            def make_guide() -> guide.Guide:
+            def make_guide() -> Guidance:
+                assert guided is not None  # passed only when guided
                 size = working_size(info.width, info.height, config.inference.model_size)
                 return guided.guide(source, info, size, model.config.matrix, config.guide, config.smooth)
 
-            busy = segments.render_segments(source, work, plan, make_renderer, config.damaged, progress, make_guide if guided else None)
+            busy = segments.render_segments(
+                source, work, plan, make_renderer, config.damaged, progress, make_guide if guided else None
+            )
         t = time.perf_counter()
         with atomic_output(output) as tmp:
             join(source, [work.part(s) for s in plan], tmp, info)
@@ -180,23 +240,52 @@ def _segmented(source: Path, output: Path, config: RenderConfig, info: media.Fil
     cuts = sorted(cut for _, seg_cuts, _, _ in ends for cut in seg_cuts)
     frames = sum(n for _, _, n, _ in ends)
     damage = [d for *_, seg_damage in ends for d in seg_damage]
-    return RenderResult(output=output, frames=frames, seconds=time.perf_counter() - t0, cuts=cuts, reused_frames=reused, damage=damage, guide_seconds=guide_seconds, uncoloured_keyframes=guided.uncoloured if guided else [], stage_seconds=busy)
+    return RenderResult(
+        output=output,
+        frames=frames,
+        seconds=time.perf_counter() - t0,
+        cuts=cuts,
+        reused_frames=reused,
+        damage=damage,
+        guide_seconds=guide_seconds,
+        uncoloured_keyframes=guided.uncoloured if guided else [],
+        stage_seconds=busy,
+    )
 
 
-def _one_pass(source: Path, info: media.FilmInfo, output: Path, config: RenderConfig, model, times: list[int], progress: Progress | None, t0: float) -> RenderResult:
+def _one_pass(
+    source: Path,
+    info: media.FilmInfo,
+    output: Path,
+    config: RenderConfig,
+    model,
+    times: list[int],
+    progress: Progress | None,
+    t0: float,
+) -> RenderResult:
     """Render the film, or the preview `config` asks for, straight into `output`."""
     tb = info.time_base
     start = media.seconds_to_pts(config.start, tb) if config.start > 0 else None
     end = None if config.duration is None else media.seconds_to_pts(config.start + config.duration, tb)
     expected = info.frames if config.duration is None else max(1, round(config.duration * float(info.rate)))
-    done, damage, guided, guide_seconds = 0, [], None, {}
+    done, guided = 0, None
+    damage: list[media.Damage] = []
+    guide_seconds: dict[str, float] = {}
     first = bisect_left(times, start) if start is not None and times else 0  # the film's number of the first frame
-    tuned = None
+    plan = None  # a guided render's keyframes and shots
+    before = None  # the smoothing state the keyframes' carrier starts a preview from
     if config.guide.keyframes:
-        plan, tuned, guide_seconds = _prepare_guide(source, info, config, model, times, progress)
-        guided = plan.guide(source, info, working_size(info.width, info.height, config.inference.model_size), model.config.matrix, config.guide, config.smooth)
+        plan, guide_seconds = _prepare_guide(source, info, config, model, times, progress)
+        guided = plan.guide(
+            source,
+            info,
+            working_size(info.width, info.height, config.inference.model_size),
+            model.config.matrix,
+            config.guide,
+            config.smooth,
+        )
         before = guided.preroll(first)
-    renderer = Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth, tuned)
+    renderer = Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
     smoother = renderer.smoother(guided)
     if guided is not None and before is not None:
         smoother.restore({"luma": before})
@@ -208,11 +297,29 @@ def _one_pass(source: Path, info: media.FilmInfo, output: Path, config: RenderCo
             progress(done, max(expected, done + 1))  # the count may be an estimate: never done before the end
 
     with media.open_film(source) as container, atomic_output(output) as tmp:
-        items = media.read(container, start, end, first_index=first, packets=True, rebase=start is not None, damaged=config.damaged, notes=damage)
+        items = media.read(
+            container,
+            start,
+            end,
+            first_index=first,
+            packets=True,
+            rebase=start is not None,
+            damaged=config.damaged,
+            notes=damage,
+        )
         with renderer.writer(tmp, container) as writer:
             cuts = renderer.run(items, writer, smoother, advance, guided)
             t = time.perf_counter()
         renderer.busy["encode"] += time.perf_counter() - t  # the encoder's flush, as the writer closed
     if progress:
         progress(done, done)
-    return RenderResult(output=output, frames=done, seconds=time.perf_counter() - t0, cuts=cuts, damage=damage, guide_seconds=guide_seconds, uncoloured_keyframes=plan.uncoloured if guided else [], stage_seconds=renderer.busy)
+    return RenderResult(
+        output=output,
+        frames=done,
+        seconds=time.perf_counter() - t0,
+        cuts=cuts,
+        damage=damage,
+        guide_seconds=guide_seconds,
+        uncoloured_keyframes=plan.uncoloured if plan is not None else [],
+        stage_seconds=renderer.busy,
+    )

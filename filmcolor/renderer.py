@@ -25,7 +25,7 @@ from . import media
 from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
 from .encoding import EncodeConfig
-from .guide import Guide, Guided, carrying
+from .guide import Guidance, Guided, carrying
 from .inference import InferenceConfig, Pending, Predictor, load_model, working_size
 from .models import Generator
 from .stages import overlapped
@@ -41,7 +41,9 @@ class Chunk:
     stages fill in the rest."""
 
     items: list[media.LumaFrame | av.Packet]  # as decoded: frames and packets to copy
-    pending: list[tuple[list[int], Pending]] = field(default_factory=list)  # the model's work on the frames (their positions), once submitted
+    pending: list[tuple[list[int], Pending]] = field(
+        default_factory=list
+    )  # the model's work on the frames (their positions), once submitted
     planes: list[np.ndarray] = field(default_factory=list)  # per frame, (2, ch, cw) chroma codes to write
 
     @property
@@ -106,14 +108,28 @@ def chroma_planes(
     so no pixel's colour needs clipping, and none is toned down for its neighbours.
 
     A guided frame's keyframe colour (`guided`) is sampled from the keyframe at this size, its
-    detail whole, and put over the rest as far as it is sure; it is the user's colour, so it is
-    neither scaled by `saturation` nor held to more than its own block's mean luma.
+    detail whole, and put over the rest (`chroma`: the keyframes' colour where unsure) as far as
+    it is sure; it is the user's colour, so it is neither scaled by `saturation` nor held to more
+    than its own block's mean luma.
     """
     cbcr = convert_chroma(work, chroma.transpose(1, 2, 0) * np.float32(saturation), src, info.matrix)  # (h, w, 2)
-    shrink = size[0] < cbcr.shape[1]  # a small film's chroma planes are smaller than the working size: average, do not skip
-    cbcr = cv2.resize(np.ascontiguousarray(cbcr, dtype=np.float32), size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)  # (H', W', 2)
-    low, high = _shared_luma(luma, size)
-    cbcr = fit_chroma_to_gamut(info.code_range.luma_to_unit(low), cbcr, info.matrix, y_high=info.code_range.luma_to_unit(high))
+    shrink = (
+        size[0] < cbcr.shape[1]
+    )  # a small film's chroma planes are smaller than the working size: average, do not skip
+    cbcr = cv2.resize(
+        np.ascontiguousarray(cbcr, dtype=np.float32), size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    )  # (H', W', 2)
+    if (
+        guided is not None
+    ):  # the keyframes' colour even where unsure (carried, extended): held to its block's mean luma as the sure part
+        cbcr = fit_chroma_to_gamut(
+            info.code_range.luma_to_unit(cv2.resize(luma, size, interpolation=cv2.INTER_AREA)), cbcr, info.matrix
+        )
+    else:
+        low, high = _shared_luma(luma, size)
+        cbcr = fit_chroma_to_gamut(
+            info.code_range.luma_to_unit(low), cbcr, info.matrix, y_high=info.code_range.luma_to_unit(high)
+        )
     if guided is not None and guided.sources:
         total, acc = np.zeros(cbcr.shape[:2], np.float32), np.zeros_like(cbcr)
         for source in guided.sources:
@@ -151,23 +167,20 @@ class Renderer:
         smooth: SmoothConfig,
         model: Generator | None = None,
         queue_depth: int = 2,
-        guided_model: Generator | None = None,
     ) -> None:
-        """`guided_model`: the generator of a guided render's guided shots (fitted to the
-        keyframes, `guide.finetune`: their colour where nothing carried is sure, `guide.blend`);
-        the other shots keep `model`."""
         self.info, self.encode, self.smooth, self.queue_depth = info, encode, smooth, queue_depth
         self.saturation = inference.saturation
         device = pick_device(inference.device)
         self.model = model if model is not None else load_model(inference.weights, device)
         self.size = working_size(info.width, info.height, inference.model_size)
-        self.predictor = Predictor(self.model, device, info.code_range, self.size, inference.amp, inference.compile)
-        self.guided = None if guided_model is None else Predictor(guided_model, device, info.code_range, self.size, inference.amp, inference.compile)
-        dtype = np.uint8 if info.code_range.bits <= 8 else np.uint16
+        self.predictor = Predictor(
+            self.model, device, info.code_range, self.size, inference.amp, inference.compile, inference.edge_radius
+        )
+        dtype = np.dtype(np.uint8 if info.code_range.bits <= 8 else np.uint16)
         self.batch_size = inference.batch_size or self.predictor.auto_batch_size((info.height, info.width), dtype)
         self.busy = dict.fromkeys(STAGES, 0.0)
 
-    def smoother(self, guide: Guide | None = None) -> Smoother:
+    def smoother(self, guide: Guidance | None = None) -> Smoother:
         """The smoother of one stream; a guided render's follows the keyframes' motion (`guide.carrying`)."""
         return Smoother(self.smooth) if guide is None else Smoother(carrying(self.smooth), follow=True)
 
@@ -180,24 +193,19 @@ class Renderer:
         writer: FilmWriter,
         smoother: Smoother,
         progress: Callable[[int], None] | None = None,
-        guide: Guide | None = None,
+        guide: Guidance | None = None,
     ) -> list[int]:
         """Render `items` (the reader's frames, and packets to copy) into `writer`, the stages
         overlapped; returns the frames where a cut was found. `progress(n)` after each chunk of
-        n frames. With `guide`, the keyframes' colour is carried into their shots (`filmcolor.guide`)."""
+        n frames. With `guide`, its colour (`filmcolor.guide`: the keyframes' carried into their shots)."""
         busy, cuts = self.busy, []
         matrix = self.model.config.matrix
 
         def infer(chunk: Chunk) -> Chunk:
             t = time.perf_counter()
             frames = chunk.frames
-            groups = [list(range(len(frames)))]
-            if guide is not None and self.guided is not None:
-                mine = [i for i, f in enumerate(frames) if guide.shots.guided(f.index)]
-                groups = [mine, [i for i in range(len(frames)) if i not in mine]]
-            for positions, predictor in zip(groups, (self.guided, self.predictor) if len(groups) == 2 else (self.predictor,)):
-                if positions:  # on CUDA, submit returns before the GPU is done
-                    chunk.pending.append((positions, predictor.submit([frames[i].luma for i in positions])))
+            if frames:  # on CUDA, submit returns before the GPU is done
+                chunk.pending.append((list(range(len(frames))), self.predictor.submit([f.luma for f in frames])))
             busy["model"] += time.perf_counter() - t
             return chunk
 
@@ -221,7 +229,14 @@ class Renderer:
                     c = smoother.blend(c if guided is None else guided.fallback, moved)
                 if cut:
                     cuts.append(frame.index)
-                chunk.planes.append(chroma_planes(c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, self.saturation, guided))
+                saturation = (
+                    self.saturation if guided is None else 1.0
+                )  # a guided frame's colour is the user's, even where extended
+                chunk.planes.append(
+                    chroma_planes(
+                        c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, saturation, guided
+                    )
+                )
             busy["smooth"] += time.perf_counter() - t
             return chunk
 

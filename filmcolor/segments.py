@@ -1,6 +1,7 @@
 """Segments of a long render and the work folder that keeps them, so no crash costs finished work.
 
-A film is cut at keyframes into segments of about a minute. Each segment is rendered to its
+A film is cut at sync frames (the codec's key frames, where decoding can start) into segments
+of about a minute. Each segment is rendered to its
 own file in a work folder beside the output and renamed into place only when complete, with
 the smoothing state at its end; the folder's manifest names the film and the settings. Run
 again after an interruption (even `kill -9`), the render skips the complete segments and goes
@@ -24,9 +25,9 @@ import numpy as np
 
 from . import media
 from .errors import InputError
+from .guide import Guidance
 from .outputs import atomic_output
 from .progress import Progress
-from .guide import Guide
 from .renderer import Renderer
 from .settings import file_identity, setting
 
@@ -35,38 +36,55 @@ MANIFEST = "manifest.json"
 
 @dataclass(frozen=True)
 class SegmentConfig:
-    seconds: float | None = setting(60.0, "Render in resumable segments of about this many seconds; None: one pass, keeping nothing.")
-    restart: bool = setting(False, "Discard an interrupted render's segments instead of going on from them.", runtime=True)
-    ray: str | None = setting(None, "Ray cluster address ('local' starts one): segments become Ray tasks.", runtime=True)
+    seconds: float | None = setting(
+        60.0, "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing."
+    )
+    restart: bool = setting(
+        False, "Discard an interrupted render's segments instead of going on from them.", runtime=True
+    )
+    ray: str | None = setting(
+        None, "Ray cluster address ('local' starts one): segments become Ray tasks.", runtime=True
+    )
 
 
 @dataclass(frozen=True)
 class Segment:
     index: int
-    start_pts: int  # a keyframe's pts, in the video stream's time base
+    start_pts: int  # a sync frame's pts, in the video stream's time base
     end_pts: int | None  # the next segment's start_pts; None for the last
     first_frame: int  # the film's index of its first frame
     frames: int
+    before_pts: int | None = (
+        None  # the pts of the film's frame before its first (None for the first): frames lost at the join are found
+    )
 
     @property
     def name(self) -> str:
         return f"segment-{self.index:05d}"
 
 
-def plan(times: list[int], keyframes: list[int], time_base: Fraction, seconds: float) -> list[Segment]:
-    """Segments starting at the first keyframe at or after each `seconds` step from the film's
-    first frame. `times` are every frame's pts, sorted; `keyframes` the keyframes' pts. Encoders
-    put a keyframe at most scene cuts, so segment joins tend to fall on cuts."""
+def plan(times: list[int], sync: list[int], time_base: Fraction, seconds: float) -> list[Segment]:
+    """Segments starting at the first sync frame at or after each `seconds` step from the film's
+    first frame. `times` are every frame's pts, sorted; `sync` the sync frames' pts (the codec's
+    key frames, `media.video_times`). Encoders put a sync frame at most scene cuts, so segment
+    joins tend to fall on cuts."""
     if not times:
         return []
     step = max(1, round(seconds / time_base))  # in pts units
     starts = [times[0]]
-    for key in keyframes:
+    for key in sync:
         if key >= starts[-1] + step:
             starts.append(key)
     bounds = [bisect_left(times, t) for t in starts] + [len(times)]
     return [
-        Segment(index=i, start_pts=starts[i], end_pts=starts[i + 1] if i + 1 < len(starts) else None, first_frame=bounds[i], frames=bounds[i + 1] - bounds[i])
+        Segment(
+            index=i,
+            start_pts=starts[i],
+            end_pts=starts[i + 1] if i + 1 < len(starts) else None,
+            first_frame=bounds[i],
+            frames=bounds[i + 1] - bounds[i],
+            before_pts=times[bounds[i] - 1] if bounds[i] else None,
+        )
         for i in range(len(starts))
     ]
 
@@ -77,7 +95,16 @@ def work_folder(output: Path) -> Path:
     return output.parent / f".{output.name}.filmcolor-work"
 
 
-ONE_PASS_ONLY = (".avi", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg", ".mxf", ".vob")  # no codec headers apart: segments coded for MP4 or Matroska cannot be copied in
+ONE_PASS_ONLY = (
+    ".avi",
+    ".ts",
+    ".m2ts",
+    ".mts",
+    ".mpg",
+    ".mpeg",
+    ".mxf",
+    ".vob",
+)  # no codec headers apart: segments coded for MP4 or Matroska cannot be copied in
 
 
 def segment_suffix(output: Path) -> str | None:
@@ -111,8 +138,7 @@ class WorkFolder:
                 stored = None
             finished = any(self.path.glob("segment-*.npz"))
             if stored != self.manifest and finished and not restart:
-                what = "another film" if stored and stored.get("film") != self.manifest["film"] else "other settings"
-                raise InputError(f"{self.path} holds an unfinished render of {what}; run that command again to finish it, or pass --restart to discard it")
+                raise InputError(f"{self.path} holds an unfinished render {_what_differs(stored, self.manifest)}")
             if stored != self.manifest or restart:
                 shutil.rmtree(self.path)
             else:
@@ -140,23 +166,66 @@ class WorkFolder:
     def done(self, segment: Segment) -> bool:
         return self.part(segment).is_file() and self._state(segment).is_file()
 
-    def save(self, segment: Segment, smoother_state: dict[str, np.ndarray], cuts: list[int], frames: int, damage: list[media.Damage] = ()) -> None:
+    def save(
+        self,
+        segment: Segment,
+        smoother_state: dict[str, np.ndarray],
+        cuts: list[int],
+        frames: int,
+        damage: list[media.Damage] | None = None,
+    ) -> None:
         """Record a finished segment's end: the smoothing state, the cuts found in it, the frames
         written and the damage skipped. Written after the segment's file, so a segment counts as
         done only with both."""
-        notes = json.dumps([asdict(d) for d in damage])
+        notes = json.dumps([asdict(d) for d in damage or []])
         with atomic_output(self._state(segment)) as tmp:
             with open(tmp, "wb") as f:
-                np.savez(f, cuts=np.asarray(cuts, np.int64), frames=np.int64(frames), damage=np.array(notes), **smoother_state)
+                arrays = {
+                    "cuts": np.asarray(cuts, np.int64),
+                    "frames": np.int64(frames),
+                    "damage": np.array(notes),
+                    **smoother_state,
+                }
+                # mypy matches **arrays against savez's `allow_pickle: bool` (numpy >= 2.1); no array is named so
+                np.savez(f, **arrays)  # type: ignore[arg-type]
 
     def load(self, segment: Segment) -> tuple[dict[str, np.ndarray], list[int], int, list[media.Damage]]:
         """(smoothing state, cuts, frames, damage skipped) of a finished segment."""
         with np.load(self._state(segment)) as data:
             state = {k: data[k] for k in data.files if k not in ("cuts", "frames", "damage")}
-            return state, data["cuts"].tolist(), int(data["frames"]), [media.Damage(**d) for d in json.loads(str(data["damage"]))]
+            return (
+                state,
+                data["cuts"].tolist(),
+                int(data["frames"]),
+                [media.Damage(**d) for d in json.loads(str(data["damage"]))],
+            )
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _changes(old: object, new: object, name: str = "") -> list[str]:
+    """The settings (dotted names) whose values differ between two manifests' settings."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            c
+            for key in sorted(set(old) | set(new))
+            for c in _changes(old.get(key), new.get(key), f"{name}.{key}" if name else key)
+        ]
+    return [name] if old != new else []
+
+
+def _what_differs(stored: dict | None, now: dict) -> str:
+    """Why a work folder's render is not this one, and what to do, in the user's words."""
+    if not stored or stored.get("film") != now["film"]:
+        return "of another film (or the film has changed); run that command again to finish it, or pass --restart to discard it"
+    changed = _changes(stored.get("settings"), now["settings"])
+    if changed and all(c.endswith("keyframes") for c in changed):
+        return "whose keyframes have changed since (a picture edited, added or removed); pass --restart to render again with them"
+    if not changed:
+        return "of another segment plan; pass --restart to discard it"
+    names = ", ".join(f"--{c.split('.')[-1].replace('_', '-')}" for c in changed)
+    return f"of other settings ({names} {'differs' if len(changed) == 1 else 'differ'}); run that command again to finish it, or pass --restart to discard it"
 
 
 def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
@@ -173,11 +242,11 @@ def render_segment(
     state: dict | None,
     damaged: str = "stop",
     progress: Callable[[int], None] | None = None,
-    guide: Guide | None = None,
+    guide: Guidance | None = None,
 ) -> dict:
     """Render one segment into its file in `work` (video only), starting the smoothing (and a
     guided render's carried colour) from `state` (the previous segment's end) or afresh (the
-    carried colour then followed from its keyframe: `Guide.preroll`); records and returns the
+    carried colour then followed from its keyframe: `Guidance.preroll`); records and returns the
     state at its end. `damaged`: what to do where the film is damaged (`media.read`)."""
     smoother = renderer.smoother(guide)
     if state:
@@ -188,7 +257,7 @@ def render_segment(
         before = guide.preroll(segment.first_frame)
         if before is not None:
             smoother.restore({"luma": before})  # the motion into this segment's first frame is followed too
-    written, damage = 0, []
+    written, damage = 0, list[media.Damage]()
 
     def count(n: int) -> None:
         nonlocal written
@@ -197,10 +266,24 @@ def render_segment(
             progress(n)
 
     with media.open_film(source) as container:
+        if (
+            media.video_stream(container).index != renderer.info.stream
+        ):  # a worker process: read the stream the render chose
+            media.choose_stream(source, renderer.info.stream)
         with atomic_output(work.part(segment)) as tmp:
             with renderer.writer(tmp, container, copy_streams=False) as writer:
-                frames = media.read(container, segment.start_pts, segment.end_pts, first_index=segment.first_frame, damaged=damaged, notes=damage)
+                frames = media.read(
+                    container,
+                    segment.start_pts,
+                    segment.end_pts,
+                    first_index=segment.first_frame,
+                    damaged=damaged,
+                    notes=damage,
+                    before=segment.before_pts,
+                )
                 cuts = renderer.run(frames, writer, smoother, count, guide)
+            if not written:  # all of it lost and skipped (`damaged="skip"`): an empty file, which the join leaves out
+                tmp.write_bytes(b"")
     state = {**smoother.state(), **(guide.state() if guide is not None else {})}
     work.save(segment, state, cuts, written, damage)
     return state
@@ -213,7 +296,7 @@ def render_segments(
     make_renderer: Callable[[], Renderer],
     damaged: str,
     progress: Progress | None,
-    make_guide: Callable[[], Guide] | None = None,
+    make_guide: Callable[[], Guidance] | None = None,
 ) -> dict[str, float]:
     """Render the missing segments in order, the smoothing (and carried colour) from each into
     the next; returns the stages' busy seconds. `make_renderer` and `make_guide` (a guided
@@ -221,7 +304,7 @@ def render_segments(
     total = sum(s.frames for s in plan)
     done = sum(s.frames for s in plan if work.done(s))
     renderer: Renderer | None = None
-    guide: Guide | None = None
+    guide: Guidance | None = None
     state = None
     if progress and done:
         progress(done, total)
@@ -232,7 +315,7 @@ def render_segments(
         if progress:
             progress(done, total)
 
-    for prev, segment in zip([None, *plan], plan):
+    for prev, segment in zip([None, *plan[:-1]], plan, strict=True):
         if work.done(segment):
             continue
         if state is None and prev is not None:  # going on after an earlier run: where it left the smoothing

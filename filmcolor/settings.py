@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 
-def setting(default: Any = None, help: str = "", *, runtime: bool = False, resumable: bool = False, choices: tuple[str, ...] | None = None, factory=None):  # noqa: A002
+def setting(
+    default: Any = None,
+    help: str = "",
+    *,
+    runtime: bool = False,
+    resumable: bool = False,
+    choices: tuple[str, ...] | None = None,
+    factory=None,
+):  # noqa: A002
     """A dataclass field with its help text. `runtime`: it changes how fast the output comes,
     never what it is (a device, a batch size), so runs may differ in it. `resumable`: a
     training run may change it when resumed. `choices`: the only values allowed."""

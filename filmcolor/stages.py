@@ -36,7 +36,7 @@ def overlapped(source: Iterable[Any], stages: Sequence[Callable[[Any], Any]], de
     if depth < 1:
         raise ValueError("depth must be at least 1")
     stop = threading.Event()
-    queues = [queue.Queue(maxsize=depth) for _ in range(len(stages) + 1)]
+    queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=depth) for _ in range(len(stages) + 1)]
 
     def put(q: queue.Queue, item: Any) -> bool:
         """Put, unless told to stop first; False when stopped."""
@@ -82,7 +82,8 @@ def overlapped(source: Iterable[Any], stages: Sequence[Callable[[Any], Any]], de
 
     threads = [threading.Thread(target=feed, name="filmcolor-source", daemon=True)]
     threads += [
-        threading.Thread(target=work, args=(fn, queues[i], queues[i + 1]), name=f"filmcolor-stage-{i}", daemon=True) for i, fn in enumerate(stages)
+        threading.Thread(target=work, args=(fn, queues[i], queues[i + 1]), name=f"filmcolor-stage-{i}", daemon=True)
+        for i, fn in enumerate(stages)
     ]
     for t in threads:
         t.start()

@@ -14,10 +14,10 @@ import torch
 from .color import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
 from .devices import pick_device
 from .errors import InputError, OutputError
+from .hints import NEUTRAL, coloured, fill_chroma
 from .inference import InferenceConfig, Predictor, load_model, working_size
 from .models import Generator
 from .outputs import atomic_output, check_output
-from .hints import coloured, fill_chroma
 from .pictures import read_rgb, read_rgba
 from .progress import Progress
 from .settings import setting
@@ -26,7 +26,10 @@ from .settings import setting
 @dataclass(frozen=True)
 class StillsConfig:
     inference: InferenceConfig = setting(factory=InferenceConfig)
-    hints: Path | None = setting(None, "Colour hints for the one picture: strokes of colour on it (or a transparent PNG), spread over the rest by its luma.")
+    hints: Path | None = setting(
+        None,
+        "Colour hints for the one picture: strokes of colour on it (or a transparent PNG), spread over the rest by its luma.",
+    )
     overwrite: bool = setting(False, "Replace existing PNGs in the output folder.", runtime=True)
 
 
@@ -36,7 +39,14 @@ def colour_picture(luma: np.ndarray, model: Generator, device: torch.device, inf
     `inference.saturation`, scaled up and kept inside the gamut pixel by pixel."""
     matrix = model.config.matrix
     h, w = luma.shape
-    predictor = Predictor(model, device, PICTURE, working_size(w, h, inference.model_size), inference.amp)
+    predictor = Predictor(
+        model,
+        device,
+        PICTURE,
+        working_size(w, h, inference.model_size),
+        inference.amp,
+        edge_radius=inference.edge_radius,
+    )
     _, chroma = predictor.submit([luma]).result()  # (1, 2, h', w')
     small = np.ascontiguousarray(chroma[0].transpose(1, 2, 0)) * inference.saturation  # (h', w', 2)
     cbcr = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)  # (H, W, 2)
@@ -59,13 +69,24 @@ def hinted_picture(rgb: np.ndarray, hints: Path, matrix: str = "bt601") -> np.nd
     strokes = cv2.resize(strokes.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
     chroma = np.ascontiguousarray(rgb_to_ycbcr(strokes, matrix)[..., 1:])
     known = coloured(chroma, None if alpha is None else cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA))
+    if not known.any():
+        why = "is transparent all over" if alpha is not None and alpha.min() < 255 else "is gray all over (R = G = B)"
+        raise InputError(
+            f"--hints {hints} {why}: it colours nothing; paint strokes of colour on the picture (or opaque on a transparent layer)"
+        )
+    if not (np.hypot(chroma[..., 0], chroma[..., 1])[known] > NEUTRAL).any():
+        raise InputError(
+            f"--hints {hints}: every pixel it marks is gray, so the picture would stay gray; paint the strokes in colour"
+        )
     y = PICTURE.luma_to_unit(luma)
     cbcr = fill_chroma(y, chroma, known)
     ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, cbcr, matrix)], axis=-1)
     return np.clip(ycbcr_to_rgb(ycc, matrix) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def colorize_stills(paths: list[Path], out_dir: Path, config: StillsConfig, progress: Progress | None = None) -> list[Path]:
+def colorize_stills(
+    paths: list[Path], out_dir: Path, config: StillsConfig, progress: Progress | None = None
+) -> list[Path]:
     """Write `out_dir/<name>.png` for each picture; checks every input and output before any work."""
     if not paths:
         raise InputError("no pictures given")
@@ -89,9 +110,10 @@ def colorize_stills(paths: list[Path], out_dir: Path, config: StillsConfig, prog
     config.inference.check()
     device = pick_device(config.inference.device)
     model = load_model(config.inference.weights, device) if config.hints is None else None
-    for done, (src, target) in enumerate(zip(paths, targets), start=1):
+    for done, (src, target) in enumerate(zip(paths, targets, strict=True), start=1):
         if model is None:
-            rgb = hinted_picture(read_rgb(src), Path(config.hints))
+            assert config.hints is not None  # no model: the hints give the colour
+            rgb = hinted_picture(read_rgb(src), config.hints)
         else:
             rgb = colour_picture(picture_luma(read_rgb(src), model.config.matrix), model, device, config.inference)
         with atomic_output(target) as tmp:

@@ -43,11 +43,18 @@ def cut_score(prev_luma: np.ndarray, cur_luma: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class SmoothConfig:
-    strength: float = setting(0.8, "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.")
-    scene_threshold: float = setting(0.3, "Cut score (1 - correlation of luma thumbnails) above which a new shot starts, and smoothing restarts.")
+    strength: float = setting(
+        0.8,
+        "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.",
+    )
+    scene_threshold: float = setting(
+        0.3, "Cut score (1 - correlation of luma thumbnails) above which a new shot starts, and smoothing restarts."
+    )
     residual: float = setting(0.04, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.")
     flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
-    flow_scale: float = setting(0.5, "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper.")
+    flow_scale: float = setting(
+        0.5, "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper."
+    )
 
 
 @dataclass
@@ -73,7 +80,11 @@ def flow_between(a: np.ndarray, b: np.ndarray, config: SmoothConfig) -> np.ndarr
         return flow(a, b, config.flow_preset)
     h, w = a.shape
     small = (max(8, round(w * scale)), max(8, round(h * scale)))
-    f = flow(cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA), config.flow_preset)
+    f = flow(
+        cv2.resize(a, small, interpolation=cv2.INTER_AREA),
+        cv2.resize(b, small, interpolation=cv2.INTER_AREA),
+        config.flow_preset,
+    )
     return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
 
 
@@ -130,7 +141,9 @@ class Smoother:
 
     def state(self) -> dict[str, np.ndarray]:
         """The last frame's luma and chroma: all a later segment needs to go on smoothly."""
-        return {} if self.prev_luma is None else {"luma": self.prev_luma, "chroma": self.prev_chroma}
+        if self.prev_luma is None or self.prev_chroma is None:
+            return {}
+        return {"luma": self.prev_luma, "chroma": self.prev_chroma}
 
     def restore(self, state: dict[str, np.ndarray]) -> None:
         self.prev_luma = state.get("luma")
@@ -145,6 +158,6 @@ def trust(prev: np.ndarray, cur: np.ndarray, to_prev: np.ndarray, to_cur: np.nda
     pixel's grain), which is `residual` at 1/e. `prev` and `cur` are (h, w) uint8 luma.
     """
     visible = occlusion_mask(to_prev, to_cur).astype(np.float32)
-    diff = np.abs(warp(prev, to_prev).astype(np.float32) - cur.astype(np.float32)) / 255.0  # (h, w)
+    diff: np.ndarray = np.abs(warp(prev, to_prev).astype(np.float32) - cur.astype(np.float32)) / 255.0  # (h, w)
     diff = cv2.GaussianBlur(diff, (5, 5), 1.0)
     return visible * np.exp(-((diff / residual) ** 2))

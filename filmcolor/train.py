@@ -15,9 +15,10 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from types import SimpleNamespace
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import torch
@@ -48,6 +49,35 @@ def chroma_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(pred, target)
 
 
+FLAT_LUMA = 0.02  # luma change per px (0-1 units) below which the picture counts as flat: its chroma should be too
+
+
+def edge_loss(pred: torch.Tensor, target: torch.Tensor, luma: torch.Tensor) -> torch.Tensor:
+    """Chroma that follows the picture: the squared difference of the predicted and true chroma
+    gradients, weighted toward pixels where the (clean) luma is flat, so colour edges come only
+    where the picture has edges (no fringes or bands across a flat wall). (B, 2, H, W) chroma,
+    (B, 1, H, W) luma."""
+
+    def grads(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]  # (.., H, W-1), (.., H-1, W)
+
+    loss = pred.new_zeros(())
+    for dp, dt, dy in zip(grads(pred), grads(target), grads(luma), strict=True):
+        flat = torch.exp(-((dy / FLAT_LUMA) ** 2))  # (B, 1, ...): 1 where the luma is flat
+        loss = loss + (flat * (dp - dt) ** 2).sum(1, keepdim=True).mean()
+    return loss
+
+
+def confidence_loss(pred: torch.Tensor, target: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """Gaussian negative log likelihood of the chroma error under the predicted variance (per
+    pixel, both channels, up to a constant): its minimum is the expected squared error, so
+    the variance says how wrong the pixel's colour is likely to be. The chroma is not moved by
+    it (detached): the colour is fitted by `chroma_loss` alone."""
+    err = ((pred.detach() - target) ** 2).mean(1, keepdim=True)  # (B, 1, H, W)
+    log_var = log_var.float().clamp(-14.0, 4.0)
+    return (err * torch.exp(-log_var) + log_var).mean()
+
+
 @dataclass
 class TrainConfig:
     """A CycleGAN run's settings; stored in its checkpoint, so a resumed run keeps them."""
@@ -58,13 +88,29 @@ class TrainConfig:
     seed: int = setting(0, "Seed of initialisation, crops and pools.")
     batch_size: int = setting(4, "Pictures of each domain per step.")
     size: int = setting(256, "Crop side in px.")
-    film_look: float = setting(0.0, "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure).")
-    load_size: int = setting(286, "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.")
+    film_look: float = setting(
+        0.0, "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure)."
+    )
+    video_look: float = setting(
+        0.0,
+        "Share of the pairs whose luma also gets camera video's defects (codec blocks and ringing, noise, motion blur, interlacing, soft focus).",
+    )
+    edge_weight: float = setting(0.0, "Weight of the loss on chroma gradients where the luma is flat (pairs only).")
+    confidence_weight: float = setting(
+        0.1, "Weight of the confidence's likelihood loss (pairs only; generators with the confident head)."
+    )
+    load_size: int = setting(
+        286, "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin."
+    )
     steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True)
     lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.")
     beta1: float = setting(0.5, "Adam beta1, as in the paper.")
     constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True)
-    decay_steps: int = setting(5_000, "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).", resumable=True)
+    decay_steps: int = setting(
+        5_000,
+        "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).",
+        resumable=True,
+    )
     pool_size: int = setting(50, "Past fakes each discriminator also sees.")
     decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
     disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.")
@@ -73,7 +119,9 @@ class TrainConfig:
     paired_weight: float = setting(10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.")
     gan_weight: float = setting(1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.")
     device: str = setting("auto", "auto, cpu or cuda.", resumable=True)
-    amp: str = setting("bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True)
+    amp: str = setting(
+        "bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True
+    )
     save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True)
     preview_every: int = setting(200, "Steps between preview grids.", resumable=True)
 
@@ -125,13 +173,21 @@ class Optimisers:
 
 def paired_step(g_ab: nn.Module, opt: Optimisers, b: torch.Tensor, config: TrainConfig) -> dict[str, float]:
     """One optimiser step of G_AB on the pairs alone: the supervised fit. `b` as in `cyclegan_step`."""
+    confident = cast(Generator, distributed.unwrap(g_ab)).config.head == "confident"
     with autocast(b.device, config.amp):
-        loss = config.paired_weight * chroma_loss(g_ab(b[:, 3:]), b[:, 1:3])
+        out = g_ab(b[:, 3:], detail=True) if confident else g_ab(b[:, 3:])  # (B, 3 or 2, S, S)
+        pred, target = out[:, :2], b[:, 1:3]
+        losses = {"paired": config.paired_weight * chroma_loss(pred, target)}
+        if config.edge_weight > 0:
+            losses["edge"] = config.edge_weight * edge_loss(pred, target, b[:, :1])
+        if confident and config.confidence_weight > 0:
+            losses["confidence"] = config.confidence_weight * confidence_loss(pred, target, out[:, 2:3])
+        loss = cast(torch.Tensor, sum(losses.values()))
     opt.g.zero_grad(set_to_none=True)
     opt.scaler.scale(loss).backward()
     opt.scaler.step(opt.g)
     opt.scaler.update()
-    return {"paired": loss.item(), "g": loss.item()}
+    return {**{k: v.item() for k, v in losses.items()}, "g": loss.item()}
 
 
 def _requires_grad(module: nn.Module, flag: bool) -> None:
@@ -169,7 +225,11 @@ def cyclegan_step(
         rec_b = torch.cat([fake_a, nets.g_ab(fake_a)], dim=1)  # (B, 3, S, S)
         losses = {
             # the discriminators judge without joining DDP's gradient averaging: theirs are frozen here
-            "g_gan": config.gan_weight * (lsgan_loss(distributed.unwrap(nets.d_b)(fake_b), True) + lsgan_loss(distributed.unwrap(nets.d_a)(fake_a), True)),
+            "g_gan": config.gan_weight
+            * (
+                lsgan_loss(distributed.unwrap(nets.d_b)(fake_b), True)
+                + lsgan_loss(distributed.unwrap(nets.d_a)(fake_a), True)
+            ),
             "cycle": cyc * (F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b)),
         }
         if idt > 0 or config.paired_weight > 0:
@@ -179,7 +239,7 @@ def cyclegan_step(
                 losses["identity"] = idt * (F.l1_loss(own, b[:, 1:]) + F.l1_loss(nets.g_ba(gray_a), a))
             if config.paired_weight > 0:
                 losses["paired"] = config.paired_weight * chroma_loss(own, b[:, 1:])
-        loss_g = sum(losses.values())
+        loss_g = cast(torch.Tensor, sum(losses.values()))
     opt.g.zero_grad(set_to_none=True)
     opt.scaler.scale(loss_g).backward()
     opt.scaler.step(opt.g)
@@ -235,13 +295,22 @@ def train(
     ranks, device = distributed.setup(config.device)
     try:
         runs.check(run, resume, overwrite)
-        with locked(run, "training") if ranks.main else nullcontext():  # rank 0 alone writes the run
+        with locked(run, "train") if ranks.main else nullcontext():  # rank 0 alone writes the run
             return _train(run, config, resume, given, overwrite, progress, ranks, device)
     finally:
         distributed.teardown(ranks)
 
 
-def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool, progress: Progress | None, ranks: distributed.Ranks, device: torch.device) -> TrainResult:
+def _train(
+    run: Path,
+    config: TrainConfig,
+    resume: bool,
+    given,
+    overwrite: bool,
+    progress: Progress | None,
+    ranks: distributed.Ranks,
+    device: torch.device,
+) -> TrainResult:
     distributed.barrier(ranks)  # every process has seen the folder as it was before rank 0 starts it
     state = runs.load_checkpoint(run) if resume else None
     if state is not None:
@@ -249,7 +318,9 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
         if state["step"] >= config.steps:
             raise InputError(f"{run} is already at step {state['step']}; pass a larger --steps to go on")
         if state.get("world", 1) != ranks.world:
-            raise InputError(f"{run} was trained by {state.get('world', 1)} processes; resume it with as many (torchrun --nproc-per-node)")
+            raise InputError(
+                f"{run} was trained by {state.get('world', 1)} processes; resume it with as many (torchrun --nproc-per-node)"
+            )
     _check_settings(config)
     domain_a, domain_b = _domains(config)
     if state is None:
@@ -263,9 +334,13 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
     distributed.barrier(ranks)
     nets.to(device).train()
     # What the step calls: each network in DDP when there are several processes (the same ones as `nets`).
-    step_nets = SimpleNamespace(**{k: distributed.wrap(getattr(nets, k), ranks, device) for k in ("g_ab", "g_ba", "d_a", "d_b")})
+    step_nets = SimpleNamespace(
+        **{k: distributed.wrap(getattr(nets, k), ranks, device) for k in ("g_ab", "g_ba", "d_a", "d_b")}
+    )
     opt = Optimisers.create(nets, config, device)
-    rng = torch.Generator().manual_seed(config.seed + RANK_SEED_STRIDE * ranks.rank)  # crops and pools, per process: saved, so a resume draws the same
+    rng = torch.Generator().manual_seed(
+        config.seed + RANK_SEED_STRIDE * ranks.rank
+    )  # crops and pools, per process: saved, so a resume draws the same
     pools = (ImagePool(config.pool_size), ImagePool(config.pool_size))
     step = 0
     if state is not None:
@@ -273,7 +348,8 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
         opt.d.load_state_dict(state["opt_d"])
         opt.scaler.load_state_dict(state["scaler"])
         own = state["ranks"][ranks.rank] if ranks.world > 1 else state
-        pools = tuple(ImagePool(config.pool_size, [t.to(device) for t in images]) for images in own["pools"])
+        pool_a, pool_b = (ImagePool(config.pool_size, [t.to(device) for t in images]) for images in own["pools"])
+        pools = (pool_a, pool_b)
         rng.set_state(own["rng"])
         torch.set_rng_state(own["torch_rng"])
         step = state["step"]
@@ -291,14 +367,22 @@ def _train(run: Path, config: TrainConfig, resume: bool, given, overwrite: bool,
             losses = distributed.mean(cyclegan_step(step_nets, opt, pools, a, b, config, rng), ranks)
             seconds = time.perf_counter() - t_step
             if ranks.main:
-                log_file.write(json.dumps({"step": step, **{k: round(v, 5) for k, v in losses.items()}, "it_s": round(1 / seconds, 3)}) + "\n")
+                assert log_file is not None  # opened on the main rank
+                log_file.write(
+                    json.dumps(
+                        {"step": step, **{k: round(v, 5) for k, v in losses.items()}, "it_s": round(1 / seconds, 3)}
+                    )
+                    + "\n"
+                )
                 log_file.flush()
                 if step % config.preview_every == 0 or step == config.steps:
                     runs.write_png(run / runs.PREVIEWS / f"step-{step:06d}.png", _preview_grid(nets, *preview))
             if step % config.save_every == 0 or step == config.steps:
                 _save(run, nets, opt, pools, rng, config, step, ranks)
             if progress and ranks.main:
-                progress(step, config.steps, " ".join(f"{k} {losses[k]:.4f}" for k in ("g", "d_a", "d_b") if k in losses))
+                progress(
+                    step, config.steps, " ".join(f"{k} {losses[k]:.4f}" for k in ("g", "d_a", "d_b") if k in losses)
+                )
     distributed.barrier(ranks)
     return TrainResult(run=run, step=step, steps_run=step - first, seconds=time.perf_counter() - t0)
 
@@ -307,7 +391,9 @@ def _config_from_dict(d: dict) -> TrainConfig:
     return TrainConfig(**{**d, "decolouriser": DecolouriserConfig(**d["decolouriser"])})
 
 
-def _resumed_config(run: Path, stored: TrainConfig, asked: TrainConfig, given: frozenset[str] | set[str]) -> TrainConfig:
+def _resumed_config(
+    run: Path, stored: TrainConfig, asked: TrainConfig, given: frozenset[str] | set[str]
+) -> TrainConfig:
     """The stored settings, with the changes a resumed run may make; a clash is the user's to fix."""
     changes = {}
     for name in given:
@@ -318,7 +404,9 @@ def _resumed_config(run: Path, stored: TrainConfig, asked: TrainConfig, given: f
             continue
         elif new != old:
             flag = "--" + name.replace("_", "-")
-            raise InputError(f"{run} was trained with {flag} {old or 'default'}; a resumed run keeps its settings (drop {flag}, or start over with --overwrite)")
+            raise InputError(
+                f"{run} was trained with {flag} {old or 'default'}; a resumed run keeps its settings (drop {flag}, or start over with --overwrite)"
+            )
     return TrainConfig(**{**{f.name: getattr(stored, f.name) for f in fields(TrainConfig)}, **changes})
 
 
@@ -326,9 +414,13 @@ def _check_settings(config: TrainConfig) -> None:
     if config.steps < 1 or config.batch_size < 1 or config.size < 32 or config.load_size < 32:
         raise InputError("--steps and --batch-size must be at least 1, --size and --load-size at least 32")
     if config.paired_weight <= 0 and config.gan_weight <= 0 and config.cycle_weight <= 0:
-        raise InputError("every loss weight is 0: nothing would be learnt; give --paired-weight, --gan-weight or --cycle-weight")
-    if not 0 <= config.film_look <= 1:
-        raise InputError("--film-look is a share of the pairs, from 0 to 1")
+        raise InputError(
+            "every loss weight is 0: nothing would be learnt; give --paired-weight, --gan-weight or --cycle-weight"
+        )
+    if not 0 <= config.film_look <= 1 or not 0 <= config.video_look <= 1:
+        raise InputError("--film-look and --video-look are shares of the pairs, from 0 to 1")
+    if config.edge_weight < 0 or config.confidence_weight < 0:
+        raise InputError("--edge-weight and --confidence-weight must be at least 0")
     if config.save_every < 1 or config.preview_every < 1:
         raise InputError("--save-every and --preview-every must be at least 1")
     check_amp(config.amp)
@@ -338,13 +430,24 @@ def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
     """Domain A as luma crops, domain B as colour crops; counts what was skipped."""
     short = max(config.load_size, config.size)  # objects at the scale the render shows them to the model
     out = []
-    for folder, colour, flag in ((config.domain_a, False, "--domain-a"), (config.domain_b or str(shipped_colour_set()), True, "--domain-b")):
+    for folder, colour, flag in (
+        (config.domain_a, False, "--domain-a"),
+        (config.domain_b or str(shipped_colour_set()), True, "--domain-b"),
+    ):
         if not folder:
             raise InputError(f"{flag} is required: a folder of pictures")
         paths = list_pictures(folder)
         if not paths:
             raise InputError(f"{flag} {folder} holds no pictures (png, jpg, ...)")
-        crops = Crops(paths, crop=config.size, short=short, colour=colour, source=f"{flag} {folder}", film_look=config.film_look)
+        crops = Crops(
+            paths,
+            crop=config.size,
+            short=short,
+            colour=colour,
+            source=f"{flag} {folder}",
+            film_look=config.film_look,
+            video_look=config.video_look,
+        )
         if crops.skipped:
             log.warning("%s: skipped %d of %d files (unreadable, or under 32 px)", folder, crops.skipped, len(paths))
         out.append(crops)
@@ -381,14 +484,26 @@ def _preview_grid(nets: CycleGAN, a: torch.Tensor, b: torch.Tensor) -> np.ndarra
     return (np.clip(rows, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def _save(run: Path, nets: CycleGAN, opt: Optimisers, pools, rng: torch.Generator, config: TrainConfig, step: int, ranks: distributed.Ranks) -> None:
+def _save(
+    run: Path,
+    nets: CycleGAN,
+    opt: Optimisers,
+    pools,
+    rng: torch.Generator,
+    config: TrainConfig,
+    step: int,
+    ranks: distributed.Ranks,
+) -> None:
     """Rank 0 writes the checkpoint and weights; with several processes, every process's own
     random streams and pools go in too (the networks and optimisers are the same on all)."""
-    own = {"pools": [[t.cpu() for t in p.images] for p in pools], "rng": rng.get_state(), "torch_rng": torch.get_rng_state()}
+    own = {
+        "pools": [[t.cpu() for t in p.images] for p in pools],
+        "rng": rng.get_state(),
+        "torch_rng": torch.get_rng_state(),
+    }
     every = distributed.gather(own, ranks)
     if not ranks.main:
         return
-    save_weights(nets.g_ab, run / runs.WEIGHTS, meta={"training": "cyclegan", "step": step, "paired_weight": config.paired_weight})
     state = {
         "step": step,
         "config": asdict(config),
@@ -402,7 +517,8 @@ def _save(run: Path, nets: CycleGAN, opt: Optimisers, pools, rng: torch.Generato
     }
     if ranks.world > 1:
         state["ranks"] = every
-    runs.save_checkpoint(run, state)
+    meta = {"training": "cyclegan", "step": step, "paired_weight": config.paired_weight}
+    runs.save_checkpoint(run, state, lambda path: save_weights(nets.g_ab, path, meta=meta))
 
 
 @dataclass
@@ -428,7 +544,9 @@ def fit_supervised(
     loader = DataLoader(data, batch_size=config.batch_size, num_workers=config.workers)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.5, 0.999))
     half = config.steps // 2
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < half else max(0.0, (config.steps - s) / (config.steps - half)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 1.0 if s < half else max(0.0, (config.steps - s) / (config.steps - half))
+    )
     model.train()
     t0 = time.perf_counter()
     for step, (luma, chroma) in enumerate(loader, start=1):
@@ -442,4 +560,52 @@ def fit_supervised(
         if step >= config.steps:
             break
     model.eval()
+    return model
+
+
+@dataclass
+class ConfidenceFitConfig:
+    batches: int = 12  # batches of crops whose features are kept for the fit
+    batch_size: int = 16  # crops per batch
+    steps: int = 300  # Adam steps over the kept features
+    lr: float = 1e-2  # Adam learning rate: the channel alone, so it can move fast
+    seed: int = 0  # crops' seed
+
+
+def fit_confidence_head(model: Generator, crops: Crops, config: ConfidenceFitConfig | None = None) -> Generator:
+    """Fit the `confident` head's variance channel alone, the rest of the network frozen, by the
+    likelihood of the chroma's error on `crops` (`confidence_loss`).
+
+    Why apart: the channel is new, and a fine-tune at the learning rate the trained network
+    needs moves its few weights little in the steps this CPU affords; fitted alone on the
+    network's kept features it converges in a minute. Returns `model`, its head updated."""
+    if model.config.head != "confident":
+        raise ValueError("only the confident head has a variance channel")
+    config = config or ConfidenceFitConfig()
+    g = torch.Generator().manual_seed(config.seed)
+    feats, errs = [], []
+    model.eval()
+    with torch.no_grad():
+        for _ in range(config.batches):
+            b = crops.sample(config.batch_size, g)  # (B, 4, S, S)
+            f = model.features(b[:, 3:])  # (B, C, S/2, S/2)
+            err = ((model(b[:, 3:], detail=True)[:, :2] - b[:, 1:3]) ** 2).mean(1, keepdim=True)  # (B, 1, S, S)
+            feats.append(f)
+            errs.append(F.interpolate(err, size=f.shape[-2:], mode="area"))  # (B, 1, S/2, S/2)
+    conv = nn.Conv2d(feats[0].shape[1], 1, 3, padding=1)
+    assert model.head.bias is not None and conv.bias is not None  # both made with a bias
+    with torch.no_grad():
+        conv.weight.copy_(model.head.weight[3:4])
+        conv.bias.copy_(model.head.bias[3:4])
+    opt = torch.optim.Adam(conv.parameters(), lr=config.lr)
+    for step in range(config.steps):
+        i = step % len(feats)
+        log_var = conv(feats[i]).clamp(-14.0, 4.0)  # (B, 1, S/2, S/2)
+        loss = (errs[i] * torch.exp(-log_var) + log_var).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        model.head.weight[3:4].copy_(conv.weight)
+        model.head.bias[3:4].copy_(conv.bias)
     return model

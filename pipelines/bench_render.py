@@ -7,8 +7,9 @@ at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS
 - render: `filmcolor render` with the shipped weights and its defaults (smoothing on, x264
   medium crf 18, segments of 60 s): frames/s, busy time of each stage (they overlap), peak RSS;
   at 1080p also in one pass and in segments of 2 s, for what segments and joins cost, and
-  guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), its
-  preparation (finding the shots, fitting the generator to the keyframes) timed apart;
+  guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), right
+  after the plain render so both see the same load on a shared machine, finding the shots
+  timed apart;
 - floor: the same film decoded and encoded again with the same encoder settings, audio
   copied, no model: what any render must at least spend;
 - seed-style: the peer. Every frame written as a PNG, each PNG coloured by the reference
@@ -35,7 +36,6 @@ import av
 import cv2
 import numpy as np
 import torch
-
 from pan_films import pan, write_film
 from source import EVAL_PHOTOS, fetch_photos
 
@@ -52,7 +52,9 @@ def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames
             for shot, photo in enumerate(photos):
                 for rgb in pan(cv2.imread(str(photo)), width, height, min(48, frames - n), seed=shot):
                     y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-                    y += rng.normal(0.0, 6.0, y.shape).astype(np.float32)  # grain: what makes old film expensive to encode
+                    y += rng.normal(0.0, 6.0, y.shape).astype(
+                        np.float32
+                    )  # grain: what makes old film expensive to encode
                     yield np.repeat(np.clip(y, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
                     n += 1
                 if n >= frames:
@@ -71,11 +73,23 @@ def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0, keyf
     from filmcolor.render import RenderConfig, render
     from filmcolor.segments import SegmentConfig
 
-    config = RenderConfig(encode=EncodeConfig(**ENCODER), segments=SegmentConfig(seconds=segment_seconds), guide=GuideConfig(keyframes=keyframes), overwrite=True)
+    config = RenderConfig(
+        encode=EncodeConfig(**ENCODER),
+        segments=SegmentConfig(seconds=segment_seconds),
+        guide=GuideConfig(keyframes=keyframes),
+        overwrite=True,
+    )
     r = render(film, out, config)
     stages = {k: round(v, 2) for k, v in r.stage_seconds.items()}
     prepared = {k: round(v, 2) for k, v in r.guide_seconds.items()}
-    return {"frames": r.frames, "seconds": round(r.seconds, 2), "fps": round(r.fps, 3), "stage_seconds": stages, "cuts": len(r.cuts), "guide_seconds": prepared, "fps_without_finetune": round(r.frames / (r.seconds - prepared.get("finetune", 0.0)), 3)}
+    return {
+        "frames": r.frames,
+        "seconds": round(r.seconds, 2),
+        "fps": round(r.fps, 3),
+        "stage_seconds": stages,
+        "cuts": len(r.cuts),
+        "guide_seconds": prepared,
+    }
 
 
 def make_keyframes(film: Path, folder: Path) -> None:
@@ -136,9 +150,18 @@ def run_seed(film: Path, out: Path, limit: int) -> dict:
         with torch.inference_mode():
             for p in paths:
                 rgb = cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB)
-                x = torch.from_numpy(cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)).permute(2, 0, 1)[None].float() / 127.5 - 1  # (1, 3, 256, 256)
+                x = (
+                    torch.from_numpy(cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA))
+                    .permute(2, 0, 1)[None]
+                    .float()
+                    / 127.5
+                    - 1
+                )  # (1, 3, 256, 256)
                 y = ((net(x)[0].permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)  # (256, 256, 3)
-                cv2.imwrite(str(colour_dir / p.name), cv2.cvtColor(cv2.resize(y, (w, h), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2BGR))
+                cv2.imwrite(
+                    str(colour_dir / p.name),
+                    cv2.cvtColor(cv2.resize(y, (w, h), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2BGR),
+                )
         with av.open(str(out), "w") as dst:
             vout = dst.add_stream(ENCODER["codec"], rate=rate)
             vout.width, vout.height, vout.pix_fmt = w, h, "yuv420p"
@@ -167,7 +190,12 @@ def child(mode: str, film: Path, out: Path, limit: int) -> None:
 
 def measure(mode: str, film: Path, work: Path, limit: int = 0) -> dict:
     out = work / f"{film.stem}-{mode}.mp4"
-    proc = subprocess.run([sys.executable, __file__, "--child", mode, str(film), str(out), str(limit)], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(film), str(out), str(limit)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"{film.name} {mode}: {result['fps']:.2f} frames/s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
     return result
@@ -178,7 +206,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="folder for the test films and outputs")
     ap.add_argument("--frames", type=int, default=240, help="frames of each test film (10 s at 23.976 frames/s)")
     ap.add_argument("--seed-frames", type=int, default=24, help="frames the seed-style pipeline colours (it is slow)")
-    ap.add_argument("--only-1080p", action="store_true", help="the short 1080p film alone: the render, its floor and the guided render")
+    ap.add_argument(
+        "--only-1080p",
+        action="store_true",
+        help="the short 1080p film alone: the render, its floor and the guided render",
+    )
     ap.add_argument("--child", nargs=4, metavar=("MODE", "FILM", "OUT", "LIMIT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -188,13 +220,35 @@ def main() -> None:
         ap.error("--work is required")
     args.work.mkdir(parents=True, exist_ok=True)
     photos = sorted((args.work / "photos").glob("*.jpg")) or fetch_photos(args.work / "photos", EVAL_PHOTOS)
-    results = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, CPU", "torch": torch.__version__, "av": av.__version__}
-    films = (((1920, 1080), args.frames),) if args.only_1080p else (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames))
+    results = {
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, CPU",
+        "torch": torch.__version__,
+        "av": av.__version__,
+    }
+    films = (
+        (((1920, 1080), args.frames),)
+        if args.only_1080p
+        else (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames))
+    )
     for (w, h), frames in films:
         film = args.work / f"bw-{h}p-{frames}.mp4"
         if not film.exists():
             make_bw_film(photos, film, w, h, frames)
-        row = {"film": film.name, "width": w, "height": h, "frames": frames, "render": measure("render", film, args.work)}
+        row = {
+            "film": film.name,
+            "width": w,
+            "height": h,
+            "frames": frames,
+            "render": measure("render", film, args.work),
+        }
+        if (
+            h == 1080 and frames == args.frames
+        ):  # guided right after the plain render: the same load on a shared machine
+            keys = film.with_name(film.stem + "-keyframes")
+            if not keys.is_dir():
+                make_keyframes(film, keys)
+            row["guided"] = measure("guided", film, args.work)
+            row["guided_time_vs_render"] = round(row["guided"]["seconds"] / row["render"]["seconds"], 3)
         if frames == args.frames:
             row["floor"] = measure("floor", film, args.work)
             row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
@@ -205,12 +259,6 @@ def main() -> None:
                 row["one-pass"] = measure("one-pass", film, args.work)
                 row["segments-2s"] = measure("segments-2s", film, args.work)
                 row["segments_cost"] = round(row["one-pass"]["fps"] / row["segments-2s"]["fps"] - 1, 3)
-            if h == 1080:
-                keys = film.with_name(film.stem + "-keyframes")
-                if not keys.is_dir():
-                    make_keyframes(film, keys)
-                row["guided"] = measure("guided", film, args.work)
-                row["guided_time_vs_render"] = round(row["render"]["fps"] / row["guided"]["fps_without_finetune"], 3)
         results[f"{h}p-{frames}"] = row
     print(json.dumps(results, indent=1))
 

@@ -37,7 +37,10 @@ class ReferenceResnetGenerator(nn.Sequential):
             layers += [nn.Conv2d(ngf * m, ngf * m * 2, 3, stride=2, padding=1), *norm_relu(ngf * m * 2)]
         layers += [_ReferenceBlock(ngf * 4) for _ in range(blocks)]
         for m in (4, 2):
-            layers += [nn.ConvTranspose2d(ngf * m, ngf * m // 2, 3, stride=2, padding=1, output_padding=1), *norm_relu(ngf * m // 2)]
+            layers += [
+                nn.ConvTranspose2d(ngf * m, ngf * m // 2, 3, stride=2, padding=1, output_padding=1),
+                *norm_relu(ngf * m // 2),
+            ]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
         super().__init__(*layers)
 
@@ -46,8 +49,13 @@ class _ReferenceBlock(nn.Module):
     def __init__(self, ch: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(ch, ch, 3),
+            nn.InstanceNorm2d(ch),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(ch, ch, 3),
+            nn.InstanceNorm2d(ch),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,7 +106,11 @@ def main() -> None:
     args = ap.parse_args()
     torch.manual_seed(0)
     ours, ref = CycleGAN(Generator(), DecolouriserConfig(), 64), reference_nets()
-    result = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}", "size": args.size, "batch": 1}
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "size": args.size,
+        "batch": 1,
+    }
     for name, nets in (("filmcolor", ours), ("reference", ref)):
         result[name] = {
             "step_s": round(time_steps(nets, args.size, args.steps), 3),

@@ -55,8 +55,11 @@ REPO = Path(__file__).resolve().parent.parent
 DEBIAN = [
     "plasma-workspace-wallpapers", "mate-backgrounds", "gnome-backgrounds", "ukui-wallpapers",
     "sway-backgrounds", "lomiri-wallpapers", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04",
-    "desktop-base", "tuxpaint-stamps-default", "gcompris-qt-data",
+    "desktop-base", "tuxpaint-stamps-default", "gcompris-qt-data", "opencv-doc",
 ]  # fmt: skip
+# Where a package's candidates live, when not everywhere in it: opencv-doc's examples' data
+# (photographs and two camera videos); the rest of it is documentation's figures.
+ROOTS = {"opencv-doc": "usr/share/doc/opencv-doc/examples/data"}
 PYPI = {"iscc-samples": "0.6.0", "scikit-image": "0.26.0"}  # pinned: the same files every run
 PICTURE = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".psd"}
 VIDEO = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".m1v", ".vob", ".ogv",
@@ -79,10 +82,27 @@ FIXED = {(p, path): split for photos, split in ((PHOTOS, "train"), (VALIDATION_P
          for p, path, *_ in photos}  # fmt: skip
 SOURCE_FILM = ("iscc-samples", "iscc_samples/files/video/demo.mp4")  # source.source_film()
 FIXED[SOURCE_FILM] = "train"
+# opencv-doc's camera videos (pedestrians on a square, 768x576 MS-MPEG4; a tree in the wind,
+# 320x240 Cinepak) are the test split's only camera video: test films, never trained on.
+TEST_VIDEOS = [("opencv-doc", f"usr/share/doc/opencv-doc/examples/data/{name}") for name in ("vtest.avi", "tree.avi")]
+FIXED.update(dict.fromkeys(TEST_VIDEOS, "test"))
 HELD_OUT = (SAMPLE_START - 1.0, SAMPLE_START + SAMPLE_DURATION + 1.0)  # its seconds never used
 MIN_SIDE, MAX_SIDE, QUALITY = 128, 512, 95
 PREP = "v1"  # version of prepare(): the cached pictures are keyed by it
-COLUMNS = ["split", "file", "kind", "package", "version", "path", "author", "licence", "width", "height", "sha256", "detail"]
+COLUMNS = [
+    "split",
+    "file",
+    "kind",
+    "package",
+    "version",
+    "path",
+    "author",
+    "licence",
+    "width",
+    "height",
+    "sha256",
+    "detail",
+]
 
 
 @dataclass
@@ -104,11 +124,31 @@ class Item:
 
     def skip(self, reason: str, w: int | str = "", h: int | str = "", at: str = "") -> dict:
         """A row of excluded.csv."""
-        return {"package": self.package, "version": self.version, "path": self.path + at, "width": w, "height": h, "reason": reason}
+        return {
+            "package": self.package,
+            "version": self.version,
+            "path": self.path + at,
+            "width": w,
+            "height": h,
+            "reason": reason,
+        }
 
     def row(self, split: str, file: str, kind: str, w: int, h: int, sha: str, detail: str = "") -> dict:
         """A row of manifest.csv."""
-        values = [split, file, kind, self.package, self.version, self.path, self.author, self.licence, w, h, sha, detail]
+        values = [
+            split,
+            file,
+            kind,
+            self.package,
+            self.version,
+            self.path,
+            self.author,
+            self.licence,
+            w,
+            h,
+            sha,
+            detail,
+        ]
         return dict(zip(COLUMNS, values, strict=True))
 
 
@@ -126,7 +166,9 @@ def fetch_debian(cache: Path, package: str) -> tuple[str, Path]:
         try:
             run(["apt-get", "download", package], cwd=cache / "debs")
         except subprocess.CalledProcessError as e:
-            raise SystemExit(f"apt-get download {package} failed (run apt-get update first?): {e.stderr.strip()}") from e
+            raise SystemExit(
+                f"apt-get download {package} failed (run apt-get update first?): {e.stderr.strip()}"
+            ) from e
     deb = sorted((cache / "debs").glob(f"{package}_*.deb"))[-1]
     root = cache / "unpacked" / package
     if not (root / ".done").exists():
@@ -142,7 +184,19 @@ def fetch_pypi(cache: Path, package: str, version: str) -> Path:
     root = cache / "unpacked" / f"{package}-{version}"
     if not (root / ".done").exists():
         dest, tmp = cache / "pypi", root.with_suffix(".tmp")
-        run([sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps", "--prefer-binary", "-d", str(dest)])
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                f"{package}=={version}",
+                "--no-deps",
+                "--prefer-binary",
+                "-d",
+                str(dest),
+            ]
+        )
         archive = next(dest.glob(f"{package.replace('-', '_')}-{version}*"))
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -168,9 +222,10 @@ def collect(cache: Path) -> list[Item]:
     for package in DEBIAN:
         version, root = fetch_debian(cache, package)
         stanzas = parse_dep5((root / f"usr/share/doc/{package}/copyright").read_text("utf-8", "replace"))
-        for f in media_files(root):
+        for f in media_files(root / ROOTS.get(package, "")):
             inner = f.relative_to(root).as_posix()
             author, licence, specific = match_dep5(stanzas, inner)
+            author = re.sub(r",?\s*all rights reserved\.?", "", author, flags=re.I)  # opencv-doc's holders say it each
             if not specific and plasma_credit(f):
                 author, licence = plasma_credit(f)
             items.append(Item(package, version, inner, author, licence, f.read_bytes))
@@ -237,7 +292,9 @@ class Picture:
     detail: str
 
 
-def select_pictures(items: list[Item], cache: Path, excluded: list[dict]) -> tuple[list[Picture], list[tuple[Item, str]]]:
+def select_pictures(
+    items: list[Item], cache: Path, excluded: list[dict]
+) -> tuple[list[Picture], list[tuple[Item, str]]]:
     """The listed colour photographs of at least 128 px, prepared (cached by content and PREP),
     and every candidate past the size and colour checks (for the contact sheets)."""
     meta_file = cache / "meta.json"
@@ -374,7 +431,9 @@ def pick_frames(frames: list[tuple[float, np.ndarray]], spans: list[tuple[float,
     return kept, skipped
 
 
-def place_videos(work: Path, videos: list[Item], excluded: list[dict], name: Callable[[Item, str, str], str]) -> list[dict]:
+def place_videos(
+    work: Path, videos: list[Item], excluded: list[dict], name: Callable[[Item, str, str], str]
+) -> list[dict]:
     """Manifest rows of the videos: a train or val video as frames every 0.5 s in its split, a
     test video whole in test-videos/. A video whose first 20 s match a placed one's frames is
     the same film (another container or an excerpt), a duplicate of it."""
@@ -396,7 +455,7 @@ def place_videos(work: Path, videos: list[Item], excluded: list[dict], name: Cal
         films.append((item, [dhash(f) for _, f in video_frames(blob, 1 / 48)]))
         split = FIXED.get((item.package, item.path)) or hash_split(item)
         if split == "test":  # test films are made from the whole video later
-            file = name(item, "", sha) + Path(item.path).suffix
+            file = name(item, "", sha).removesuffix(Path(item.path).suffix) + Path(item.path).suffix
             (work / "test-videos" / file).write_bytes(blob)
             rows.append(item.row("test-videos", file, "video", w, h, sha))
             continue
@@ -415,7 +474,8 @@ def place_videos(work: Path, videos: list[Item], excluded: list[dict], name: Cal
 # ---------------------------------------------------------------- the corpus
 
 NOISE = {"usr", "share", "backgrounds", "wallpapers", "contents", "images", "image", "resource", "src", "activities",
-         "gcompris", "gcompris-qt", "rcc", "tuxpaint", "stamps", "files", "data", "skimage", "iscc_samples", "mate"}  # fmt: skip
+         "gcompris", "gcompris-qt", "rcc", "tuxpaint", "stamps", "files", "data", "skimage", "iscc_samples", "mate",
+         "doc", "opencv-doc", "examples"}  # fmt: skip
 
 
 def namer() -> Callable[[Item, str, str], str]:
@@ -487,7 +547,9 @@ def draw_review(work: Path, cache: Path, candidates: list[tuple[Item, str]], man
     pages = contact_sheets(thumbs, out / "candidates")
     for split in ("train", "val", "test"):
         rows = [r for r in manifest if r["split"] == split]
-        write_csv(out / f"{split}.csv", [{"index": n, "file": r["file"]} for n, r in enumerate(rows)], ["index", "file"])
+        write_csv(
+            out / f"{split}.csv", [{"index": n, "file": r["file"]} for n, r in enumerate(rows)], ["index", "file"]
+        )
         thumbs = [(str(n), thumbnail(cv2.imread(str(work / split / r["file"]))), False) for n, r in enumerate(rows)]
         pages += contact_sheets(thumbs, out / split)
     print(f"{pages} contact sheets in {out}")
@@ -496,7 +558,14 @@ def draw_review(work: Path, cache: Path, candidates: list[tuple[Item, str]], man
 def report(manifest: list[dict], excluded: list[dict]) -> str:
     """docs/corpus.md: how the corpus is made and what is in it."""
     packages = sorted({(r["package"], r["version"]) for r in manifest})
-    cols = [("train", "photo"), ("train", "frame"), ("val", "photo"), ("val", "frame"), ("test", "photo"), ("test-videos", "video")]
+    cols = [
+        ("train", "photo"),
+        ("train", "frame"),
+        ("val", "photo"),
+        ("val", "frame"),
+        ("test", "photo"),
+        ("test-videos", "video"),
+    ]
     n = Counter((r["package"], r["split"], r["kind"]) for r in manifest)
     table = [f"| `{p}` {v} | " + " | ".join(str(n[(p, s, k)] or "") for s, k in cols) + " |" for p, v in packages]
     table.append("| **all** | " + " | ".join(f"**{sum(n[(p, s, k)] for p, _ in packages)}**" for s, k in cols) + " |")
@@ -544,8 +613,11 @@ python pipelines/corpus.py --work ~/.cache/filmcolor/corpus    # --review: conta
 - **The sample film**: iscc-samples' `demo.mp4` is train; its frames from {HELD_OUT[0]:.0f} s to {HELD_OUT[1]:.0f} s
   (`samples/band.mp4`'s excerpt and a second either side), its title card and its caption are
   never used. Frames keep the film's letterbox bars (176x144; without them 176x100, under the
-  minimum). The package's other videos are the same film in other containers, hence duplicates:
-  no other camera video is among the sources, and `test-videos/` is empty.
+  minimum). The package's other videos are the same film in other containers, hence duplicates.
+- **Camera video to test on**: opencv-doc's `vtest.avi` (pedestrians on a square, 768x576,
+  MS-MPEG4, 795 frames at 10 fps) and `tree.avi` (a tree in the wind, 320x240, Cinepak at 15 fps,
+  68 frames that decode of the 444 its header counts) are test films only (`test-videos/`), never trained or validated on; its
+  `Megamind` videos are animation, not camera video. Its photographs are split by file as any.
 
 ## Contents
 
@@ -561,7 +633,9 @@ Candidates not kept (`excluded.csv` gives each one's reason): {", ".join(f"{k} {
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, default=Path("~/.cache/filmcolor/corpus"), help="work folder: cache and corpus")
+    ap.add_argument(
+        "--work", type=Path, default=Path("~/.cache/filmcolor/corpus"), help="work folder: cache and corpus"
+    )
     ap.add_argument("--review", action="store_true", help="also draw contact sheets into WORK/review/")
     args = ap.parse_args()
     build(args.work.expanduser().resolve(), args.review)

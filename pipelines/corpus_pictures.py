@@ -58,8 +58,13 @@ def fingerprint(bgr: np.ndarray) -> dict[str, np.ndarray]:
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
     h, w = gray.shape
     s = min(h, w)
-    out = {"lab": cv2.cvtColor(cv2.resize(bgr, (8, 8), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2LAB).astype(np.float32)}
-    for key, part in (("full", gray), ("square", gray[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s])):
+    out = {
+        "lab": cv2.cvtColor(cv2.resize(bgr, (8, 8), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2LAB).astype(np.float32)
+    }
+    for key, part in (
+        ("full", gray),
+        ("square", gray[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]),
+    ):
         t = cv2.resize(part, (32, 32), interpolation=cv2.INTER_AREA)
         out[key] = ((t - t.mean()) / (t.std() + 1e-3)).ravel() / 32
     return out
@@ -96,6 +101,8 @@ def contact_sheets(thumbs: list[tuple[str, np.ndarray, bool]], stem: Path, cols:
             if marked:
                 cv2.rectangle(sheet, (x + 1, y + 1), (x + cell_w - 2, y + cell_h - 2), (0, 170, 0), 3)
             sheet[y + 4 : y + 4 + t.shape[0], x + 2 : x + 2 + t.shape[1]] = t
-            cv2.putText(sheet, label, (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+            cv2.putText(
+                sheet, label, (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA
+            )
         cv2.imwrite(f"{stem}-{page // per + 1:02d}.png", sheet)
     return -(-len(thumbs) // per)

@@ -101,7 +101,9 @@ def gcompris_readmes(entries: dict[str, bytes]) -> dict[str, tuple[str, str]]:
                 elif key == "copyright" and line.strip():
                     fields[key] += "\n" + line.strip()
             licence = re.sub(r"\s+", "-", fields.get("license", ""))
-            licence = {"Public-Domain": "public-domain", "Public-domain": "public-domain", "GPLv3": "GPL-3"}.get(licence, licence)
+            licence = {"Public-Domain": "public-domain", "Public-domain": "public-domain", "GPLv3": "GPL-3"}.get(
+                licence, licence
+            )
             for file in files:
                 credits[f"{folder}/{no_ext(file)}"] = (holder(fields.get("copyright", "")), licence)
     return credits

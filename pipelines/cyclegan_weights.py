@@ -61,7 +61,12 @@ def blend(first: Generator, tuned: Generator, alpha: float) -> Generator:
     trading the adversarial loss's bolder colour against the supervised fit's accuracy."""
     out = copy.deepcopy(first)
     tuned_state = tuned.state_dict()
-    out.load_state_dict({k: (1 - alpha) * v + alpha * tuned_state[k] if v.is_floating_point() else v for k, v in first.state_dict().items()})
+    out.load_state_dict(
+        {
+            k: (1 - alpha) * v + alpha * tuned_state[k] if v.is_floating_point() else v
+            for k, v in first.state_dict().items()
+        }
+    )
     return out
 
 
@@ -93,10 +98,22 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True, help="folder for the domains and the run")
     ap.add_argument("--init", type=Path, required=True, help="the first weights (pipelines/first_weights.py)")
     ap.add_argument("--steps", type=int, default=500)
-    ap.add_argument("--lr", type=float, default=3e-5, help="fine-tuning: a tenth of the paper's rate keeps the first weights' accuracy")
-    ap.add_argument("--size", type=int, default=128, help="crop side; pictures are loaded at the render's scale (short side 286) first")
+    ap.add_argument(
+        "--lr",
+        type=float,
+        default=3e-5,
+        help="fine-tuning: a tenth of the paper's rate keeps the first weights' accuracy",
+    )
+    ap.add_argument(
+        "--size",
+        type=int,
+        default=128,
+        help="crop side; pictures are loaded at the render's scale (short side 286) first",
+    )
     ap.add_argument("--paired-weight", type=float, default=30.0)
-    ap.add_argument("--gan-weight", type=float, default=0.1, help="adversarial weight: low, so the pairs keep the hues right")
+    ap.add_argument(
+        "--gan-weight", type=float, default=0.1, help="adversarial weight: low, so the pairs keep the hues right"
+    )
     ap.add_argument("-o", "--output", type=Path, default=Path("weights/filmcolor.pt"))
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -113,8 +130,19 @@ def main() -> None:
 
     half = args.steps // 2
     config = TrainConfig(
-        domain_a=str(args.work / "domain-a"), domain_b=str(domain_b), steps=args.steps, batch_size=4, size=args.size, lr=args.lr,
-        constant_steps=half, decay_steps=args.steps - half, paired_weight=args.paired_weight, gan_weight=args.gan_weight, init=str(args.init), save_every=50, preview_every=100,
+        domain_a=str(args.work / "domain-a"),
+        domain_b=str(domain_b),
+        steps=args.steps,
+        batch_size=4,
+        size=args.size,
+        lr=args.lr,
+        constant_steps=half,
+        decay_steps=args.steps - half,
+        paired_weight=args.paired_weight,
+        gan_weight=args.gan_weight,
+        init=str(args.init),
+        save_every=50,
+        preview_every=100,
     )
     run = args.work / "run"
     resume = (run / "checkpoint.pt").exists()
@@ -122,7 +150,12 @@ def main() -> None:
 
     def show(step: int, total: int, losses: dict[str, float]) -> None:
         if step % 25 == 0:
-            print(f"step {step}/{total} " + " ".join(f"{k} {v:.3f}" for k, v in losses.items()) + f" {time.time() - t0:.0f}s", flush=True)
+            print(
+                f"step {step}/{total} "
+                + " ".join(f"{k} {v:.3f}" for k, v in losses.items())
+                + f" {time.time() - t0:.0f}s",
+                flush=True,
+            )
 
     if not resume or runs.load_checkpoint(run)["step"] < args.steps:
         train(run, config, resume=resume, given={"steps"} if resume else set(), progress=show)

@@ -72,8 +72,12 @@ def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -
     where the unsmoothed render's colour changes most from frame to frame within a shot; returns
     the first frame's index."""
     films = [rgb_frames(p) for p in (plain, smooth, truth)]
-    change = [float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:])]  # change[i]: frame i -> i + 1
-    starts = [s for s in range(len(films[0]) - STRIP_FRAMES) if s // shot_frames == (s + STRIP_FRAMES - 1) // shot_frames]
+    change = [
+        float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:])
+    ]  # change[i]: frame i -> i + 1
+    starts = [
+        s for s in range(len(films[0]) - STRIP_FRAMES) if s // shot_frames == (s + STRIP_FRAMES - 1) // shot_frames
+    ]
     first = max(starts, key=lambda s: sum(change[s : s + STRIP_FRAMES - 1]))
     rows = []
     for label, frames in zip(("no smoothing", "smoothing", "colour truth"), films):
@@ -113,7 +117,9 @@ def changes(results: dict[str, list[dict]]) -> str:
         def pct(k: str) -> str:
             return f"{100 * (smooth[k] / plain[k] - 1):+.1f}%"
 
-        lines.append(f"| {key} | {pct('warping_error')} | {pct('chroma_warping_error')} | {pct('cdc')} | {smooth['psnr_db'] - plain['psnr_db']:+.2f} dB |")
+        lines.append(
+            f"| {key} | {pct('warping_error')} | {pct('chroma_warping_error')} | {pct('cdc')} | {smooth['psnr_db'] - plain['psnr_db']:+.2f} dB |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -133,13 +139,25 @@ def main() -> None:
             for name, smooth in (("no smoothing", False), ("smoothing", True)):
                 out = args.work / f"{bw.stem}-{'smooth' if smooth else 'plain'}.mp4"
                 smoothing = SmoothConfig() if smooth else SmoothConfig(strength=0.0)
-                render(bw, out, RenderConfig(inference=InferenceConfig(weights=args.weights), smooth=smoothing, overwrite=True))
+                render(
+                    bw,
+                    out,
+                    RenderConfig(inference=InferenceConfig(weights=args.weights), smooth=smoothing, overwrite=True),
+                )
                 renders[name] = out
             results[f"{film}, {look}"] = rows_for(truth, bw, renders)
             print(f"{film}, {look}: done", flush=True)
-    first = strip(args.work / "pans.mp4", args.work / "pans-clean-plain.mp4", args.work / "pans-clean-smooth.mp4", args.docs / "smoothing-strip.jpg", 48)
+    first = strip(
+        args.work / "pans.mp4",
+        args.work / "pans-clean-plain.mp4",
+        args.work / "pans-clean-smooth.mp4",
+        args.docs / "smoothing-strip.jpg",
+        48,
+    )
     machine = f"{platform.processor() or platform.machine()}, CPU"
-    (args.docs / "evaluation.json").write_text(json.dumps({"machine": machine, "strip_first_frame": first, "results": results}, indent=1) + "\n")
+    (args.docs / "evaluation.json").write_text(
+        json.dumps({"machine": machine, "strip_first_frame": first, "results": results}, indent=1) + "\n"
+    )
     write_markdown(args.docs, machine, results, first)
 
 
@@ -156,6 +174,7 @@ def write_markdown(docs: Path, machine: str, results: dict[str, list[dict]], fir
     )
     write_section(docs / "evaluation.md", "eval_smoothing", md)
     print(md)
+
 
 if __name__ == "__main__":
     main()

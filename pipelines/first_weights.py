@@ -52,7 +52,9 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
 
-    photos = list_pictures(args.work / "photos") if (args.work / "photos").is_dir() else fetch_photos(args.work / "photos")
+    photos = (
+        list_pictures(args.work / "photos") if (args.work / "photos").is_dir() else fetch_photos(args.work / "photos")
+    )
     frames = film_frames(args.work / "frames")
     print(f"{len(photos)} photographs, {len(frames)} film frames")
     # Photographs are few but varied; weight them like the frames by repeating them.

@@ -46,7 +46,9 @@ def write_excerpt(output: Path, colour: bool, overwrite: bool) -> int:
         chroma = source_chroma(chroma_source, SAMPLE_START, SAMPLE_START + SAMPLE_DURATION)
         with FilmWriter(tmp, container, info, EncodeConfig(pix_fmt="yuv420p")) as writer:
             neutral = np.full((2, writer.chroma_size[1], writer.chroma_size[0]), 128, np.uint8)  # (2, h/2, w/2)
-            start, end = (media.seconds_to_pts(t, info.time_base) for t in (SAMPLE_START, SAMPLE_START + SAMPLE_DURATION))
+            start, end = (
+                media.seconds_to_pts(t, info.time_base) for t in (SAMPLE_START, SAMPLE_START + SAMPLE_DURATION)
+            )
             for item in media.read(container, start, end, packets=True, rebase=True):
                 if isinstance(item, media.Decoded):
                     writer.write(item.luma(), next(chroma) if colour else neutral, item.pts)

@@ -48,7 +48,9 @@ def write_film(
         t = np.arange(samples, dtype=np.float32) / 48000
         tone = (0.2 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)[None]  # (1, samples)
         for start in range(0, samples, 1024):
-            chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, start : start + 1024]), format="fltp", layout="mono")
+            chunk = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(tone[:, start : start + 1024]), format="fltp", layout="mono"
+            )
             chunk.sample_rate, chunk.pts = 48000, start
             out.mux(audio.encode(chunk))
         out.mux(audio.encode())

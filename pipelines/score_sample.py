@@ -43,7 +43,13 @@ def luma_planes(path: Path):
 def score(truth: Path, candidate: Path, source: Path) -> dict[str, float]:
     """Per-frame means of the sample's figures; the films must have the same frames."""
     rgb, colour, colour_truth, luma, floor, n = [], [], [], [], [], 0
-    for t, c, c_y, s, s_y in zip(frames(truth, "rgb24"), frames(candidate, "rgb24"), luma_planes(candidate), frames(source, "rgb24"), luma_planes(source)):
+    for t, c, c_y, s, s_y in zip(
+        frames(truth, "rgb24"),
+        frames(candidate, "rgb24"),
+        luma_planes(candidate),
+        frames(source, "rgb24"),
+        luma_planes(source),
+    ):
         rgb.append(psnr(t, c))
         floor.append(psnr(t, s))
         colour.append(colourfulness(c))

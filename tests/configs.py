@@ -10,7 +10,13 @@ from filmcolor.segments import SegmentConfig
 from filmcolor.temporal import SmoothConfig
 
 _RENAMED = {"segment_seconds": ("segments", "seconds"), "smooth_strength": ("smooth", "strength")}
-_SUBS = {"inference": InferenceConfig, "encode": EncodeConfig, "smooth": SmoothConfig, "segments": SegmentConfig, "guide": GuideConfig}
+_SUBS = {
+    "inference": InferenceConfig,
+    "encode": EncodeConfig,
+    "smooth": SmoothConfig,
+    "segments": SegmentConfig,
+    "guide": GuideConfig,
+}
 
 
 def render_config(**flat) -> RenderConfig:
@@ -21,6 +27,8 @@ def render_config(**flat) -> RenderConfig:
     top = {}
     for key, value in flat.items():
         sub, field = _RENAMED.get(key, (None, key))
-        sub = sub or next((name for name, cls in _SUBS.items() if field in {f.name for f in dataclasses.fields(cls)}), None)
+        sub = sub or next(
+            (name for name, cls in _SUBS.items() if field in {f.name for f in dataclasses.fields(cls)}), None
+        )
         (parts[sub] if sub else top)[field] = value
     return RenderConfig(**{name: cls(**parts[name]) for name, cls in _SUBS.items()}, **top)

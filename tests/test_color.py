@@ -70,7 +70,9 @@ def test_gamut_fit_keeps_luma_and_hue(y, cbcr, matrix):
     assert rgb.min() >= -1e-9 and rgb.max() <= 1 + 1e-9
     np.testing.assert_allclose(rgb_to_ycbcr(rgb, matrix)[:, 0], y, atol=1e-9)  # luma untouched
     # Only scaled toward gray, never turned: same direction, no longer than before.
-    assert np.all(np.abs(fitted[:, 0] * cbcr[:, 1] - fitted[:, 1] * cbcr[:, 0]) <= 1e-9) and np.all(np.hypot(*fitted.T) <= np.hypot(*cbcr.T) + 1e-12)
+    assert np.all(np.abs(fitted[:, 0] * cbcr[:, 1] - fitted[:, 1] * cbcr[:, 0]) <= 1e-9) and np.all(
+        np.hypot(*fitted.T) <= np.hypot(*cbcr.T) + 1e-12
+    )
     raw = ycbcr_to_rgb(np.concatenate([y[:, None], cbcr], -1), matrix)
     inside = (raw.min(-1) >= 0) & (raw.max(-1) <= 1)
     np.testing.assert_allclose(fitted[inside], cbcr[inside], atol=1e-12)  # colours already in gamut are left alone

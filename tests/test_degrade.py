@@ -70,8 +70,10 @@ def test_flicker_moves_the_frame_mean_smoothly_with_the_set_std():
 
 def test_softness_lowers_high_frequency_energy():
     y = 0.5 + 0.2 * np.random.default_rng(0).standard_normal((128, 128)).astype(np.float32)
+
     def high(a):
         return float(np.mean(cv2.Laplacian(a, cv2.CV_32F) ** 2))
+
     soft, softer = soften(y, 0.5), soften(y, 1.5)
     assert high(softer) < high(soft) < 0.5 * high(y)
     assert soft.mean() == pytest.approx(y.mean(), abs=1e-3)
@@ -146,7 +148,9 @@ def test_weave_shifts_by_subpixel_amounts_with_the_set_std():
 
 def test_clean_is_identity_and_degraded_frames_stay_in_range():
     y = texture()
-    assert degrade_frame(y, DegradeConfig(clean=True), FilmDamage(DegradeConfig(), 96, 128), np.random.default_rng(0)) is y
+    assert (
+        degrade_frame(y, DegradeConfig(clean=True), FilmDamage(DegradeConfig(), 96, 128), np.random.default_rng(0)) is y
+    )
     out = degrade_frame(y, DegradeConfig(), FilmDamage(DegradeConfig(), 96, 128), np.random.default_rng(0))
     assert out.shape == y.shape and out.dtype == np.float32
     assert 0.0 <= out.min() and out.max() <= 1.0
@@ -158,6 +162,7 @@ def test_same_seed_same_frames():
         config = DegradeConfig(seed=seed, scratches=0.8, dust=5)
         damage, rng = FilmDamage(config, 96, 128), np.random.default_rng(seed)
         return [degrade_frame(texture(), config, damage, rng) for _ in range(8)]
+
     a, b, c = run(0), run(0), run(1)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not np.array_equal(a[0], c[0])
@@ -166,7 +171,10 @@ def test_same_seed_same_frames():
 def _chroma(path):
     """(Cb, Cr) codes of every frame, as decoded."""
     with av.open(str(path)) as c:
-        return [np.stack([np.frombuffer(p, np.uint8).reshape(p.height, -1)[:, : p.width] for p in f.planes[1:3]]) for f in c.decode(video=0)]
+        return [
+            np.stack([np.frombuffer(p, np.uint8).reshape(p.height, -1)[:, : p.width] for p in f.planes[1:3]])
+            for f in c.decode(video=0)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +185,9 @@ def colour_film(tmp_path_factory):
 def test_degrade_keeps_frames_timestamps_and_audio(tmp_path, colour_film):
     clean, old = tmp_path / "clean.mp4", tmp_path / "old.mp4"
     calls = []
-    result = degrade(colour_film, clean, DegradeConfig(clean=True), progress=lambda done, total: calls.append((done, total)))
+    result = degrade(
+        colour_film, clean, DegradeConfig(clean=True), progress=lambda done, total: calls.append((done, total))
+    )
     degrade(colour_film, old, DegradeConfig(seed=7))
     src, a, b = video_frames(colour_film), video_frames(clean), video_frames(old)
     assert result.frames == len(src) == len(a) == len(b) == 8 and result.output == clean
@@ -192,7 +202,9 @@ def test_degrade_keeps_frames_timestamps_and_audio(tmp_path, colour_film):
         assert media.film_info(c).frames == 8
 
 
-@pytest.mark.parametrize("kw, mid", [(dict(pix_fmt="yuv420p10le"), 512), (dict(width=75, height=43, pix_fmt="yuv444p"), 128)])
+@pytest.mark.parametrize(
+    "kw, mid", [(dict(pix_fmt="yuv420p10le"), 512), (dict(width=75, height=43, pix_fmt="yuv444p"), 128)]
+)
 def test_degrade_10_bit_and_odd_sizes(tmp_path, kw, mid):
     src = make_film(tmp_path / "in.mp4", frames=3, **kw)
     degrade(src, tmp_path / "out.mp4", DegradeConfig())
@@ -229,3 +241,19 @@ def test_degrade_errors_leave_nothing_behind(tmp_path, colour_film):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "out.mp4"]
     degrade(film, out, DegradeConfig(overwrite=True))
     assert len(video_frames(out)) == 8 and sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "out.mp4"]
+
+
+def test_video_look_is_seeded_in_range_and_brings_blocks():
+    from filmcolor.degrade import codec, interlace, motion_blur, video_look
+
+    rng = np.random.default_rng(0)
+    y = cv2.GaussianBlur(rng.random((64, 80), dtype=np.float32), (0, 0), 3)  # (64, 80) smooth picture
+    a, b = video_look(y, np.random.default_rng(5)), video_look(y, np.random.default_rng(5))
+    assert a.shape == y.shape and a.dtype == np.float32 and np.array_equal(a, b)
+    assert 0 <= a.min() and a.max() <= 1
+    blocky = codec(y, quality=5, scale=1.0)
+    steps = np.abs(np.diff(blocky, axis=1)).mean(axis=0)  # (79,) mean jump between columns
+    assert steps[7::8].mean() > 1.5 * np.delete(steps, np.s_[7::8]).mean()  # jumps at the 8 px block edges
+    assert np.allclose(interlace(y, 0.0, doubled=False), y, atol=1e-5)
+    assert np.array_equal(interlace(y, 0.0, doubled=True)[1::2], y[0::2])
+    assert np.allclose(motion_blur(np.full_like(y, 0.3), 6.0, 0.7), 0.3, atol=1e-5)

@@ -24,7 +24,9 @@ def _free_port() -> int:
 
 def _worker(rank: int, world: int, port: int, run: str, config: dict, resume: bool, out: str) -> None:
     """One process of a torchrun-like launch: the environment torchrun sets, then `train`."""
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    )
     torch.set_num_threads(1)
     config = TrainConfig(**{**config, "decolouriser": DecolouriserConfig(**config["decolouriser"])})
     # the networks as this process ends with them, to check every process holds the same
@@ -34,15 +36,25 @@ def _worker(rank: int, world: int, port: int, run: str, config: dict, resume: bo
 
 
 def _launch(run, config, tmp_path, resume=False, world=2):
-    mp.spawn(_worker, args=(world, _free_port(), str(run), asdict(config), resume, str(tmp_path)), nprocs=world, join=True)
+    mp.spawn(
+        _worker, args=(world, _free_port(), str(run), asdict(config), resume, str(tmp_path)), nprocs=world, join=True
+    )
 
 
 @pytest.fixture
 def tiny(tmp_path, tiny_weights):
     a, b = _pictures(tmp_path / "A", 4, False), _pictures(tmp_path / "B", 4, True, seed=1)
     return TrainConfig(
-        domain_a=str(a), domain_b=str(b), steps=4, batch_size=2, size=32, init=str(tiny_weights),
-        decolouriser=DecolouriserConfig(base=4, blocks=1), disc_width=8, save_every=2, preview_every=2,
+        domain_a=str(a),
+        domain_b=str(b),
+        steps=4,
+        batch_size=2,
+        size=32,
+        init=str(tiny_weights),
+        decolouriser=DecolouriserConfig(base=4, blocks=1),
+        disc_width=8,
+        save_every=2,
+        preview_every=2,
     )
 
 
@@ -70,8 +82,36 @@ def test_two_processes_train_in_step_and_resume_exactly(tmp_path, tiny):
 def test_torchrun_runs_the_command_line(tmp_path):
     a, b = _pictures(tmp_path / "A", 4, False), _pictures(tmp_path / "B", 4, True, seed=1)
     run = tmp_path / "run"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(_free_port()), "-m", "filmcolor", "train"]
-    args = ["--domain-a", a, "--domain-b", b, "-o", run, "--steps", "2", "--size", "32", "--batch-size", "1", "--init", "random", "--save-every", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node",
+        "2",
+        "--master-port",
+        str(_free_port()),
+        "-m",
+        "filmcolor",
+        "train",
+    ]
+    args = [
+        "--domain-a",
+        a,
+        "--domain-b",
+        b,
+        "-o",
+        run,
+        "--steps",
+        "2",
+        "--size",
+        "32",
+        "--batch-size",
+        "1",
+        "--init",
+        "random",
+        "--save-every",
+        "1",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd + [str(x) for x in args], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

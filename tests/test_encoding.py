@@ -6,10 +6,10 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
+
 from filmcolor import media
 from filmcolor.encoding import EncodeConfig
 from filmcolor.errors import OutputError
@@ -32,11 +32,26 @@ def test_pixel_format_keeps_the_films_depth_and_chroma_where_the_encoder_can():
 
 def test_quality_and_speed_in_each_familys_own_options():
     assert EncodeConfig().options() == {"crf": "18", "preset": "medium"}
-    assert EncodeConfig(codec="libvpx-vp9", crf=18, preset="slow").options() == {"crf": "22", "b": "0", "deadline": "good", "cpu-used": "1", "row-mt": "1"}
+    assert EncodeConfig(codec="libvpx-vp9", crf=18, preset="slow").options() == {
+        "crf": "22",
+        "b": "0",
+        "deadline": "good",
+        "cpu-used": "1",
+        "row-mt": "1",
+    }
     assert EncodeConfig(codec="libsvtav1", preset="medium").options() == {"crf": "22", "preset": "7"}
-    assert EncodeConfig(codec="libsvtav1", preset="4").options()["preset"] == "4"  # the encoder's own preset passes as it is
-    assert EncodeConfig(codec="h264_nvenc", crf=20, preset="veryslow").options() == {"rc": "vbr", "cq": "20", "b": "0", "preset": "p7"}
-    assert EncodeConfig(codec="prores_ks").options() == {"profile": "hq"} and EncodeConfig(codec="prores_ks", crf=30).options() == {"profile": "proxy"}
+    assert (
+        EncodeConfig(codec="libsvtav1", preset="4").options()["preset"] == "4"
+    )  # the encoder's own preset passes as it is
+    assert EncodeConfig(codec="h264_nvenc", crf=20, preset="veryslow").options() == {
+        "rc": "vbr",
+        "cq": "20",
+        "b": "0",
+        "preset": "p7",
+    }
+    assert EncodeConfig(codec="prores_ks").options() == {"profile": "hq"} and EncodeConfig(
+        codec="prores_ks", crf=30
+    ).options() == {"profile": "proxy"}
     assert EncodeConfig(codec="mpeg4").options() == {"qmin": "3", "qmax": "3"}
     assert EncodeConfig(codec="ffv1").options() == {}
 
@@ -66,7 +81,7 @@ def test_each_encoder_keeps_every_frame_and_the_luma(tmp_path, tiny_weights, cod
     info, ours = _unit_luma(out)
     _, theirs = _unit_luma(src)
     assert result.frames == len(ours) == len(theirs) == 12 and info.pix_fmt == pix_fmt
-    worst = min(10 * np.log10(1 / max(np.mean((a - b) ** 2), 1e-12)) for a, b in zip(ours, theirs))
+    worst = min(10 * np.log10(1 / max(np.mean((a - b) ** 2), 1e-12)) for a, b in zip(ours, theirs, strict=True))
     assert worst >= 40, f"{codec}: luma PSNR {worst:.1f} dB"
     if codec == "ffv1":
         assert worst >= 120  # lossless
@@ -85,7 +100,11 @@ def _nvenc_opens() -> bool:
 @pytest.mark.parametrize(
     "codec, expected",
     [
-        pytest.param("h264_nvenc", "the encoder h264_nvenc cannot start here", marks=pytest.mark.skipif(_nvenc_opens(), reason="this machine has NVENC")),
+        pytest.param(
+            "h264_nvenc",
+            "the encoder h264_nvenc cannot start here",
+            marks=pytest.mark.skipif(_nvenc_opens(), reason="this machine has NVENC"),
+        ),
         ("no-such-codec", "no video encoder named 'no-such-codec'"),
         ("aac", "--codec aac is an audio encoder"),
         ("png", "png writes no planar Y'CbCr format"),
@@ -97,5 +116,7 @@ def test_an_encoder_that_cannot_work_is_one_line_and_leaves_nothing(tmp_path, ti
     code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights, "--codec", codec], capsys)
     assert_one_line_error(code, err, expected)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"] and not work_folder(out).exists()
-    code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights], capsys)  # the corrected command just works
+    code, err = run_cli(
+        ["render", src, "-o", out, "--weights", tiny_weights], capsys
+    )  # the corrected command just works
     assert code == 0, err

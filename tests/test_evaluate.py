@@ -30,7 +30,9 @@ def films(tmp_path_factory):
 
 def test_a_film_against_itself(films):
     seen = []
-    r = evaluate(films["colour"], films["colour"], input=films["colour"], progress=lambda done, total: seen.append((done, total)))
+    r = evaluate(
+        films["colour"], films["colour"], input=films["colour"], progress=lambda done, total: seen.append((done, total))
+    )
     assert r.frames == 8 and r.cuts == 0 and r.pairs == 7
     assert r.psnr == math.inf and r.ssim == pytest.approx(1.0)
     assert r.colourfulness == r.reference_colourfulness > 20
@@ -42,7 +44,8 @@ def test_a_film_against_itself(films):
     d = r.as_dict()
     assert d["psnr_db"] == "inf" and d["frames"] == 8
     json.dumps(d, allow_nan=False)  # strict JSON
-    assert len(r.rows()) == 8
+    assert len(r.rows()) == 9
+    assert r.fringe == r.reference_fringe and d["fringe"] == d["reference_fringe"]
 
 
 def test_a_desaturated_candidate(films):

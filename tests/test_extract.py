@@ -11,7 +11,16 @@ import pytest
 
 from testfilms import make_film
 from filmcolor.errors import DecodeError, InputError, OutputError
-from filmcolor.extract import ExtractConfig, crop_box, extract, is_black, is_duplicate, is_uniform, skip_reason, thumbnail
+from filmcolor.extract import (
+    ExtractConfig,
+    crop_box,
+    extract,
+    is_black,
+    is_duplicate,
+    is_uniform,
+    skip_reason,
+    thumbnail,
+)
 
 RNG = np.random.default_rng(0)
 
@@ -107,7 +116,9 @@ def _manifest(folder):
 
 def test_extract_keeps_scenes_skips_the_rest_and_crops_bars(tmp_path, film):
     calls = []
-    result = extract(film, tmp_path / "frames", ExtractConfig(every=EVERY, size=36), progress=lambda d, t: calls.append((d, t)))
+    result = extract(
+        film, tmp_path / "frames", ExtractConfig(every=EVERY, size=36), progress=lambda d, t: calls.append((d, t))
+    )
     assert result.kept == 3 and result.skipped == {"black": 2, "uniform": 2, "duplicate": 2}
     m = _manifest(tmp_path / "frames")
     assert m["kept"] == 3 and m["skipped"] == result.skipped
@@ -116,7 +127,12 @@ def test_extract_keeps_scenes_skips_the_rest_and_crops_bars(tmp_path, film):
     assert [f["file"] for f in m["frames"]] == ["frame-000001.png", "frame-000002.png", "frame-000003.png"]
     assert [f["index"] for f in m["frames"]] == [2, 8, 12]  # A, B, C: the first frame of their slots
     assert [f["time"] for f in m["frames"]] == pytest.approx([0.25, 1.0, 1.5])
-    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == ["frame-000001.png", "frame-000002.png", "frame-000003.png", "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [
+        "frame-000001.png",
+        "frame-000002.png",
+        "frame-000003.png",
+        "manifest.json",
+    ]
     for f, seed in zip(m["frames"], (1, 2, 3)):
         png = cv2.imread(str(tmp_path / "frames" / f["file"]), cv2.IMREAD_UNCHANGED)
         assert png.dtype == np.uint8 and png.shape == (36, 64)  # gray, 16:9 at short side 36: no bars
@@ -131,7 +147,9 @@ def test_extract_keeps_scenes_skips_the_rest_and_crops_bars(tmp_path, film):
 @pytest.mark.parametrize("kind", ["yuv420p10le", "gray-ffv1", "yuvj420p"])
 def test_extract_reads_any_pixel_format_alike(tmp_path, kind):
     kw = dict(pix_fmt="gray", codec="ffv1", audio=()) if kind == "gray-ffv1" else dict(pix_fmt=kind)
-    src = make_film(tmp_path / ("film.mkv" if kind == "gray-ffv1" else "film.mp4"), pictures=_pictures(), rate=Fraction(8), **kw)
+    src = make_film(
+        tmp_path / ("film.mkv" if kind == "gray-ffv1" else "film.mp4"), pictures=_pictures(), rate=Fraction(8), **kw
+    )
     result = extract(src, tmp_path / "frames", ExtractConfig(every=EVERY, size=36))
     assert result.kept == 3 and result.skipped == {"black": 2, "uniform": 2, "duplicate": 2}
     assert cv2.imread(str(tmp_path / "frames" / "frame-000001.png"), cv2.IMREAD_UNCHANGED).shape == (36, 64)
@@ -169,7 +187,7 @@ def test_an_empty_folder_is_used(tmp_path, film):
 def test_overwrite_replaces_an_earlier_extract(tmp_path, film):
     out = tmp_path / "frames"
     extract(film, out, ExtractConfig(every=EVERY, size=16))
-    with pytest.raises(OutputError, match="holds an earlier extract; pass --overwrite"):
+    with pytest.raises(OutputError, match="holds what filmcolor extract wrote before; pass --overwrite"):
         extract(film, out, ExtractConfig(every=EVERY, size=16, max_frames=1))
     assert _manifest(out)["kept"] == 3
     extract(film, out, ExtractConfig(every=EVERY, size=16, max_frames=1, overwrite=True))
@@ -182,13 +200,17 @@ def test_a_folder_that_is_not_an_extract_is_never_replaced(tmp_path, film):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("the user's")
-    with pytest.raises(OutputError, match="exists and is not empty; pass --overwrite"):
-        extract(film, out, ExtractConfig(every=EVERY))
-    with pytest.raises(OutputError, match="not an earlier extract"):
-        extract(film, out, ExtractConfig(every=EVERY, overwrite=True))
+    for overwrite in (False, True):
+        with pytest.raises(
+            OutputError, match=r"exists and is not empty \(notes.txt\), and is no earlier filmcolor extract output"
+        ):
+            extract(film, out, ExtractConfig(every=EVERY, overwrite=overwrite))
     extract(film, tmp_path / "frames", ExtractConfig(every=EVERY, size=16))
     (tmp_path / "frames" / "notes.txt").write_text("added by the user")  # an extract the user added to
-    with pytest.raises(OutputError, match="not an earlier extract"):
+    (tmp_path / "frames" / "frame-000009.png").write_bytes(b"a frame the manifest does not list")
+    with pytest.raises(
+        OutputError, match=r"holds files filmcolor extract did not write \(frame-000009.png, notes.txt\)"
+    ):
         extract(film, tmp_path / "frames", ExtractConfig(every=EVERY, overwrite=True))
     assert (out / "notes.txt").read_text() == "the user's" and (tmp_path / "frames" / "notes.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames", "mine"]
@@ -205,7 +227,12 @@ def test_output_folder_errors(tmp_path, film):
 
 @pytest.mark.parametrize(
     "config,expected",
-    [(ExtractConfig(every=0), "--every"), (ExtractConfig(every=float("nan")), "--every"), (ExtractConfig(size=8), "--size"), (ExtractConfig(max_frames=0), "--max-frames")],
+    [
+        (ExtractConfig(every=0), "--every"),
+        (ExtractConfig(every=float("nan")), "--every"),
+        (ExtractConfig(size=8), "--size"),
+        (ExtractConfig(max_frames=0), "--max-frames"),
+    ],
 )
 def test_bad_options(tmp_path, film, config, expected):
     with pytest.raises(InputError, match=expected):
@@ -216,7 +243,9 @@ def test_bad_options(tmp_path, film, config, expected):
 def test_a_film_without_usable_frames_leaves_nothing(tmp_path):
     black = np.zeros((48, 64, 3), np.uint8)
     src = make_film(tmp_path / "black.mp4", pictures=[black] * 6, rate=Fraction(8), audio=())
-    with pytest.raises(InputError, match=r"no usable frames in .*black.mp4: 3 black, 0 uniform, 0 duplicate; try a smaller --every"):
+    with pytest.raises(
+        InputError, match=r"no usable frames in .*black.mp4: 3 black, 0 uniform, 0 duplicate; try a smaller --every"
+    ):
         extract(src, tmp_path / "frames", ExtractConfig(every=EVERY))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["black.mp4"]
 

@@ -34,7 +34,9 @@ def test_warp_by_an_exact_translation_recovers_the_image(moving_pair):
     aligned = warp(prev, exact)  # aligned(x) = prev(x - shift) = cur(x)
     assert np.array_equal(aligned[SHIFT[1] :, SHIFT[0] :], cur[SHIFT[1] :, SHIFT[0] :])
     rgb = warp(false_colour(prev), exact)
-    assert rgb.shape == (H, W, 3) and np.array_equal(rgb[SHIFT[1] :, SHIFT[0] :], false_colour(cur)[SHIFT[1] :, SHIFT[0] :])
+    assert rgb.shape == (H, W, 3) and np.array_equal(
+        rgb[SHIFT[1] :, SHIFT[0] :], false_colour(cur)[SHIFT[1] :, SHIFT[0] :]
+    )
     # With the estimated flow, inside the picture, to within interpolation.
     est = warp(prev, flow(cur, prev))
     assert np.abs(est[INNER].astype(int) - cur[INNER]).mean() < 1.0

@@ -43,13 +43,13 @@ def _rgb(path):
 def test_keyframes_colour_their_shots_and_keep_everything_else(tmp_path, tiny_weights, films):
     truth, bw, keys = films
     out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
-    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20, segment_seconds=0.5))
+    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=0.5))
     render(bw, auto, render_config(weights=tiny_weights))
     t, g, a = _rgb(truth), _rgb(out), _rgb(auto)
     guided, automatic = np.mean([psnr(x, y) for x, y in zip(t, g)]), np.mean([psnr(x, y) for x, y in zip(t, a)])
     assert guided >= automatic + 5, (guided, automatic)
     assert min(psnr(t[i], g[i]) for i in (0, 24)) >= 35  # the keyframes themselves, as coloured
-    assert r.frames == 48 and r.cuts == [24] and set(r.guide_seconds) == {"shots", "finetune"}
+    assert r.frames == 48 and r.cuts == [24] and set(r.guide_seconds) == {"shots"}
     src, dst = video_frames(bw), video_frames(out)
     assert [x for x, _ in src] == [x for x, _ in dst] and min(psnr(x, y) for (_, x), (_, y) in zip(src, dst)) >= 40
     assert packets(out) == packets(bw)
@@ -63,7 +63,7 @@ def test_strokes_on_a_keyframe_are_filled_and_carried(tmp_path, tiny_weights, fi
     frame[30:34, 44:48] = (60, 40, 230)  # BGR: a red stroke
     cv2.imwrite(str(strokes / "000000.png"), frame)
     out = tmp_path / "out.mp4"
-    render(bw, out, render_config(weights=tiny_weights, keyframes=strokes, finetune_steps=0))
+    render(bw, out, render_config(weights=tiny_weights, keyframes=strokes))
     first = _rgb(out)[0]
     assert first[30:34, 44:48, 0].mean() > first[30:34, 44:48, 2].mean() + 40  # red at the stroke
     assert first[..., 0].mean() > first[..., 2].mean() + 10  # and, spread along the luma, reddish about it
@@ -82,10 +82,12 @@ def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weig
     else:
         cv2.imwrite(str(keys / "000024.png"), _gray(24))
     out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
-    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20))
+    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys))
     render(bw, auto, render_config(weights=tiny_weights))
     g, a = _rgb(out), _rgb(auto)
-    assert min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30  # the second shot: the base model's colour (smoothed along finer flow)
+    assert (
+        min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30
+    )  # the second shot: the base model's colour (smoothed along finer flow)
     assert r.uncoloured_keyframes == ([] if how == "no keyframe" else [keys / "000024.png"])
 
 
@@ -128,18 +130,63 @@ def test_a_keyframes_folder_that_is_not_one(tmp_path, tiny_weights, films, capsy
     truth, bw, keys = films
     empty = tmp_path / "empty"
     empty.mkdir()
-    for folder, expected in ((tmp_path / "missing", "is not a folder"), (truth, "is not a folder"), (empty, "holds no keyframe pictures")):
-        code, err = run_cli(["render", bw, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", folder], capsys)
+    for folder, expected in (
+        (tmp_path / "missing", "is not a folder"),
+        (truth, "is not a folder"),
+        (empty, "holds no keyframe pictures"),
+    ):
+        code, err = run_cli(
+            ["render", bw, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", folder], capsys
+        )
         assert_one_line_error(code, err, expected)
 
 
 def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, films):
     truth, bw, keys = films
     out, whole = tmp_path / "out.mkv", tmp_path / "whole.mkv"
-    args = ["render", bw, "-o", out, "--weights", tiny_weights, "--keyframes", keys, "--finetune-steps", "20", "--segment-seconds", "0.25", "--codec", "ffv1"]
+    args = [
+        "render",
+        bw,
+        "-o",
+        out,
+        "--weights",
+        tiny_weights,
+        "--keyframes",
+        keys,
+        "--segment-seconds",
+        "0.25",
+        "--codec",
+        "ffv1",
+    ]
     killer = [sys.executable, str(Path(__file__).with_name("signal_self.py")), "KILL", "3"]
     assert subprocess.run(killer + list(map(str, args)), capture_output=True, timeout=300).returncode == -signal.SIGKILL
-    again = subprocess.run([sys.executable, "-m", "filmcolor", *map(str, args)], capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [sys.executable, "-m", "filmcolor", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0 and "going on after 18 frames" in again.stderr, again.stderr
-    render(bw, whole, render_config(weights=tiny_weights, keyframes=keys, finetune_steps=20, segment_seconds=0.25, codec="ffv1"))
+    render(bw, whole, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=0.25, codec="ffv1"))
     assert min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole))) >= 45  # the carried colour went on where it was
+
+
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    from filmcolor.color import rgb_to_ycbcr
+
+    return rgb_to_ycbcr(rgb.astype(np.float32) / 255.0)[..., 1:]  # (H, W, 2)
+
+
+def test_a_keyframes_own_frame_keeps_its_colour_as_a_plain_conversion_would(tmp_path, tiny_weights, films):
+    """On its own frame a keyframe's chroma is as close to the keyframe as the keyframe simply
+    converted to the output's pixel format (yuv420p), within 0.3 dB; a lossless codec, so the
+    render's own path is measured, not the encoder's. Both keyframes of the every-5th set too."""
+    truth, bw, keys = films
+    cv2.imwrite(
+        str(keys / "ref_000012.png"), cv2.cvtColor(_shots()[12], cv2.COLOR_RGB2BGR)
+    )  # the VapourSynth colouriser's name
+    out = tmp_path / "out.mkv"
+    render(bw, out, render_config(weights=tiny_weights, keyframes=keys, codec="ffv1", segment_seconds=None))
+    got = _rgb(out)
+    for i in (0, 12, 24):
+        key = _shots()[i]
+        plain = av.VideoFrame.from_ndarray(key, format="rgb24").reformat(format="yuv420p").to_ndarray(format="rgb24")
+        ours, theirs = psnr(_chroma(key), _chroma(got[i]), peak=1.0), psnr(_chroma(key), _chroma(plain), peak=1.0)
+        assert ours >= theirs - 0.3, (i, ours, theirs)

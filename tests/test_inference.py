@@ -69,7 +69,9 @@ def test_the_cpu_predictor_is_a_pure_function_of_each_frame(tiny_weights):
 def test_the_cuda_predictor_agrees_with_the_cpu(tiny_weights, amp):
     codes = _codes()
     cpu = Predictor(load_model(tiny_weights, torch.device("cpu")), torch.device("cpu"), CodeRange(), (64, 36))
-    gpu = Predictor(load_model(tiny_weights, torch.device("cuda")), torch.device("cuda"), CodeRange(), (64, 36), amp=amp)
+    gpu = Predictor(
+        load_model(tiny_weights, torch.device("cuda")), torch.device("cuda"), CodeRange(), (64, 36), amp=amp
+    )
     pending = [gpu.submit(list(codes)) for _ in range(3)]  # several in flight at once
     want = cpu.submit(list(codes)).result()[1]
     for p in pending:

@@ -153,6 +153,7 @@ def test_cdc_cut_part_way_and_missing_gaps():
 
 # --- flow, warp, occlusion, warping error -------------------------------------------------------
 
+
 def test_chroma_is_bt601_cb_cr():
     rgb = np.array([[[255, 0, 0], [128, 128, 128]]], np.uint8)  # (1, 2, 3): red, gray
     c = chroma(rgb)  # (1, 2, 2)
@@ -181,3 +182,29 @@ def test_warping_error_steady_against_flickering():
     zero = np.zeros((H, W, 2), np.float32)
     assert warping_error(a, b, zero, np.ones((H, W), bool)) == pytest.approx(0.01 / 3, rel=1e-5)
     assert math.isnan(warping_error(a, b, zero, np.zeros((H, W), bool)))
+
+
+def test_fringes_count_chroma_changes_where_the_luma_is_flat():
+    from filmcolor.color import ycbcr_to_rgb
+    from filmcolor.metrics import flat_mask, fringe
+
+    rng = np.random.default_rng(0)
+    y = np.full((40, 60), 0.5, np.float32)
+    y[:, 30:] = 0.8  # one luma edge
+    flat = flat_mask(y)
+    assert flat[:, :25].all() and not flat[:, 29:31].any()
+    clean = np.zeros((40, 60, 2), np.float32)
+    clean[:, 30:, 0] = 0.1  # colour changes only at the luma edge
+    banded = clean.copy()
+    banded[..., 1] += 0.03 * np.sin(np.arange(60) / 3.0)[None]  # bands across the flat parts
+    noisy = clean + 0.01 * rng.standard_normal(clean.shape).astype(np.float32)
+
+    def rgb(c):
+        return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], c], -1), "bt601") * 255 + 0.5, 0, 255).astype(
+            np.uint8
+        )
+
+    assert fringe(rgb(clean), flat) < 0.1
+    assert fringe(rgb(banded), flat) > 10 * max(fringe(rgb(clean), flat), 0.01)
+    assert fringe(rgb(noisy), flat) > 1
+    assert math.isnan(fringe(rgb(clean), np.zeros_like(flat)))

@@ -81,3 +81,46 @@ def test_the_shipped_weights_leave_white_and_black_gray():
     with torch.inference_mode():
         chroma = model.eval()(luma)  # (1, 2, 64, 80)
     assert chroma[..., :20, :].abs().max() < 1e-4 and chroma[..., -20:, :].abs().max() < 1e-4
+
+
+def test_the_confident_head_starts_with_the_gamut_heads_colour():
+    from dataclasses import replace
+
+    from filmcolor.models import with_confidence
+
+    torch.manual_seed(0)
+    gamut = Generator(GeneratorConfig(base=8, blocks=1, gain=1.0)).eval()
+    confident = with_confidence(gamut, log_var=-4.0).eval()
+    luma = torch.rand(1, 1, 24, 32)
+    with torch.inference_mode():
+        assert torch.allclose(confident(luma), gamut(luma), atol=1e-6)
+        detail = confident(luma, detail=True)  # (1, 3, 24, 32): chroma and log variance
+    assert detail.shape == (1, 3, 24, 32) and torch.allclose(detail[:, 2], torch.tensor(-4.0))
+    with pytest.raises(ValueError):
+        with_confidence(Generator(replace(GeneratorConfig(base=8, blocks=1), head="chroma")))
+
+
+def test_the_confidence_table_shrinks_unsure_pixels_and_survives_saving(tmp_path):
+    from dataclasses import replace
+
+    from filmcolor.models import confidence, with_confidence
+
+    model = with_confidence(Generator(GeneratorConfig(base=8, blocks=1))).eval()
+    colour = torch.full((1, 2, 1, 1), 0.1)  # power 0.02
+    sure, unsure = (
+        confidence(torch.full((1, 1, 1, 1), -12.0), colour),
+        confidence(torch.full((1, 1, 1, 1), 0.0), colour),
+    )
+    assert 0 < unsure < 0.01 < 0.9 < sure < 1
+    assert confidence(torch.zeros(1, 1, 1, 1), torch.zeros(1, 2, 1, 1)) == 0  # gray: nothing to vouch for
+    model.config = replace(model.config, confidence_edges=(0.2, 0.8), confidence_gains=(0.0, 1.0))
+    conf = torch.tensor([0.0, 0.2, 0.5, 0.8, 1.0])
+    assert torch.allclose(model.confidence_scale(conf), torch.tensor([0.0, 0.0, 0.5, 1.0, 1.0]))
+    save_weights(model, tmp_path / "w.pt")
+    loaded, _ = load_weights(tmp_path / "w.pt")
+    assert loaded.config == model.config
+    luma = torch.rand(1, 1, 16, 16)
+    with torch.inference_mode():
+        assert torch.equal(loaded(luma), model(luma))
+    with pytest.raises(ValueError):
+        replace(model.config, confidence_edges=(0.8, 0.2)).check()

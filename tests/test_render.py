@@ -135,6 +135,8 @@ def test_subtitles_are_copied_where_the_container_allows(tmp_path, tiny_weights,
                     p.stream = streams[container, p.stream.index]
                     out.mux(p)
     render(src, tmp_path / "out.mkv", render_config(weights=tiny_weights))
-    assert packets(tmp_path / "out.mkv", "subtitle") == packets(src, "subtitle") == [[(b"Hello", 0), (b"there", 100000)]]
+    assert (
+        packets(tmp_path / "out.mkv", "subtitle") == packets(src, "subtitle") == [[(b"Hello", 0), (b"there", 100000)]]
+    )
     render(src, tmp_path / "out.mp4", render_config(weights=tiny_weights))
     assert "subtitle stream #2 (subrip) cannot go into mp4" in caplog.text

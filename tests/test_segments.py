@@ -9,10 +9,10 @@ from pathlib import Path
 
 import av
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film, packets, video_frames
+
 from filmcolor.errors import InputError
 from filmcolor.metrics import psnr
 from filmcolor.render import render
@@ -21,16 +21,23 @@ from filmcolor.segments import plan, work_folder
 RATE = Fraction(24000, 1001)
 
 
-def test_plan_starts_segments_at_keyframes():
+def test_plan_starts_segments_at_sync_frames():
     times = list(range(0, 100 * 1001, 1001))  # 100 frames, time base 1/24000
-    keys = times[::12]
-    segs = plan(times, keys, Fraction(1, 24000), seconds=1.0)  # 24000 ticks: the first keyframe at or after each second
+    sync = times[::12]
+    segs = plan(
+        times, sync, Fraction(1, 24000), seconds=1.0
+    )  # 24000 ticks: the first sync frame at or after each second
     assert [s.start_pts for s in segs] == [0, 24 * 1001, 48 * 1001, 72 * 1001, 96 * 1001]
     assert [s.first_frame for s in segs] == [0, 24, 48, 72, 96]
     assert sum(s.frames for s in segs) == 100 and segs[-1].end_pts is None
     assert [s.end_pts for s in segs[:-1]] == [s.start_pts for s in segs[1:]]
-    # keyframes rarer than the step: segments as long as the keyframes allow; none at all: one segment
-    assert [s.start_pts for s in plan(times, times[::30], Fraction(1, 24000), 0.5)] == [0, 30 * 1001, 60 * 1001, 90 * 1001]
+    # sync frames rarer than the step: segments as long as they allow; none at all: one segment
+    assert [s.start_pts for s in plan(times, times[::30], Fraction(1, 24000), 0.5)] == [
+        0,
+        30 * 1001,
+        60 * 1001,
+        90 * 1001,
+    ]
     assert len(plan(times, [0], Fraction(1, 24000), 1.0)) == 1 and plan([], [], Fraction(1, 24000), 1.0) == []
 
 
@@ -57,10 +64,12 @@ def test_a_segmented_render_keeps_every_frame_timestamp_and_packet(tmp_path, tin
     a, b, c = video_frames(src), video_frames(out), video_frames(single)
     assert r.frames == len(a) == len(b) == 60 and r.reused_frames == 0
     tol = 1e-3 if src.suffix != ".mp4" else 1e-9  # Matroska keeps milliseconds
-    assert all(abs(x[0] - y[0]) <= tol for x, y in zip(a, b))
+    assert all(abs(x[0] - y[0]) <= tol for x, y in zip(a, b, strict=True))
     assert [t for t, _ in b] == [t for t, _ in c]
-    assert min(psnr(x[1], y[1]) for x, y in zip(a, b)) > 30  # the luma is the film's (through x264 crf 18)
-    assert min(psnr(x[1], y[1]) for x, y in zip(b, c)) > 35  # the same render as one pass, but for the encoder runs
+    assert min(psnr(x[1], y[1]) for x, y in zip(a, b, strict=True)) > 30  # the luma is the film's (through x264 crf 18)
+    assert (
+        min(psnr(x[1], y[1]) for x, y in zip(b, c, strict=True)) > 35
+    )  # the same render as one pass, but for the encoder runs
     if src.suffix == out.suffix:
         assert packets(src) == packets(out)  # audio bytes and timestamps, exactly
     else:
@@ -71,14 +80,52 @@ def test_a_segmented_render_keeps_every_frame_timestamp_and_packet(tmp_path, tin
 def test_a_vfr_matroska_film_with_b_frames_renders_in_segments(tmp_path, tiny_weights):
     """Irregular timestamps in milliseconds, B-frames, Matroska in and out: every frame keeps
     its time, and the progress never says done before the end."""
-    pts = [0, 42, 83, 125, 250, 292, 375, 500, 542, 583, 625, 667, 708, 750, 792, 1000, 1042, 1083, 1125, 1167, 1208, 1250, 1292, 1333, 1375, 1417, 1458, 1500, 1542, 1583]
+    pts = [
+        0,
+        42,
+        83,
+        125,
+        250,
+        292,
+        375,
+        500,
+        542,
+        583,
+        625,
+        667,
+        708,
+        750,
+        792,
+        1000,
+        1042,
+        1083,
+        1125,
+        1167,
+        1208,
+        1250,
+        1292,
+        1333,
+        1375,
+        1417,
+        1458,
+        1500,
+        1542,
+        1583,
+    ]
     src = make_film(tmp_path / "vfr.mkv", frames=30, pts=pts, time_base=Fraction(1, 1000), keyint=8, preset="medium")
     with av.open(str(src)) as c:
-        assert any(p.dts is not None and p.pts != p.dts for p in c.demux(c.streams.video[0]))  # B-frames: decode order differs
+        assert any(
+            p.dts is not None and p.pts != p.dts for p in c.demux(c.streams.video[0])
+        )  # B-frames: decode order differs
     for seconds in (0.3, None):
         out = tmp_path / f"out-{seconds}.mkv"
-        calls = []
-        r = render(src, out, _config(tiny_weights, segment_seconds=seconds), lambda d, t, info="": calls.append((d, t)))
+        calls: list[tuple[int, int]] = []
+        r = render(
+            src,
+            out,
+            _config(tiny_weights, segment_seconds=seconds),
+            lambda d, t, info="", calls=calls: calls.append((d, t)),
+        )
         assert r.frames == 30 and [round(t * 1000) for t, _ in video_frames(out)] == pts
         assert calls[-1] == (30, 30) and all(d < t for d, t in calls[:-1])
 
@@ -114,7 +161,10 @@ def test_other_settings_or_another_film_are_refused(tmp_path, tiny_weights, film
 
     with pytest.raises(KeyboardInterrupt):
         render(film, out, _config(tiny_weights), interrupt)
-    with pytest.raises(InputError, match="unfinished render of other settings; run that command again to finish it, or pass --restart"):
+    with pytest.raises(
+        InputError,
+        match=r"unfinished render of other settings \(--crf differs\); run that command again to finish it, or pass --restart",
+    ):
         render(film, out, _config(tiny_weights, crf=30))
     other = make_film(tmp_path / "other.mp4", width=64, height=48, frames=60, keyint=12, audio=())
     code, err = run_cli(["render", other, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.5"], capsys)
@@ -130,13 +180,32 @@ def test_a_film_that_cannot_be_rendered_leaves_no_work_behind(tmp_path, tiny_wei
 
 
 def _cli(film, out, weights):
-    return [sys.executable, "-m", "filmcolor", "render", str(film), "-o", str(out), "--weights", str(weights), "--segment-seconds", "0.5", "--batch-size", "4"]
+    return [
+        sys.executable,
+        "-m",
+        "filmcolor",
+        "render",
+        str(film),
+        "-o",
+        str(out),
+        "--weights",
+        str(weights),
+        "--segment-seconds",
+        "0.5",
+        "--batch-size",
+        "4",
+    ]
 
 
 def test_a_render_killed_with_sigkill_goes_on_where_it_stopped(tmp_path, tiny_weights):
     film = make_film(tmp_path / "film.mp4", width=160, height=120, frames=240, keyint=12)
     out = tmp_path / "out.mp4"
-    killer = [sys.executable, str(Path(__file__).with_name("signal_self.py")), "KILL", "8"]  # dies in the 9th of 20 segments
+    killer = [
+        sys.executable,
+        str(Path(__file__).with_name("signal_self.py")),
+        "KILL",
+        "8",
+    ]  # dies in the 9th of 20 segments
     proc = subprocess.run(killer + _cli(film, out, tiny_weights)[3:], capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     work = work_folder(out)

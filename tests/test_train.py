@@ -1,6 +1,7 @@
 """CycleGAN training: losses, pool and discriminator shape; run folders, resume and previews;
 every error a user can cause. Tiny networks and crops keep it on the CPU in seconds."""
 
+import hashlib
 import json
 from dataclasses import replace
 
@@ -35,8 +36,16 @@ def domains(tmp_path):
 def tiny(domains, tiny_weights):
     a, b = domains
     return TrainConfig(
-        domain_a=str(a), domain_b=str(b), steps=4, batch_size=2, size=32, init=str(tiny_weights),
-        decolouriser=DecolouriserConfig(base=4, blocks=1), disc_width=8, save_every=2, preview_every=2,
+        domain_a=str(a),
+        domain_b=str(b),
+        steps=4,
+        batch_size=2,
+        size=32,
+        init=str(tiny_weights),
+        decolouriser=DecolouriserConfig(base=4, blocks=1),
+        disc_width=8,
+        save_every=2,
+        preview_every=2,
     )
 
 
@@ -97,7 +106,10 @@ def test_decolouriser_keeps_size_and_starts_near_the_pictures_luma():
 def test_step_reports_the_losses_it_uses_and_moves_both_players():
     torch.manual_seed(0)
     nets = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
-    a, b = torch.rand(2, 1, 32, 32), torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1)  # Y'CbCr, the given luma
+    a, b = (
+        torch.rand(2, 1, 32, 32),
+        torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1),
+    )  # Y'CbCr, the given luma
     before = {k: v.clone() for k, v in nets.state_dict().items()}
     for config, keys in (
         (TrainConfig(), {"g_gan", "cycle", "identity", "paired"}),
@@ -119,12 +131,22 @@ def test_the_pairs_alone_train_g_ab_and_run_nothing_else():
     b = torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1)
     config = TrainConfig(gan_weight=0, cycle_weight=0)
     before = {k: v.clone() for k, v in nets.state_dict().items()}
-    losses = cyclegan_step(nets, Optimisers.create(nets, config, torch.device("cpu")), (ImagePool(4), ImagePool(4)), torch.rand(2, 1, 32, 32), b, config, torch.Generator())
+    losses = cyclegan_step(
+        nets,
+        Optimisers.create(nets, config, torch.device("cpu")),
+        (ImagePool(4), ImagePool(4)),
+        torch.rand(2, 1, 32, 32),
+        b,
+        config,
+        torch.Generator(),
+    )
     assert set(losses) == {"paired", "g"}
     with torch.no_grad():  # the loss is the chroma's mean squared error, from the given luma (channel 3)
         nets2 = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
         nets2.load_state_dict(before)
-        assert losses["paired"] == pytest.approx(config.paired_weight * ((nets2.g_ab(b[:, 3:]) - b[:, 1:3]) ** 2).mean().item(), rel=1e-5)
+        assert losses["paired"] == pytest.approx(
+            config.paired_weight * ((nets2.g_ab(b[:, 3:]) - b[:, 1:3]) ** 2).mean().item(), rel=1e-5
+        )
     after = nets.state_dict()
     changed = {k.split(".")[0] for k in after if not torch.equal(before[k], after[k])}
     assert changed == {"g_ab"}
@@ -142,7 +164,19 @@ def test_run_folder_holds_checkpoint_weights_previews_and_log(tmp_path, tiny):
     result = train(tmp_path / "run", tiny)
     run = tmp_path / "run"
     assert result.step == 4 and result.steps_run == 4
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "log.jsonl", "previews", "weights.pt"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "SHA256SUMS",
+        "checkpoint.pt",
+        "log.jsonl",
+        "previews",
+        "weights.pt",
+    ]
+    sums = dict(
+        reversed(line.split("  ")) for line in (run / "SHA256SUMS").read_text().splitlines()
+    )  # as sha256sum -c reads it
+    assert sums == {
+        name: hashlib.sha256((run / name).read_bytes()).hexdigest() for name in ("checkpoint.pt", "weights.pt")
+    }
     lines = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in lines] == [1, 2, 3, 4]
     for r in lines:  # the generators' loss is the sum of the terms logged beside it
@@ -187,10 +221,82 @@ def test_an_interrupted_run_loses_only_the_steps_since_its_checkpoint(tmp_path, 
     assert [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()] == [1, 2, 3, 4]
 
 
+def _middle_of_tensor_data(data: bytearray) -> int:
+    """The offset nearest the file's middle around which 5,000 bytes are all one tensor's data:
+    zeroed there, the damage reaches no zip header, so only a checksum can tell."""
+    import io
+    import zipfile
+
+    spans = []
+    for info in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist():
+        at = info.header_offset  # a local header: 30 bytes, then the name and the extra field (lengths at 26 and 28)
+        start = (
+            at
+            + 30
+            + int.from_bytes(data[at + 26 : at + 28], "little")
+            + int.from_bytes(data[at + 28 : at + 30], "little")
+        )
+        if info.compress_size >= 5000:
+            spans.append((start + 2500, start + info.compress_size - 2500))
+    middle = len(data) // 2
+    return min((min(max(middle, lo), hi) for lo, hi in spans), key=lambda m: abs(m - middle))
+
+
+def test_a_damaged_checkpoint_is_refused_by_resume(tmp_path, tiny, capsys):
+    run = tmp_path / "run"
+    train(run, replace(tiny, steps=2))
+    path = run / "checkpoint.pt"
+    data = bytearray(path.read_bytes())
+    middle = _middle_of_tensor_data(data)
+    data[middle - 2500 : middle + 2500] = bytes(5000)  # 5,000 bytes zeroed in the middle, inside a tensor's data
+    path.write_bytes(bytes(data))
+    assert torch.load(path, weights_only=True)["step"] == 2  # torch reads it without a word
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    code, err = run_cli(["train", "-o", run, "--steps", "4", "--resume"], capsys)
+    assert_one_line_error(code, err, f"{path} does not match its checksum in {run / 'SHA256SUMS'}: the file is damaged")
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
+def test_a_run_from_before_checksums_resumes_with_a_warning(tmp_path, tiny, capsys):
+    run = tmp_path / "run"
+    train(run, replace(tiny, steps=2))
+    (run / "SHA256SUMS").unlink()
+    code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume"], capsys)
+    assert code == 0 and "has no SHA256SUMS (a run from an older filmcolor): its checkpoint is used unchecked" in err, (
+        err
+    )
+    assert (run / "SHA256SUMS").is_file()  # the new checkpoint has one
+
+
+def test_a_run_killed_between_summing_and_renaming_resumes_from_the_summed_files(tmp_path, tiny, monkeypatch):
+    import filmcolor.runs as runs
+
+    run = tmp_path / "run"
+    train(run, replace(tiny, steps=2))
+    real = runs.os.replace
+
+    def killed(src, dst):  # kill -9 right after SHA256SUMS was written: the new checkpoint is still a .part
+        if str(src).endswith(".checkpoint.pt.part.pt"):
+            raise SystemExit("killed")
+        real(src, dst)
+
+    monkeypatch.setattr(runs.os, "replace", killed)
+    with pytest.raises(SystemExit):
+        train(run, replace(tiny, steps=4), resume=True, given={"steps"})
+    monkeypatch.undo()
+    assert (
+        torch.load(run / "checkpoint.pt", weights_only=True)["step"] == 2 and (run / ".checkpoint.pt.part.pt").exists()
+    )
+    result = train(run, replace(tiny, steps=5), resume=True, given={"steps"})
+    assert (result.step, result.steps_run) == (5, 1)  # from the summed step-4 checkpoint, not the step-2 one
+
+
 def test_weights_of_a_run_render_a_film(tmp_path, tiny, capsys):
     train(tmp_path / "run", replace(tiny, steps=1))
     film = make_film(tmp_path / "film.mp4", frames=3)
-    code, err = run_cli(["render", film, "-o", tmp_path / "out.mp4", "--weights", tmp_path / "run" / "weights.pt"], capsys)
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "out.mp4", "--weights", tmp_path / "run" / "weights.pt"], capsys
+    )
     assert code == 0 and (tmp_path / "out.mp4").exists(), err
 
 
@@ -199,7 +305,21 @@ def test_extract_then_train_from_the_command_line(tmp_path, capsys, tiny_weights
     frames, run = tmp_path / "frames", tmp_path / "run"
     code, err = run_cli(["extract", film, "-o", frames, "--every", "0.5", "--size", "40"], capsys)
     assert code == 0 and "kept" in err, err
-    args = ["train", "--domain-a", frames, "-o", run, "--steps", "2", "--size", "32", "--batch-size", "1", "--init", tiny_weights]
+    args = [
+        "train",
+        "--domain-a",
+        frames,
+        "-o",
+        run,
+        "--steps",
+        "2",
+        "--size",
+        "32",
+        "--batch-size",
+        "1",
+        "--init",
+        tiny_weights,
+    ]
     code, err = run_cli(args, capsys)
     assert code == 0 and "now at step 2" in err, err
     code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume"], capsys)
@@ -218,12 +338,24 @@ def _text_files(folder, n):
 
 ERRORS = {
     "domain missing": (lambda t, a, b: ["--domain-a", t / "nope", "--domain-b", b], "is not a folder"),
-    "domain empty": (lambda t, a, b: ["--domain-a", (t / "empty").mkdir() or t / "empty", "--domain-b", b], "holds no pictures"),
+    "domain empty": (
+        lambda t, a, b: ["--domain-a", (t / "empty").mkdir() or t / "empty", "--domain-b", b],
+        "holds no pictures",
+    ),
     "no domain a": (lambda t, a, b: ["--domain-b", b], "--domain-a is required"),
-    "only unreadable": (lambda t, a, b: ["--domain-a", a, "--domain-b", _text_files(t / "junk", 2)], "none of the 2 files"),
-    "only too small": (lambda t, a, b: ["--domain-a", _pictures(t / "small", 2, False, size=(20, 20)), "--domain-b", b], "at least 32 px"),
+    "only unreadable": (
+        lambda t, a, b: ["--domain-a", a, "--domain-b", _text_files(t / "junk", 2)],
+        "none of the 2 files",
+    ),
+    "only too small": (
+        lambda t, a, b: ["--domain-a", _pictures(t / "small", 2, False, size=(20, 20)), "--domain-b", b],
+        "at least 32 px",
+    ),
     "resume without checkpoint": (lambda t, a, b: ["--domain-a", a, "--resume"], "holds no checkpoint.pt"),
-    "init not weights": (lambda t, a, b: ["--domain-a", a, "--domain-b", b, "--init", a / "0.png"], "not a filmcolor weights file"),
+    "init not weights": (
+        lambda t, a, b: ["--domain-a", a, "--domain-b", b, "--init", a / "0.png"],
+        "not a filmcolor weights file",
+    ),
 }
 
 
@@ -257,7 +389,19 @@ def test_unreadable_and_small_pictures_are_skipped_and_counted(tmp_path, tiny, c
 def test_run_folders_are_never_clobbered(tmp_path, tiny, capsys):
     run = tmp_path / "run"
     train(run, replace(tiny, steps=1))
-    base = ["train", "--domain-a", tiny.domain_a, "--domain-b", tiny.domain_b, "-o", run, "--steps", "2", "--size", "32"]
+    base = [
+        "train",
+        "--domain-a",
+        tiny.domain_a,
+        "--domain-b",
+        tiny.domain_b,
+        "-o",
+        run,
+        "--steps",
+        "2",
+        "--size",
+        "32",
+    ]
     assert_one_line_error(*run_cli(base, capsys), "pass --resume to continue it or --overwrite")
     assert_one_line_error(*run_cli(base + ["--resume", "--size", "64"], capsys), "was trained with --size 32")
     assert_one_line_error(*run_cli(["train", "-o", run, "--steps", "1", "--resume"], capsys), "already at step 1")
@@ -281,3 +425,37 @@ def test_the_cpu_trains_in_fp32_whatever_amp_says():
 
     with autocast(torch.device("cpu"), "bf16"):
         assert not torch.is_autocast_enabled("cpu")
+
+
+def test_the_confident_head_learns_its_error_and_the_edge_loss_sees_flat_luma():
+    from filmcolor.models import with_confidence
+    from filmcolor.train import confidence_loss, edge_loss
+
+    torch.manual_seed(0)
+    pred, target = torch.zeros(1, 2, 8, 8), torch.full((1, 2, 8, 8), 0.1)  # squared error 0.01
+    losses = {
+        lv: confidence_loss(pred, target, torch.full((1, 1, 8, 8), lv)).item() for lv in (-6.0, np.log(0.01), -2.0)
+    }
+    assert min(losses, key=losses.get) == np.log(0.01)  # the likelihood is best at the true error
+    flat, edged = torch.full((1, 1, 8, 8), 0.5), torch.zeros(1, 1, 8, 8)
+    edged[..., 4:] = 1.0
+    bands = torch.zeros(1, 2, 8, 8)
+    bands[:, 0, :, 4:] = 0.2  # a colour edge
+    assert edge_loss(bands, torch.zeros_like(bands), flat) > 100 * edge_loss(bands, torch.zeros_like(bands), edged)
+    assert edge_loss(bands, bands, flat) == 0
+    nets = CycleGAN(
+        with_confidence(Generator(GeneratorConfig(base=8, blocks=1))), DecolouriserConfig(base=4, blocks=1), 8
+    )
+    b = torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1)
+    config = TrainConfig(gan_weight=0, cycle_weight=0, edge_weight=1.0, confidence_weight=0.1)
+    losses = cyclegan_step(
+        nets,
+        Optimisers.create(nets, config, torch.device("cpu")),
+        (ImagePool(4), ImagePool(4)),
+        torch.rand(2, 1, 32, 32),
+        b,
+        config,
+        torch.Generator(),
+    )
+    assert set(losses) == {"paired", "edge", "confidence", "g"}
+    assert losses["g"] == pytest.approx(losses["paired"] + losses["edge"] + losses["confidence"], rel=1e-5)

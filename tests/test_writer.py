@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import av
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film, picture, video_frames
+
 from filmcolor import media
 from filmcolor.render import render
 from filmcolor.segments import work_folder
@@ -25,7 +25,9 @@ from filmcolor.writer import FilmWriter
         ("out.mp4", "rawvideo", "a .mp4 file cannot hold rawvideo video"),
     ],
 )
-def test_an_output_the_container_cannot_hold_is_refused_before_decoding(tmp_path, tiny_weights, capsys, monkeypatch, name, codec, expected):
+def test_an_output_the_container_cannot_hold_is_refused_before_decoding(
+    tmp_path, tiny_weights, capsys, monkeypatch, name, codec, expected
+):
     src = make_film(tmp_path / "in.mp4", frames=6)
 
     def no_decoding(*args, **kwargs):
@@ -83,11 +85,13 @@ def test_repeated_decode_timestamps_are_moved_up_and_no_frame_moves(tmp_path):
         info = media.film_info(source)
         packets = [p for p in c.demux(c.streams.video[0]) if p.size]
         times = sorted(p.pts for p in packets)
-        for a, b in zip(packets, packets[1:]):
+        for a, b in zip(packets, packets[1:], strict=False):
             if a.dts is not None and b.dts is not None and b.dts > a.dts and b.pts > a.dts:
                 b.dts = a.dts  # what such an encoder gives
                 break
-        with FilmWriter(tmp_path / "out.mp4", source, info, video_template=c.streams.video[0], copy_streams=False) as writer:
+        with FilmWriter(
+            tmp_path / "out.mp4", source, info, video_template=c.streams.video[0], copy_streams=False
+        ) as writer:
             for p in packets:
                 writer.copy_video(p)
     with av.open(str(tmp_path / "out.mp4")) as c:

@@ -14,7 +14,9 @@ import numpy as np
 def picture(i: int, width: int, height: int) -> np.ndarray:
     """(H, W, 3) uint8 RGB: a gradient with a coloured square that moves with `i`."""
     y, x = np.mgrid[0:height, 0:width]
-    rgb = np.stack([x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), np.full_like(x, 90)], -1).astype(np.uint8)
+    rgb = np.stack([x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), np.full_like(x, 90)], -1).astype(
+        np.uint8
+    )
     s = max(4, min(width, height) // 4)
     x0 = (3 * i) % max(1, width - s)
     rgb[height // 3 : height // 3 + s, x0 : x0 + s] = (230, 40, 60)
@@ -41,7 +43,8 @@ def make_film(
     """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
     per stream, each starting `audio_start` seconds after the picture. `pictures`, (H, W, 3) uint8
     RGB each, are written instead of the moving square and set the size and frame count.
-    `keyint`: a keyframe every so many frames (where segments may start); `preset`: x264's
+    `keyint`: a sync frame (the codec's key frame) every so many frames (where segments may
+    start); `preset`: x264's
     (from "medium" on, with B-frames: packets out of presentation order)."""
     if pictures is not None:
         (height, width), frames = pictures[0].shape[:2], len(pictures)
@@ -78,7 +81,9 @@ def make_film(
     return path
 
 
-def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, freq: float, seconds: float, start: float) -> None:
+def _write_tone(
+    out: av.container.OutputContainer, stream: av.AudioStream, freq: float, seconds: float, start: float
+) -> None:
     rate = stream.codec_context.sample_rate
     chunk = stream.codec_context.frame_size or 1024
     total = int(rate * seconds) + chunk
@@ -102,7 +107,9 @@ def packets(path: Path, kind: str = "audio") -> list[list[tuple[bytes, int | Non
         out = {s.index: [] for s in streams}
         for p in c.demux(*streams) if streams else ():
             if p.size:
-                out[p.stream.index].append((bytes(p), None if p.pts is None else round(float(p.pts * p.time_base) * 1e6)))
+                out[p.stream.index].append(
+                    (bytes(p), None if p.pts is None else round(float(p.pts * p.time_base) * 1e6))
+                )
     return list(out.values())
 
 

@@ -1,0 +1,194 @@
+"""Keyframe files: the user's coloured frames of a film, one picture each, named by frame number.
+
+A keyframe is a frame of the film coloured by the user, whole or as strokes of colour on the
+gray frame (`filmcolor.hints` fills the rest). Its file is named by the frame's 0-based number:
+`000123.png` is the 124th frame; `ref_000123.png`, the name a VapourSynth colouriser gives its
+reference frames, is read the same, so a folder moves between the two tools. Any size of the
+film's shape; PNG, JPEG or TIFF, 8 or 16 bits, transparency marking what is not coloured.
+
+Here: naming, finding and checking a folder's keyframes (InputError naming the first file at
+fault, before any render work), reading one at the working size, writing one (atomically), and
+a keyframe's chroma at the output's size, kept for the few in use (re-read when the file changes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import media
+from .color import convert_chroma, rgb_to_ycbcr
+from .errors import InputError, OutputError
+from .hints import coloured, fill_chroma
+from .pictures import SUFFIXES, read_rgba
+
+_NAME = re.compile(r"^(?:ref_)?(\d+)$")
+EXACT_GRAY = 1  # 8-bit codes: a pixel whose R', G' and B' differ by at most this is the gray frame's, not coloured
+
+
+def frame_number(path: Path) -> int | None:
+    """The frame a keyframe file is of (`000123.png` or `ref_000123.png`: 123); None for another name."""
+    m = _NAME.match(Path(path).stem)
+    return int(m.group(1)) if m else None
+
+
+def keyframe_name(index: int, suffix: str = ".png") -> str:
+    """The file name of frame `index`'s keyframe: 000123.png."""
+    return f"{index:06d}{suffix}"
+
+
+@dataclass
+class Keyframe:
+    """A keyframe at the working size: (h, w) luma and (h, w, 2) chroma in the model's matrix
+    (filled where the picture gave only strokes); `plane` gives its chroma at the output's size."""
+
+    index: int
+    path: Path
+    luma: np.ndarray
+    chroma: np.ndarray
+    filled: bool  # made from strokes (or a transparent picture): the fill at the working size is its colour
+    matrix: str  # the matrix `chroma` is in (the model's)
+    blank: bool = False  # nothing in it coloured: still the gray frame `filmcolor keyframes` wrote
+
+    def plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
+        """(size[1], size[0], 2) chroma in the film's `matrix` at the chroma planes' size: the
+        picture's own, full detail, where it was coloured whole; the strokes' fill, scaled up,
+        where not. The last few are kept (those in use: carried forward, carried back), each
+        under the file's identity (path, size, change time), so an edited file is read again."""
+        key = (_identity(self.path), size, matrix, self.filled)
+        if key not in _PLANES:
+            if self.filled or not self.path.is_file():
+                luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
+                _PLANES[key] = convert_chroma(luma, chroma, self.matrix, matrix)
+            else:
+                rgb = cv2.resize(
+                    read_rgba(self.path)[0].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA
+                )  # floats: no rounding to 8 bits on the way
+                _PLANES[key] = np.ascontiguousarray(rgb_to_ycbcr(rgb, matrix)[..., 1:])
+            while len(_PLANES) > 4:
+                _PLANES.popitem(last=False)
+        _PLANES.move_to_end(key)
+        return _PLANES[key]
+
+
+_PLANES: OrderedDict = OrderedDict()  # (file identity, size, matrix, filled) -> plane chroma, most recently used last
+
+
+def _identity(path: Path) -> tuple:
+    """(path, size, modification time) of a file: another value once it is written again."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path), None, None)
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+def keyframe_files(folder: Path, frames: int) -> dict[int, Path]:
+    """The keyframe pictures of `folder` by frame number; InputError naming the first file that
+    is not one of a film of `frames` frames, and for a folder that holds none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(
+            f"--keyframes {folder} is not a folder; give the folder of keyframe pictures (filmcolor keyframes writes one)"
+        )
+    found: dict[int, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
+            continue  # hidden: a picture being written (`write_keyframe`'s temporary name) or an editor's own
+        index = frame_number(path)
+        if index is None:
+            raise InputError(
+                f"{path}: a keyframe is named by its frame number (000123{path.suffix} or ref_000123{path.suffix}: the 124th frame); rename or move it"
+            )
+        if index >= frames:
+            raise InputError(f"{path}: frame {index} is beyond the film, whose last frame is {frames - 1}")
+        if index in found:
+            raise InputError(f"{path} and {found[index]} are the same frame; keep one")
+        found[index] = path
+    if not found:
+        raise InputError(
+            f"--keyframes {folder} holds no keyframe pictures (NNNNNN.png, .jpg or .tif); colour frames from filmcolor keyframes there"
+        )
+    return found
+
+
+def keyframe_from_picture(
+    rgb: np.ndarray, alpha: np.ndarray | None, size: tuple[int, int], matrix: str, index: int = 0, path: Path = Path()
+) -> Keyframe:
+    """A keyframe at the working `size` from (H, W, 3) uint8 R'G'B' (and (H, W) uint8 alpha, or
+    None): coloured whole, or strokes on the gray frame filled along the luma (`hints`). A
+    picture is strokes where most of it is exactly gray (R' = G' = B' to a code, as the frame
+    `filmcolor keyframes` wrote): a photograph's own grays are seldom exact, and must keep
+    their full detail, not be filled."""
+    ycc = rgb_to_ycbcr(
+        cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA), matrix
+    )  # (h, w, 3)
+    luma, chroma = ycc[..., 0], np.ascontiguousarray(ycc[..., 1:])
+    if alpha is None:
+        spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)  # (H, W)
+        if (spread <= EXACT_GRAY).mean() < 0.5:
+            return Keyframe(index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), False, matrix)
+    known = coloured(chroma, None if alpha is None else cv2.resize(alpha, size, interpolation=cv2.INTER_AREA))
+    filled = not known.all()
+    if filled:
+        chroma = fill_chroma(luma, chroma, known)
+    return Keyframe(
+        index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix, blank=not known.any()
+    )
+
+
+def read_keyframe(path: Path, index: int, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> Keyframe:
+    """One keyframe file at the working `size` (`keyframe_from_picture`), checked to be of the film's shape."""
+    try:
+        rgb, alpha = read_rgba(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None
+    h, w = rgb.shape[:2]
+    film = info.width * float(info.sample_aspect_ratio or 1) / info.height
+    if abs(w / h - film) > 0.01 * film:
+        raise InputError(
+            f"{path} is {w}x{h}, not the film's shape ({info.width}x{info.height}); colour the frame filmcolor keyframes wrote, at any size of that shape"
+        )
+    return keyframe_from_picture(rgb, alpha, size, matrix, index, Path(path))
+
+
+def read_keyframes(
+    files: dict[int, Path], info: media.FilmInfo, size: tuple[int, int], matrix: str
+) -> dict[int, Keyframe]:
+    """Every file of `files` (by frame number) read at the working size."""
+    return {index: read_keyframe(path, index, info, size, matrix) for index, path in files.items()}
+
+
+def coloured_files(
+    folder: Path, frames: int, info: media.FilmInfo, size: tuple[int, int], matrix: str
+) -> tuple[dict[int, Path], list[Path]]:
+    """(the keyframe pictures of `folder` with colour in them, by frame number; those still
+    gray), every one read and checked first (InputError naming the first at fault). A gray one
+    is a keyframe the user has not coloured yet (`filmcolor keyframes` writes them all gray):
+    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured."""
+    files = keyframe_files(folder, frames)
+    read = read_keyframes(files, info, size, matrix)
+    uncoloured = [files[i] for i, k in read.items() if k.blank]
+    if len(uncoloured) == len(files):
+        raise InputError(
+            f"--keyframes {folder}: none of its {len(files)} keyframes is coloured (each is still the gray frame); colour at least one, whole or with strokes"
+        )
+    return {i: p for i, p in files.items() if not read[i].blank}, uncoloured
+
+
+def write_keyframe(folder: Path, index: int, rgb: np.ndarray, alpha: np.ndarray | None = None) -> Path:
+    """Write frame `index`'s keyframe, (H, W, 3) uint8 R'G'B' (with (H, W) uint8 alpha: its
+    transparent parts not coloured), as `folder/000123.png`, replacing it whole or not at all."""
+    path = Path(folder) / keyframe_name(index)
+    bgr = np.ascontiguousarray(rgb[..., ::-1]) if alpha is None else np.dstack([rgb[..., ::-1], alpha])
+    tmp = path.with_name(f".{path.name}.part.png")
+    if not cv2.imwrite(str(tmp), bgr):
+        raise OutputError(f"could not write {path}; is the disk full?")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,1 @@
+"""`filmcolor studio`: a colourist's workspace in the browser (see `server`)."""

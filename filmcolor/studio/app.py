@@ -1,0 +1,207 @@
+"""The studio's HTTP side: Starlette routes that translate requests into `Session` calls.
+
+Every request must carry the session's token: the `token` query parameter of the address
+the command printed (the page is then given it as a cookie for its own scripts and pictures),
+or the X-Filmcolor-Token header, which every change must carry (a page of another site can
+neither read the token nor set that header). Numbers are the only things taken from a
+request's path; the static files are a fixed list read at start.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .session import Conflict, Session, StudioError
+
+HEADER = "x-filmcolor-token"
+# bytes: no stroke picture is larger than its frame's RGBA pixels; this bounds what is read at all
+MAX_UPLOAD = 64 << 20
+MAX_SKETCH = 4 << 20  # bytes: the quick fill's strokes, at most 1024 px wide
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+
+
+def static_files() -> dict[str, tuple[bytes, str]]:
+    """The page's files (package data: filmcolor/studio/static), read once: name -> (bytes, type)."""
+    folder = resources.files("filmcolor.studio") / "static"
+    return {
+        entry.name: (entry.read_bytes(), STATIC_TYPES[Path(entry.name).suffix])
+        for entry in folder.iterdir()
+        if Path(entry.name).suffix in STATIC_TYPES
+    }
+
+
+class TokenGate:
+    """ASGI middleware: 403 for a request without the token; a change (not GET) needs it in the header."""
+
+    def __init__(self, app: ASGIApp, token: str, cookie: str) -> None:
+        self.app, self.token, self.cookie = app, token, cookie
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        header = request.headers.get(HEADER, "")
+        given = header or request.query_params.get("token", "") or request.cookies.get(self.cookie, "")
+        safe = scope["method"] in ("GET", "HEAD")
+        if not self._right(given) or (not safe and not self._right(header)):
+            response: Response = PlainTextResponse(
+                "forbidden: open the address `filmcolor studio` printed (it holds the token)", status_code=403
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _right(self, given: str) -> bool:
+        return bool(given) and secrets.compare_digest(given.encode(), self.token.encode())
+
+
+def _width(request: Request) -> int | None:
+    try:
+        width = int(request.query_params.get("w", "0"))
+    except ValueError:
+        return None
+    return width if width > 0 else None
+
+
+async def _png_body(request: Request, limit: int = MAX_UPLOAD) -> bytes | Response:
+    """The request's body, a PNG of at most `limit` bytes (read no further), or the refusal."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "image/png":
+        return JSONResponse({"error": "send the strokes as image/png"}, status_code=415)
+    declared = request.headers.get("content-length", "")
+    too_big = JSONResponse({"error": f"the strokes are over {limit >> 20} MB"}, status_code=413)
+    if declared.isdigit() and int(declared) > limit:
+        return too_big
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return too_big
+    return bytes(body)
+
+
+def build_app(session: Session, token: str, port: int) -> ASGIApp:
+    """The studio's ASGI app for `session`, guarded by `token`."""
+    files = static_files()
+    cookie = f"filmcolor-studio-{port}"  # cookies do not tell ports apart: one per studio
+
+    async def index(request: Request) -> Response:
+        body, kind = files["index.html"]
+        response = Response(body, media_type=kind, headers={"Cache-Control": "no-store"})
+        if request.query_params.get("token"):
+            response.set_cookie(cookie, request.query_params["token"], httponly=True, samesite="strict")
+        return response
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in files:
+            return PlainTextResponse("not found", status_code=404)
+        body, kind = files[name]
+        return Response(body, media_type=kind, headers={"Cache-Control": "no-store"})
+
+    async def state(request: Request) -> Response:
+        since = request.query_params.get("since", "0")
+        return JSONResponse(session.state(int(since) if since.isdigit() else 0))
+
+    def jpeg(data: bytes, **headers: str) -> Response:
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store", **headers})
+
+    async def thumb(request: Request) -> Response:
+        return jpeg(session.thumb(request.path_params["n"]))
+
+    async def gray(request: Request) -> Response:
+        return jpeg(await run_in_threadpool(session.gray_jpeg, request.path_params["frame"], _width(request)))
+
+    async def auto(request: Request) -> Response:
+        return jpeg(await run_in_threadpool(session.auto_jpeg, request.path_params["frame"]))
+
+    async def strokes(request: Request) -> Response:
+        data, revision = await run_in_threadpool(session.strokes_png, request.path_params["frame"])
+        return Response(
+            data, media_type="image/png", headers={"Cache-Control": "no-store", "X-Revision": str(revision)}
+        )
+
+    async def save(request: Request) -> Response:
+        body = await _png_body(request)
+        if isinstance(body, Response):
+            return body
+        base = request.headers.get("x-base-revision", "")
+        if not base.isdigit():
+            return JSONResponse(
+                {"error": "X-Base-Revision: the keyframe's revision the strokes were painted on"}, status_code=400
+            )
+        revision = await run_in_threadpool(
+            session.save_strokes, request.path_params["frame"], body, int(base), request.headers.get("x-swatch")
+        )
+        return JSONResponse({"revision": revision})
+
+    async def sketch(request: Request) -> Response:
+        body = await _png_body(request, MAX_SKETCH)
+        if isinstance(body, Response):
+            return body
+        return jpeg(await run_in_threadpool(session.sketch_jpeg, request.path_params["frame"], body, _width(request)))
+
+    async def filled(request: Request) -> Response:
+        fine = request.query_params.get("fine") == "1"
+        data, revision, quality = await run_in_threadpool(
+            session.filled_jpeg, request.path_params["frame"], fine, _width(request)
+        )
+        return jpeg(data, **{"X-Revision": str(revision), "X-Fill": quality})
+
+    async def preview(request: Request) -> Response:
+        try:
+            frame = int((await request.json())["frame"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": 'send {"frame": N}'}, status_code=400)
+        return JSONResponse(await run_in_threadpool(session.start_preview, frame))
+
+    async def preview_state(request: Request) -> Response:
+        return JSONResponse(session.preview_state(request.path_params["id"]))
+
+    async def preview_frame(request: Request) -> Response:
+        return jpeg(session.preview_frame(request.path_params["id"], request.path_params["k"]))
+
+    async def render(request: Request) -> Response:
+        if request.method == "DELETE":
+            return JSONResponse(session.cancel_render())
+        return JSONResponse(await run_in_threadpool(session.start_render))
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StudioError)
+        body: dict[str, str | int] = {"error": str(exc)}
+        if isinstance(exc, Conflict):
+            body["revision"] = exc.revision
+        return JSONResponse(body, status_code=exc.status)
+
+    routes = [
+        Route("/", index),
+        Route("/static/{name}", static),
+        Route("/api/state", state),
+        Route("/api/shots/{n:int}/thumb.jpg", thumb),
+        Route("/api/frames/{frame:int}/gray.jpg", gray),
+        Route("/api/frames/{frame:int}/auto.jpg", auto),
+        Route("/api/keyframes/{frame:int}/strokes.png", strokes),
+        Route("/api/keyframes/{frame:int}/strokes", save, methods=["PUT"]),
+        Route("/api/keyframes/{frame:int}/sketch", sketch, methods=["POST"]),
+        Route("/api/keyframes/{frame:int}/filled.jpg", filled),
+        Route("/api/previews", preview, methods=["POST"]),
+        Route("/api/previews/{id:int}", preview_state),
+        Route("/api/previews/{id:int}/{k:int}.jpg", preview_frame),
+        Route("/api/render", render, methods=["POST", "DELETE"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={StudioError: refused})
+    return TokenGate(app, token, cookie)

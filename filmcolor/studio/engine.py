@@ -1,0 +1,362 @@
+"""The studio's one door into filmcolor's engine: the film's frames and shots, the keyframe
+files, the fill of strokes, the carrier, the automatic colour and the render.
+
+Every call the studio makes into the rest of filmcolor goes through this module, so when the
+engine's modules move (the keyframe files, the shots and the carrying out of `guide`, one safe
+way of writing into a folder in `outputs`) only this file follows them. It holds no state of
+its own but the loaded generator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from .. import media
+from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
+from ..errors import InputError, OutputError
+from ..guide import GuideConfig, carrying
+from ..hints import coloured, fill_chroma
+from ..inference import InferenceConfig, to_working, working_size
+from ..keyframe_files import (
+    EXACT_GRAY,
+    frame_number,
+    keyframe_files,
+    keyframe_name,
+    read_keyframe,
+    read_keyframes,
+    write_keyframe,
+)
+from ..keyframes import LIST, LIST_FORMAT
+from ..outputs import atomic_output, locked
+from ..pictures import SUFFIXES, read_rgba
+from ..progress import Progress
+from ..shots import ShotFinder, working_lumas
+from ..temporal import SmoothConfig, Smoother
+
+if TYPE_CHECKING:
+    from ..models import Generator
+
+# px, the long side of the quick fill shown as a stroke ends: 40 ms on a free CPU core (the render's, at 400 px: 1 s)
+COARSE_SIDE = 128
+# the shipped generator's matrix: strokes, fills and keyframes are read in it, as `render` reads them with those weights
+MATRIX = "bt601"
+
+__all__ = [
+    "LIST",
+    "LIST_FORMAT",
+    "InputError",
+    "OutputError",
+    "keyframe_name",
+    "locked",
+]  # passed on to the studio as they are
+
+
+@dataclass(frozen=True)
+class Film:
+    """A film the studio works on: its facts, every frame's pts (frame i is `times[i]`) and the
+    working size the render colours it at."""
+
+    path: Path
+    info: media.FilmInfo
+    times: list[int]
+    size: tuple[int, int]  # (w, h) the render's working size
+
+    @property
+    def frames(self) -> int:
+        return len(self.times)
+
+    @property
+    def rate(self) -> float:
+        return float(self.info.rate)
+
+
+def open_film(path: Path) -> Film:
+    """The film at `path`, checked readable (InputError with one line when not): its facts and
+    frame times from demuxing alone, so this takes well under a second even for a feature."""
+    with media.open_film(path) as container:
+        info = media.film_info(container)
+        times, _ = media.video_times(container)
+    if not times:
+        raise InputError(f"{path} has no video frames")
+    return Film(Path(path), info, times, working_size(info.width, info.height, InferenceConfig.model_size))
+
+
+def scan(film: Film, threshold: float = SmoothConfig.scene_threshold) -> Iterator[tuple[int, bool, np.ndarray]]:
+    """Every frame of the film, in order, as (index, whether a shot starts there, (h, w) uint8
+    luma at the working size): the render's own shot finder (`shots.ShotFinder`), frame by
+    frame, so shots can be shown as they are found."""
+    finder = ShotFinder(threshold)
+    with media.open_film(film.path) as container:
+        for item, y8 in working_lumas(container, film.size):
+            yield item.index, finder.starts(y8), y8
+
+
+def gray_frame(film: Film, index: int) -> np.ndarray:
+    """(H, W) uint8: frame `index`'s luma as a full-range picture's codes (what `filmcolor keyframes` writes)."""
+    with media.open_film(film.path) as container:
+        for item in media.read(container, film.times[index], film.times[index] + 1, first_index=index):
+            assert isinstance(item, media.Decoded)  # frames only: no packets asked for
+            y = np.clip(film.info.code_range.luma_to_unit(item.luma()), 0.0, 1.0)
+            return PICTURE.unit_to_luma(y).astype(np.uint8)
+    raise InputError(f"{film.path}: frame {index} could not be decoded")
+
+
+def keyframe_pictures(folder: Path, frames: int) -> dict[int, Path]:
+    """The keyframe pictures already in `folder` by frame number ({} for an empty folder);
+    InputError naming a file that is not one (`guide.keyframe_files`)."""
+    if not any(p.suffix.lower() in SUFFIXES for p in folder.iterdir()):
+        return {}
+    return keyframe_files(folder, frames)
+
+
+def strokes_layer(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA, (W, H) = `size`, of a keyframe picture as strokes: its coloured
+    pixels opaque, the rest clear, as the render reads them (`keyframe_files.keyframe_from_picture`:
+    the opaque ones; in a picture without transparency, all of it when most of it is not the
+    exact gray of the frame, else those that are not gray)."""
+    rgb, alpha = read_rgba(path)
+    if alpha is None and ((rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)) <= EXACT_GRAY).mean() < 0.5:
+        alpha = np.full(rgb.shape[:2], 255, np.uint8)  # coloured whole
+    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    alpha = None if alpha is None else cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    known = coloured(rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, MATRIX)[..., 1:], alpha)
+    return np.dstack([rgb, np.where(known, 255, 0).astype(np.uint8)])
+
+
+def keyframe_picture(gray: np.ndarray, strokes: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA to save as a keyframe: under the clear parts the gray frame, which
+    `render --keyframes` fills; under the strokes their colour's own chroma, whole, at the luma
+    nearest the frame's that can carry it (the render reads a stroke's chroma from its R'G'B',
+    so a dark stroke on a dark coat must not lose its colour to the gamut; and the carrier
+    matches the film against the keyframe's luma, so that stays the frame's where it can)."""
+    out = np.dstack([np.repeat(gray[..., None], 3, axis=2), strokes[..., 3]])
+    painted = strokes[..., 3] > 0
+    if painted.any():
+        y = gray[painted].astype(np.float32) / 255.0  # (n,)
+        cbcr = rgb_to_ycbcr(strokes[painted][:, :3].astype(np.float32) / 255.0, MATRIX)[:, 1:]  # (n, 2)
+        zero = np.zeros_like(y)[:, None]
+        offsets = ycbcr_to_rgb(np.concatenate([zero, cbcr], axis=1), MATRIX)  # (n, 3): R'G'B' at luma 0
+        y = np.clip(y, (-offsets).max(axis=1), (1.0 - offsets).min(axis=1))  # every channel within [0, 1]
+        rgb = ycbcr_to_rgb(np.concatenate([y[:, None], cbcr], axis=1), MATRIX)
+        out[painted, :3] = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def kind(strokes: np.ndarray) -> str:
+    """What a keyframe's (H, W, 4) strokes make of it, as the render reads them (`hints.coloured`):
+    'blank' (nothing coloured; the render skips it), 'strokes' (the rest filled), or 'coloured'
+    (coloured whole)."""
+    alpha = strokes[..., 3]
+    opaque = alpha.min() == 255  # read as a picture without transparency: its gray pixels are not hints
+    chroma = (
+        rgb_to_ycbcr(strokes[..., :3].astype(np.float32) / 255.0, MATRIX)[..., 1:]
+        if opaque
+        else np.zeros((*alpha.shape, 2), np.float32)
+    )
+    known = coloured(chroma, alpha)
+    return "coloured" if known.all() else "strokes" if known.any() else "blank"
+
+
+def quick_fill(film: Film, picture: np.ndarray, max_side: int = COARSE_SIDE) -> np.ndarray:
+    """(h, w, 2) chroma at the working size of a keyframe picture (H, W, 4) as
+    `guide.read_keyframe` reads it, but filled at `max_side`: the coarse fill shown at once."""
+    rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, film.size, interpolation=cv2.INTER_AREA)
+    ycc = rgb_to_ycbcr(rgb, MATRIX)
+    chroma = np.ascontiguousarray(ycc[..., 1:])
+    known = coloured(chroma, cv2.resize(picture[..., 3], film.size, interpolation=cv2.INTER_AREA))
+    return chroma if known.all() else fill_chroma(ycc[..., 0], chroma, known, max_side)
+
+
+def render_fill(film: Film, path: Path, index: int) -> np.ndarray:
+    """(h, w, 2) chroma at the working size of the keyframe file at `path`: exactly what
+    `render --keyframes` reads and fills (`keyframe_files.read_keyframe`)."""
+    return read_keyframe(path, index, film.info, film.size, MATRIX).chroma
+
+
+def colour_picture(gray: np.ndarray, chroma: np.ndarray, width: int | None = None) -> np.ndarray:
+    """(H', W', 3) uint8 RGB: the (H, W) gray frame with (h, w, 2) chroma beside it; `width` W'
+    (the height kept in proportion), the frame's own by default. The chroma is kept inside the
+    gamut at its own size (against the darkest and brightest luma each of its pixels covers, as
+    the render does), then scaled up and joined to the luma by OpenCV's full-range BT.601
+    conversion (the shipped generator's matrix): a few milliseconds at 1080p, not a hundred."""
+    h, w = gray.shape
+    if width and width < w:
+        gray = cv2.resize(gray, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    ch, cw = chroma.shape[:2]
+    block = np.ones((max(1, -(-gray.shape[0] // ch)), max(1, -(-gray.shape[1] // cw))), np.uint8)
+    low = cv2.resize(cv2.erode(gray, block), (cw, ch), interpolation=cv2.INTER_NEAREST).astype(np.float32) / 255.0
+    high = cv2.resize(cv2.dilate(gray, block), (cw, ch), interpolation=cv2.INTER_NEAREST).astype(np.float32) / 255.0
+    fitted = fit_chroma_to_gamut(low, chroma.astype(np.float32), MATRIX, y_high=high)  # (h, w, 2)
+    codes = np.clip(fitted * 255.0 + 128.0, 0, 255).astype(np.uint8)  # Cb, Cr as 8-bit codes
+    big = cv2.resize(codes, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)  # (H', W', 2)
+    return cv2.cvtColor(np.dstack([gray, big[..., 1], big[..., 0]]), cv2.COLOR_YCrCb2RGB)
+
+
+class Automatic:
+    """The automatic colour of single frames (`stills.colour_picture`, the render's predictor),
+    the generator loaded once, on first use."""
+
+    def __init__(self) -> None:
+        self._model: Generator | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, gray: np.ndarray) -> np.ndarray:
+        """(H, W) uint8 gray frame -> (H, W, 3) uint8 RGB in the automatic colour."""
+        from ..devices import pick_device
+        from ..inference import load_model
+        from ..stills import colour_picture as colour
+
+        with self._lock:
+            if self._model is None:
+                self._model = load_model(None, pick_device("auto"))
+            model = self._model
+            return colour(gray, model, next(model.parameters()).device, InferenceConfig())
+
+
+# px, the short side the shot preview carries colour at (the render carries at 256): 3x fewer pixels to follow
+PREVIEW_SHORT = 144
+
+
+def carry_shot(
+    film: Film,
+    files: dict[int, Path],
+    first: int,
+    end: int,
+    start: int,
+    stop: int,
+    emit: Callable[[int, np.ndarray], bool],
+) -> None:
+    """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
+    the render's own guide (`carry.KeyframeGuide`: forward, backward from later keyframes,
+    the unsure extended along the luma) and its smoothing, at a preview size. `emit(index,
+    rgb)` gets each frame as (h, w, 3) uint8 RGB; it returns False to stop. `files`: the
+    shot's keyframes. Where the render would blend in the automatic colour (far from any
+    trusted pixel) the preview fades to gray instead: the generator is not run."""
+    from ..carry import KeyframeGuide
+
+    size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
+    keyframes = {i: k for i, k in read_keyframes(files, film.info, size, MATRIX).items() if not k.blank}
+    cuts = [c for c in (first, end) if 0 < c < film.frames]
+    guide = KeyframeGuide(film.path, keyframes, cuts, film.times, film.info, size, GuideConfig.reach, SmoothConfig())
+    smoother = Smoother(carrying(SmoothConfig()), follow=True)
+    before = guide.preroll(start) if start > first else None
+    if before is not None:
+        smoother.restore({"luma": before})
+    gray = np.zeros((2, size[1], size[0]), np.float32)
+    with media.open_film(film.path) as container:
+        for item in media.read(container, film.times[start], film.times[stop - 1] + 1, first_index=start):
+            assert isinstance(item, media.Decoded)
+            y = to_working(item.luma(), film.info.code_range, size)  # (h, w) in [0, 1]
+            _, moved = smoother.step(y, cut=item.index == first)
+            guided = guide.colour(item.index, y, gray, moved)
+            blended = smoother.blend(gray if guided is None else guided.fallback, moved)  # (2, h, w), as the renderer
+            chroma = blended.transpose(1, 2, 0)
+            if guided is not None and guided.sources:  # the keyframes' own colour where sure (`renderer.chroma_planes`)
+                planes = [source.plane(size, MATRIX) for source in guided.sources]
+                total = sum(w for _, w in planes)
+                carried = sum(w[..., None] * c for c, w in planes) / np.maximum(total, 1e-6)[..., None]
+                sure = guided.sure[..., None]
+                chroma = sure * fit_chroma_to_gamut(y, carried, MATRIX) + (1.0 - sure) * chroma
+            ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, chroma, MATRIX)], axis=-1)
+            if not emit(item.index, np.clip(ycbcr_to_rgb(ycc, MATRIX) * 255.0 + 0.5, 0, 255).astype(np.uint8)):
+                return
+
+
+def save_keyframe(folder: Path, index: int, picture: np.ndarray) -> Path:
+    """Write frame `index`'s keyframe (H, W, 4) RGBA as `folder/000123.png`, whole or not at all
+    (`keyframe_files.write_keyframe`)."""
+    return write_keyframe(folder, index, picture[..., :3], picture[..., 3])
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files a killed studio may have left in `folder` (a keyframe or the listing half
+    written: `.000123.png.part.png`, `.keyframes.json.part.json`)."""
+    found = []
+    for path in folder.glob(".*.part.*"):
+        name = path.name[1:]
+        written = name[: name.rindex(".part.")]
+        if path.is_file() and (
+            written == LIST or (written.endswith(".png") and frame_number(Path(written)) is not None)
+        ):
+            found.append(path)
+    return found
+
+
+def in_background() -> None:
+    """Lower the calling thread's CPU priority (nice 5: a third of an equal share; on Linux per
+    thread, and the decoder threads it starts inherit it), so the page's requests come first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the work only competes evenly
+        pass
+
+
+def ready() -> bool:
+    """Nothing: a worker process that runs it has imported this module (and the engine)."""
+    return True
+
+
+def write_listing(folder: Path, listing: dict) -> None:
+    """Write `folder/keyframes.json` whole or not at all (`outputs.atomic_output`)."""
+    with atomic_output(folder / LIST) as tmp:
+        tmp.write_text(json.dumps(listing, indent=1) + "\n")
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".png", np.ascontiguousarray(rgba[..., [2, 1, 0, 3]]), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise OutputError("could not encode a PNG")
+    return data.tobytes()
+
+
+def decode_png(data: bytes) -> np.ndarray | None:
+    """(H, W, 4) uint8 RGBA of PNG bytes; None when they are not a PNG with an alpha channel."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or img.ndim != 3 or img.shape[2] != 4 or img.dtype != np.uint8:
+        return None
+    return np.ascontiguousarray(img[..., [2, 1, 0, 3]])
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
+    img = rgb if rgb.ndim == 2 else np.ascontiguousarray(rgb[..., ::-1])
+    ok, data = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise OutputError("could not encode a JPEG")
+    return data.tobytes()
+
+
+def read_listing(folder: Path) -> dict:
+    """The folder's keyframes.json ({} when there is none or it is not one)."""
+    try:
+        listing = json.loads((folder / LIST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return listing if isinstance(listing, dict) and listing.get("format") == LIST_FORMAT else {}
+
+
+def render_command(film: Film, folder: Path, output: Path) -> list[str]:
+    """The render the page starts: `filmcolor render FILM -o OUTPUT --keyframes FOLDER` with the
+    command line's defaults, in a process of its own that reports progress as JSON lines."""
+    import sys
+
+    return [sys.executable, "-m", "filmcolor.studio.job", str(film.path), str(output), str(folder)]
+
+
+def render_guided(film: Path, output: Path, folder: Path, progress: Progress) -> Path:
+    """`filmcolor render FILM -o OUTPUT --keyframes FOLDER` as the command line runs it (its defaults)."""
+    from ..render import RenderConfig, render
+
+    config = RenderConfig()
+    config = replace(config, guide=replace(config.guide, keyframes=Path(folder)))
+    return render(film, output, config, progress).output

@@ -1,0 +1,631 @@
+"""The studio's state: one film, one keyframes folder, and everything the page does to them,
+as plain methods (the HTTP routes in `app` only translate).
+
+The page names things by number only (a shot, a frame, a preview); every file name is made
+here from a number, inside the keyframes folder, so nothing the page sends can point elsewhere.
+Each change is written to the folder at once, atomically (a temporary name, then a rename):
+the stroke picture `NNNNNN.png`, then `keyframes.json`. Each keyframe has a revision; a
+change made on an older revision than the folder's (another tab) is refused (`Conflict`), and
+the page reloads the strokes and puts its own on top.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import shutil
+import subprocess
+import threading
+import time
+from bisect import bisect_right
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import engine
+
+log = logging.getLogger(__name__)
+
+THUMB_WIDTH = 192  # px, the shots strip's pictures
+PREVIEW_SECONDS = 20.0  # the longest stretch of a shot one preview carries colour through (around the keyframe)
+SWATCHES = 16  # colours kept as swatches, the most recent first
+SKETCH_WIDTH = 1024  # px, the widest quick-fill sketch taken (the page sends its strokes at the working size)
+# inside the keyframes folder: the keyframes as they were when a render started (a render reads them for minutes)
+RENDER_FOLDER = ".studio-render"
+
+
+class StudioError(Exception):
+    """A request the studio refuses: `status` is the HTTP status the page gets, the message its text."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Conflict(StudioError):
+    """The keyframe changed since the revision the page had (another tab saved it)."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(409, f"this keyframe was changed elsewhere (now at revision {revision})")
+        self.revision = revision
+
+
+@dataclass
+class Shot:
+    first: int
+    end: int | None  # one past its last frame; None while the cut detection has not got there
+    thumb: bytes  # JPEG
+
+
+@dataclass
+class KeyState:
+    revision: int
+    kind: str | None  # engine.kind of its strokes; None until read
+    path: Path
+
+
+@dataclass
+class Fill:
+    revision: int
+    coarse: np.ndarray | None = (
+        None  # (h, w, 2) chroma at the working size, filled at engine.COARSE_SIDE, once asked for
+    )
+    fine: np.ndarray | None = None  # the render's own fill of the saved file, when done
+
+
+@dataclass
+class Preview:
+    id: int
+    shot: int
+    start: int
+    stop: int
+    frames: list[bytes] = field(default_factory=list)  # JPEG, frame start + k
+    finished: bool = False
+    error: str | None = None
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class RenderJob:
+    output: Path
+    process: subprocess.Popen | None = None
+    done: int = 0
+    total: int = 0
+    step: str = "starting"
+    finished: bool = False
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0
+
+
+class Cache(OrderedDict):
+    """The last `size` items put in, most recently used last."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_recent(self, key):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return None
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class Session:
+    """One film and its keyframes folder, shared by every tab and request (thread-safe)."""
+
+    def __init__(self, film: engine.Film, folder: Path, output: Path | None = None) -> None:
+        self.film, self.folder, self.output = film, Path(folder), output
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.shots: list[Shot] = []
+        self.scanned, self.scan_finished = 0, False
+        self.scan_error: str | None = None
+        listing = engine.read_listing(self.folder)
+        revisions = {
+            e["frame"]: int(e.get("revision", 0))
+            for e in listing.get("keyframes", [])
+            if isinstance(e, dict) and isinstance(e.get("frame"), int)
+        }
+        self.auto_listing = bool(listing.get("auto", False))
+        swatches = listing.get("studio", {}).get("swatches", []) if isinstance(listing.get("studio"), dict) else []
+        self.swatches: list[str] = [s for s in swatches if _is_colour(s)][:SWATCHES]
+        self.keyframes = {
+            f: KeyState(revisions.get(f, 0), None, p)
+            for f, p in engine.keyframe_pictures(self.folder, film.frames).items()
+        }
+        self.grays = Cache(6)
+        self.autos = Cache(6)
+        self.fills: Cache = Cache(12)
+        self.fine_wanted: dict[int, int] = {}  # frame -> revision whose fine fill is to be made
+        self.previews: Cache = Cache(2)
+        self.preview_count = 0
+        self.render: RenderJob | None = None
+        self.automatic = engine.Automatic()
+        # the render's fill (a second of SciPy holding the GIL) in a process apart from the page's requests
+        self.fine_pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=engine.in_background
+        )
+        self.closed = False
+        for tmp in engine.leftovers(self.folder):  # left by a killed studio
+            tmp.unlink(missing_ok=True)
+
+    # ---- background work -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the cut detection, the reading of existing keyframes and the fine fills."""
+        for target in (self._scan, self._classify, self._fine_fills):
+            threading.Thread(target=target, daemon=True, name=f"studio{target.__name__}").start()
+        self.fine_pool.submit(engine.ready)  # the worker's start (imports: seconds) before the first stroke, not after
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.changed.notify_all()
+            job = self.render
+        if job and job.process and job.process.poll() is None:
+            job.process.terminate()
+        self.fine_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _scan(self) -> None:
+        # at the page's own priority: the shots are what the user waits for first (at nice 5, on a CPU
+        # shared with other jobs, the first shot came 2x later)
+        try:
+            for index, starts, y8 in engine.scan(self.film):
+                if self.closed:
+                    return
+                with self.lock:
+                    if starts:
+                        if self.shots:
+                            self.shots[-1].end = index
+                        h, w = y8.shape
+                        thumb = cv2.resize(
+                            y8, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA
+                        )
+                        self.shots.append(Shot(index, None, engine.encode_jpeg(thumb, 85)))
+                    self.scanned = index + 1
+            with self.lock:
+                if self.shots:
+                    self.shots[-1].end = self.scanned
+                self.scan_finished = True
+                self._write_listing()
+        except Exception as exc:  # a damaged film: say so in the page, keep what was found
+            log.warning("finding the shots stopped: %s", exc)
+            with self.lock:
+                self.scan_error, self.scan_finished = str(exc), True
+                if self.shots:
+                    self.shots[-1].end = self.scanned
+
+    def _classify(self) -> None:
+        """Read the keyframes the folder held at the start: what each is (blank, strokes, coloured)."""
+        engine.in_background()
+        for frame, state in list(self.keyframes.items()):
+            if self.closed:
+                return
+            if state.kind is None:
+                try:
+                    kind = engine.kind(engine.strokes_layer(state.path, (self.film.info.width, self.film.info.height)))
+                except engine.InputError:
+                    kind = "blank"
+                with self.lock:
+                    if self.keyframes.get(frame) is state:
+                        state.kind = kind
+
+    def _fine_fills(self) -> None:
+        """The render's own fill of each saved keyframe, the latest revision of each, one at a time."""
+        while True:
+            with self.lock:
+                while not self.fine_wanted and not self.closed:
+                    self.changed.wait()
+                if self.closed:
+                    return
+                frame, revision = self.fine_wanted.popitem()
+                state = self.keyframes.get(frame)
+            if state is None or state.revision != revision:
+                continue
+            try:
+                chroma = self.fine_pool.submit(engine.render_fill, self.film, state.path, frame).result()
+            except (engine.InputError, BrokenProcessPool) as exc:
+                log.warning("keyframe %d: %s", frame, exc)
+                continue
+            with self.lock:
+                fill = self.fills.get_recent(frame)
+                if fill is not None and fill.revision == revision and self.keyframes[frame].revision == revision:
+                    fill.fine = chroma
+                self.changed.notify_all()
+
+    # ---- what the page reads ---------------------------------------------------------------
+
+    def state(self, since: int = 0) -> dict:
+        """The film, the shots from number `since` on (and the last one before, whose end may
+        have moved), the cut detection's progress, the keyframes, the swatches and the render."""
+        info = self.film.info
+        with self.lock:
+            first = max(0, min(since, len(self.shots)) - 1)
+            shots = [{"n": n, "first": s.first, "end": s.end} for n, s in enumerate(self.shots[first:], first)]
+            return {
+                "film": {
+                    "name": self.film.path.name,
+                    "width": info.width,
+                    "height": info.height,
+                    "frames": self.film.frames,
+                    "rate": self.film.rate,
+                    "work": list(self.film.size),
+                },
+                "folder": self.folder.name,
+                "shots": shots,
+                "shot_count": len(self.shots),
+                "scan": {
+                    "done": self.scanned,
+                    "total": self.film.frames,
+                    "finished": self.scan_finished,
+                    "error": self.scan_error,
+                },
+                "keyframes": {
+                    str(f): {"revision": s.revision, "kind": s.kind} for f, s in sorted(self.keyframes.items())
+                },
+                "swatches": list(self.swatches),
+                "render": self._render_state(),
+            }
+
+    def thumb(self, n: int) -> bytes:
+        with self.lock:
+            if not 0 <= n < len(self.shots):
+                raise StudioError(404, f"no shot {n}")
+            return self.shots[n].thumb
+
+    def gray(self, frame: int) -> np.ndarray:
+        """(H, W) uint8 gray frame `frame` (the last few kept)."""
+        self._check_frame(frame)
+        with self.lock:
+            gray = self.grays.get_recent(frame)
+        if gray is None:
+            gray = engine.gray_frame(self.film, frame)
+            with self.lock:
+                self.grays.put(frame, gray)
+        return gray
+
+    def gray_jpeg(self, frame: int, width: int | None = None) -> bytes:
+        return engine.encode_jpeg(_narrow(self.gray(frame), width), 92)
+
+    def auto_jpeg(self, frame: int) -> bytes:
+        """Frame `frame` in the automatic colour (the render's predictor), at the frame's size."""
+        self._check_frame(frame)
+        with self.lock:
+            data = self.autos.get_recent(frame)
+        if data is None:
+            data = engine.encode_jpeg(self.automatic(self.gray(frame)), 92)
+            with self.lock:
+                self.autos.put(frame, data)
+        return data
+
+    def strokes_png(self, frame: int) -> tuple[bytes, int]:
+        """(the keyframe's strokes as an RGBA PNG of the frame's size, clear where none; its revision)."""
+        self._check_frame(frame)
+        with self.lock:
+            state = self.keyframes.get(frame)
+        size = (self.film.info.width, self.film.info.height)
+        if state is None:
+            return engine.encode_png(np.zeros((size[1], size[0], 4), np.uint8)), 0
+        return engine.encode_png(engine.strokes_layer(state.path, size)), state.revision
+
+    def filled_jpeg(
+        self, frame: int, fine: bool = False, width: int | None = None, wait: float = 30.0
+    ) -> tuple[bytes, int, str]:
+        """(the keyframe filled from its strokes, as a JPEG `width` wide; its revision; 'coarse',
+        'fine' or 'gray'). `fine`: wait (up to `wait` s) for the render's own fill of the latest
+        revision; else the best there is now, at once."""
+        self._check_frame(frame)
+        gray = self.gray(frame)
+        with self.lock:
+            state = self.keyframes.get(frame)
+        if state is None:
+            return engine.encode_jpeg(_narrow(gray, width), 90), 0, "gray"
+        fill = self._fill(frame, state)
+        if fine:
+            deadline = time.monotonic() + wait
+            with self.lock:
+                while (
+                    fill.fine is None
+                    and fill.revision == self.keyframes[frame].revision
+                    and time.monotonic() < deadline
+                    and not self.closed
+                ):
+                    self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+        chroma = fill.fine
+        if chroma is None:
+            if fill.coarse is None:
+                strokes = engine.strokes_layer(state.path, (gray.shape[1], gray.shape[0]))
+                fill.coarse = engine.quick_fill(self.film, engine.keyframe_picture(gray, strokes))
+            chroma = fill.coarse
+        quality = "fine" if fill.fine is not None else "coarse"
+        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90), fill.revision, quality
+
+    def sketch_jpeg(self, frame: int, data: bytes, width: int | None = None) -> bytes:
+        """The keyframe filled from `data`, its strokes as the page has them now (an RGBA PNG of
+        the film's shape, at most SKETCH_WIDTH wide: the working size is enough, the fill runs
+        there), as a JPEG `width` wide: the quick fill shown as a stroke ends, while the
+        full-size strokes are being saved. Nothing is written."""
+        self._check_frame(frame)
+        strokes = engine.decode_png(data)
+        if strokes is None:
+            raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
+        h, w = strokes.shape[:2]
+        info = self.film.info
+        if w > SKETCH_WIDTH or abs(w / h - info.width / info.height) > 0.02 * info.width / info.height:
+            raise StudioError(
+                422,
+                f"the sketch is {w}x{h}: send the film's shape ({info.width}x{info.height}), at most {SKETCH_WIDTH} wide",
+            )
+        gray = self.gray(frame)
+        chroma = engine.quick_fill(
+            self.film, engine.keyframe_picture(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA), strokes)
+        )
+        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90)
+
+    def _fill(self, frame: int, state: KeyState) -> Fill:
+        """The fill of the keyframe's latest revision, its render's own fill asked for if new."""
+        with self.lock:
+            fill = self.fills.get_recent(frame)
+            if fill is None or fill.revision != state.revision:
+                fill = Fill(state.revision)
+                self.fills.put(frame, fill)
+                self.fine_wanted[frame] = state.revision
+                self.changed.notify_all()
+            return fill
+
+    # ---- what the page changes -------------------------------------------------------------
+
+    def save_strokes(self, frame: int, data: bytes, base_revision: int, swatch: str | None = None) -> int:
+        """Save `data` (an RGBA PNG of the frame's size: the keyframe's strokes) as keyframe
+        `frame`'s next revision; Conflict when the keyframe is not at `base_revision` any more.
+        `swatch`: the colours the new strokes used (#rrggbb, comma-separated), the latest first.
+        Returns the new revision; its coarse fill is made before returning."""
+        self._check_frame(frame)
+        strokes = engine.decode_png(data)
+        if strokes is None:
+            raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
+        width, height = self.film.info.width, self.film.info.height
+        if strokes.shape[:2] != (height, width):
+            raise StudioError(
+                422, f"the strokes are {strokes.shape[1]}x{strokes.shape[0]}, not the keyframe's {width}x{height}"
+            )
+        gray = self.gray(frame)
+        picture = engine.keyframe_picture(gray, strokes)
+        with self.lock:
+            state = self.keyframes.get(frame)
+            current = state.revision if state else 0
+            if base_revision != current:
+                raise Conflict(current)
+            # a keyframe coloured elsewhere (.jpg, ref_000123.png) is kept aside: its colour is in the strokes now
+            if state is not None and state.path.name != engine.keyframe_name(frame):
+                state.path.rename(state.path.with_name(state.path.name + ".orig"))
+            path = engine.save_keyframe(self.folder, frame, picture)
+            revision = current + 1
+            self.keyframes[frame] = KeyState(revision, engine.kind(strokes), path)
+            used = [c.strip().lower() for c in (swatch or "").split(",") if _is_colour(c.strip())]
+            self.swatches = [*dict.fromkeys(used), *[c for c in self.swatches if c not in used]][:SWATCHES]
+            self._write_listing()
+            self.fills.put(frame, Fill(revision))  # the page shows its own quick fill; the render's is made next
+            self.fine_wanted[frame] = revision
+            self.changed.notify_all()
+        return revision
+
+    def _write_listing(self) -> None:
+        """keyframes.json as `filmcolor keyframes` writes it (frame, time, shot and its frames),
+        with each keyframe's revision and kind, and the studio's swatches. Under the lock."""
+        tb, entries = self.film.info.time_base, []
+        starts = [s.first for s in self.shots]
+        for frame, state in sorted(self.keyframes.items()):
+            entry = {
+                "frame": frame,
+                "time": round(float(self.film.times[frame] * tb), 6),
+                "revision": state.revision,
+                "kind": state.kind,
+            }
+            n = _shot_of(starts, frame)
+            end = None if n is None else self.shots[n].end
+            if n is not None and end is not None:
+                entry.update(shot=n, shot_first=self.shots[n].first, shot_last=end - 1)
+            entries.append(entry)
+        listing = {
+            "format": engine.LIST_FORMAT,
+            "version": 1,
+            "film": str(self.film.path.resolve()),
+            "auto": self.auto_listing,
+            "keyframes": entries,
+            "studio": {"swatches": self.swatches},
+        }
+        engine.write_listing(self.folder, listing)
+
+    # ---- the shot preview --------------------------------------------------------------------
+
+    def start_preview(self, frame: int) -> dict:
+        """Carry the keyframes of the shot of `frame` through it (at most PREVIEW_SECONDS
+        around `frame`) in the background; returns the preview's id and frames."""
+        self._check_frame(frame)
+        with self.lock:
+            n = _shot_of([s.first for s in self.shots], frame)
+            end = None if n is None else self.shots[n].end
+            if n is None or end is None or frame >= end:
+                raise StudioError(409, "this shot's end is not found yet; wait for the shots to be found")
+            first = self.shots[n].first
+            files = {
+                f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")
+            }
+            if not files:
+                raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
+            span = max(1, round(PREVIEW_SECONDS * self.film.rate))
+            start = first if end - first <= span else min(max(first, frame - span // 2), end - span)
+            self.preview_count += 1
+            preview = Preview(self.preview_count, n, start, min(end, start + span))
+            for old in self.previews.values():
+                old.cancelled = True
+            self.previews.put(preview.id, preview)
+        threading.Thread(
+            target=self._preview, args=(preview, first, end, files), daemon=True, name="studio-preview"
+        ).start()
+        return {"id": preview.id, "shot": n, "start": preview.start, "stop": preview.stop}
+
+    def _preview(self, preview: Preview, first: int, end: int, files: dict[int, Path]) -> None:
+        t = time.perf_counter()
+
+        def emit(index: int, rgb: np.ndarray) -> bool:
+            data = engine.encode_jpeg(rgb, 88)
+            with self.lock:
+                preview.frames.append(data)
+            return not (preview.cancelled or self.closed)
+
+        try:
+            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit)
+        except Exception as exc:  # shown in the page
+            log.warning("preview: %s", exc)
+            preview.error = str(exc)
+        preview.seconds = time.perf_counter() - t
+        preview.finished = True
+
+    def preview_state(self, pid: int) -> dict:
+        preview = self._preview_of(pid)
+        return {
+            "id": pid,
+            "start": preview.start,
+            "stop": preview.stop,
+            "ready": len(preview.frames),
+            "finished": preview.finished,
+            "error": preview.error,
+            "seconds": round(preview.seconds, 2),
+        }
+
+    def preview_frame(self, pid: int, k: int) -> bytes:
+        preview = self._preview_of(pid)
+        with self.lock:
+            if not 0 <= k < len(preview.frames):
+                raise StudioError(404, f"preview frame {k} is not ready")
+            return preview.frames[k]
+
+    def _preview_of(self, pid: int) -> Preview:
+        with self.lock:
+            preview = self.previews.get_recent(pid)
+        if preview is None:
+            raise StudioError(404, f"no preview {pid}")
+        return preview
+
+    # ---- the render --------------------------------------------------------------------------
+
+    def start_render(self) -> dict | None:
+        """Start `render --keyframes` on a copy of the folder's keyframes, in a process of its own."""
+        with self.lock:
+            if self.render is not None and not self.render.finished:
+                raise StudioError(409, "a render is running already")
+            files = {f: s.path for f, s in self.keyframes.items() if s.kind != "blank"}
+            if not files:
+                raise StudioError(409, "no keyframe is coloured yet: paint on at least one")
+            snapshot = self.folder / RENDER_FOLDER
+            shutil.rmtree(snapshot, ignore_errors=True)
+            snapshot.mkdir()
+            for path in files.values():
+                shutil.copy2(path, snapshot / path.name)
+            job = RenderJob(self._output())
+            job.process = subprocess.Popen(
+                engine.render_command(self.film, snapshot, job.output),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            self.render = job
+        threading.Thread(target=self._follow_render, args=(job,), daemon=True, name="studio-render").start()
+        return self._render_state()
+
+    def _output(self) -> Path:
+        """Where the render writes: the --output given, else beside the film, FILM-color.mp4
+        (-2, -3 ... when taken: nothing the user has is written over)."""
+        if self.output is not None:
+            return self.output
+        film = self.film.path
+        for n in range(1, 1000):
+            candidate = film.with_name(f"{film.stem}-color{'' if n == 1 else f'-{n}'}.mp4")
+            if not candidate.exists():
+                return candidate
+        raise StudioError(409, f"too many renders beside {film}; move some")
+
+    def _follow_render(self, job: RenderJob) -> None:
+        assert job.process is not None and job.process.stdout is not None
+        for line in job.process.stdout:
+            try:
+                report = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                job.done, job.total = report.get("done", job.done), report.get("total", job.total)
+                job.step = report.get("step", job.step)
+                job.error = report.get("error", job.error)
+        stderr = job.process.stderr.read() if job.process.stderr else ""
+        status = job.process.wait()
+        with self.lock:
+            if status != 0 and job.error is None:
+                job.error = (stderr.strip().splitlines() or [f"the render stopped (status {status})"])[-1]
+            job.finished, job.seconds = True, time.monotonic() - job.started
+            shutil.rmtree(self.folder / RENDER_FOLDER, ignore_errors=True)
+
+    def cancel_render(self) -> dict | None:
+        with self.lock:
+            job = self.render
+        if job is not None and job.process is not None and job.process.poll() is None:
+            job.process.terminate()
+        return self._render_state()
+
+    def _render_state(self) -> dict | None:
+        """The render's progress for the page; None before the first."""
+        job = self.render
+        if job is None:
+            return None
+        return {
+            "output": str(job.output),
+            "done": job.done,
+            "total": job.total,
+            "step": job.step,
+            "finished": job.finished,
+            "error": job.error,
+            "seconds": round(job.seconds or time.monotonic() - job.started, 1),
+        }
+
+    def _check_frame(self, frame: int) -> None:
+        if not 0 <= frame < self.film.frames:
+            raise StudioError(404, f"no frame {frame}: the film has {self.film.frames}")
+
+
+def _shot_of(starts: list[int], frame: int) -> int | None:
+    """The number of the shot `frame` is in, among shots starting at `starts` (None before the first)."""
+    n = bisect_right(starts, frame) - 1
+    return n if n >= 0 else None
+
+
+def _narrow(gray: np.ndarray, width: int | None) -> np.ndarray:
+    if width and width < gray.shape[1]:
+        return cv2.resize(
+            gray, (width, max(1, round(gray.shape[0] * width / gray.shape[1]))), interpolation=cv2.INTER_AREA
+        )
+    return gray
+
+
+def _is_colour(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 7
+        and value[0] == "#"
+        and all(c in "0123456789abcdefABCDEF" for c in value[1:])
+    )

@@ -1,0 +1,601 @@
+// The studio page: the shots strip, the keyframe being painted, its fill, the shot preview and
+// the render. The server holds every file; this page holds only what is on screen and the
+// strokes not yet saved (each stroke is saved as soon as it ends).
+import { json, picture, request, url } from "./api.js";
+import { Painter } from "./painter.js";
+
+const $ = (id) => document.getElementById(id);
+const S = {
+  film: null,
+  shots: [],
+  keyframes: {},
+  swatches: [],
+  scanFinished: false,
+  shot: null,
+  frame: null,
+  loaded: null, // the frame whose strokes are loaded: painting waits for it
+  revision: 0,
+  view: "filled",
+  urls: { gray: null, filled: null, auto: null },
+  autoImage: null,
+  saving: false,
+  saveAgain: false,
+  sketching: false,
+  sketchAgain: false,
+  strokeAt: 0,
+  preview: null,
+  render: null,
+};
+window.studio = { timings: [], state: S }; // for tests and benchmarks: stroke-to-fill times (ms)
+
+const painter = new Painter($("strokes"), { onStroke: stroked, onPick: pick });
+window.studio.painter = painter;
+
+function say(text, info = false) {
+  const box = $("status");
+  box.textContent = text;
+  box.className = "show" + (info ? " info" : "");
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => (box.className = ""), info ? 4000 : 8000);
+}
+
+function seconds(frame) {
+  return (frame / S.film.rate).toFixed(2) + " s";
+}
+
+function shotOf(frame) {
+  let found = null;
+  for (const [n, shot] of S.shots.entries()) if (shot.first <= frame) found = n;
+  return found;
+}
+
+function keysOf(n) {
+  const shot = S.shots[n];
+  const end = shot.end ?? S.film.frames;
+  return Object.keys(S.keyframes).map(Number).filter((f) => f >= shot.first && f < end).sort((a, b) => a - b);
+}
+
+function badge(n) {
+  const kinds = keysOf(n).map((f) => S.keyframes[f].kind);
+  if (kinds.includes("coloured")) return ["coloured", "coloured"];
+  if (kinds.includes("strokes")) return ["strokes", "strokes"];
+  return ["none", "not started"];
+}
+
+// ---- the shots strip -------------------------------------------------------------------------
+
+function drawShots() {
+  const strip = $("shots");
+  S.shots.forEach((shot, n) => {
+    let card = strip.children[n];
+    if (!card) {
+      card = document.createElement("div");
+      card.className = "shot";
+      card.dataset.n = n;
+      card.innerHTML = `<img alt="shot ${n + 1}" loading="lazy"><div class="meta"><span class="len"></span><span class="badge"></span></div>`;
+      card.querySelector("img").src = url(`/api/shots/${n}/thumb.jpg`);
+      card.addEventListener("click", () => selectShot(n));
+      strip.appendChild(card);
+    }
+    const length = shot.end === null ? "…" : seconds(shot.end - shot.first);
+    card.querySelector(".len").textContent = `#${n + 1} · ${length}`;
+    const [cls, text] = badge(n);
+    const b = card.querySelector(".badge");
+    b.className = "badge " + cls;
+    b.textContent = text;
+    card.classList.toggle("selected", n === S.shot);
+  });
+}
+
+async function poll() {
+  try {
+    const state = await json("GET", `/api/state?since=${S.shots.length}`);
+    S.film = state.film;
+    for (const shot of state.shots) S.shots[shot.n] = { first: shot.first, end: shot.end };
+    const before = S.keyframes[S.frame];
+    S.keyframes = state.keyframes;
+    S.swatches = state.swatches;
+    S.scanFinished = state.scan.finished;
+    $("film-name").textContent = `${state.film.name} · ${state.film.width}x${state.film.height} · ${state.film.frames} frames · keyframes in ${state.folder}/`;
+    $("scan-bar").value = state.scan.done / Math.max(1, state.scan.total);
+    $("scan-text").textContent = state.scan.error
+      ? `shots found up to frame ${state.scan.done}: ${state.scan.error}`
+      : state.scan.finished
+        ? `${S.shots.length} shots`
+        : `finding the shots… ${S.shots.length} so far (${state.scan.done} of ${state.scan.total} frames)`;
+    $("scan-bar").hidden = state.scan.finished;
+    drawShots();
+    drawSwatches();
+    drawRender(state.render);
+    if (S.shot === null && S.shots.length) selectShot(0);
+    else if (S.shot !== null) drawShotControls();
+    const now = S.keyframes[S.frame];
+    if (now && now.revision > S.revision && !S.saving && !painter.pending && (!before || before.revision !== now.revision)) {
+      await loadStrokes(true); // another tab saved this keyframe
+      say("this keyframe was changed in another tab: its strokes were loaded", true);
+      if (painter.pending) changed(); // painted meanwhile: put on top of them
+      else if (S.keyframes[S.frame]) loadFilled();
+    }
+    const busy = !state.scan.finished || (state.render && !state.render.finished);
+    setTimeout(poll, busy ? 400 : 1500);
+  } catch (error) {
+    say(`the studio does not answer (${error.message}); is it still running?`);
+    setTimeout(poll, 3000);
+  }
+}
+
+// ---- the keyframe ------------------------------------------------------------------------------
+
+function selectShot(n) {
+  S.shot = n;
+  const keys = keysOf(n);
+  openFrame(keys.length ? keys[0] : S.shots[n].first);
+  drawShots();
+}
+
+function drawShotControls() {
+  const shot = S.shots[S.shot];
+  const last = (shot.end ?? S.film.frames) - 1;
+  const scrub = $("scrubber");
+  scrub.min = shot.first;
+  scrub.max = Math.max(shot.first, last);
+  const keys = $("keys");
+  const frames = keysOf(S.shot);
+  keys.replaceChildren(
+    ...frames.map((f) => {
+      const b = document.createElement("button");
+      b.textContent = `keyframe ${f}`;
+      b.className = f === S.frame ? "current" : "";
+      b.addEventListener("click", () => openFrame(f));
+      return b;
+    }),
+  );
+  const k = S.keyframes[S.frame];
+  const what =
+    S.loaded !== S.frame ? "loading…" : k ? `keyframe (revision ${k.revision}, ${k.kind ?? "reading"})` : "not a keyframe yet: paint on it to make it one";
+  $("frame-info").textContent = `Shot ${S.shot + 1} of ${S.shots.length}${S.scanFinished ? "" : "+"} · frame ${S.frame} (${seconds(S.frame)}) · ${what}`;
+}
+
+async function openFrame(frame) {
+  layout();
+  S.frame = frame;
+  S.loaded = null;
+  painter.enabled = false; // until its strokes are in: a stroke painted before would be lost
+  S.shot = shotOf(frame);
+  $("scrubber").value = frame;
+  $("scrub-text").textContent = `frame ${frame}`;
+  for (const key of ["gray", "filled", "auto"]) S.urls[key] = null;
+  S.autoImage = null;
+  const gray = await picture(`/api/frames/${frame}/gray.jpg?w=${displayWidth()}`);
+  if (S.frame !== frame) return;
+  S.urls.gray = gray.url;
+  $("side").src = gray.url;
+  await loadStrokes();
+  if (S.frame !== frame) return;
+  painter.enabled = true;
+  S.loaded = frame;
+  drawShotControls();
+  drawShots();
+  await showView();
+  if (S.keyframes[frame]) await loadFilled();
+}
+
+// The keyframe's saved strokes; `keep`: strokes painted here and not saved yet go on top of
+// them (another tab saved meanwhile), else painting starts over from them (another keyframe).
+async function loadStrokes(keep = false) {
+  const frame = S.frame;
+  const strokes = await picture(`/api/keyframes/${frame}/strokes.png`);
+  const image = new Image();
+  image.src = strokes.url;
+  await image.decode();
+  if (S.frame !== frame) return;
+  S.revision = Number(strokes.headers.get("X-Revision"));
+  if (keep) painter.rebase(image);
+  else painter.load(image, S.film.width, S.film.height);
+}
+
+// The keyframe's box: as large as the stage allows, at most 62% of the window's height, the
+// film's shape (two boxes side by side share the width).
+function layout() {
+  if (!S.film) return;
+  const views = $("side-by-side").checked ? 2 : 1;
+  const room = ($("stage").clientWidth - 8 * (views - 1)) / views;
+  const aspect = S.film.width / S.film.height;
+  const width = Math.floor(Math.min(room, window.innerHeight * 0.62 * aspect));
+  for (const id of ["main-view", "side-view"]) {
+    $(id).style.width = `${width}px`;
+    $(id).style.height = `${Math.round(width / aspect)}px`;
+  }
+}
+
+function displayWidth() {
+  const shown = $("main-view").clientWidth * (window.devicePixelRatio || 1);
+  return Math.max(160, Math.min(S.film.width, Math.round(shown)));
+}
+
+// The keyframe filled from its saved strokes (on opening it): the quick fill, then the render's.
+async function loadFilled() {
+  const frame = S.frame;
+  const revision = S.revision;
+  const coarse = await picture(`/api/keyframes/${frame}/filled.jpg?w=${displayWidth()}`);
+  if (S.frame !== frame || S.revision !== revision) return;
+  S.urls.filled = coarse.url;
+  if (S.view === "filled") await show(coarse.url);
+  if (coarse.headers.get("X-Fill") === "coarse") await loadFine(frame, revision, painter.ops.length);
+  else $("fill-text").textContent = "filled as the render fills it";
+}
+
+// The render's own fill of revision `revision`, shown if nothing was painted since (`ops`).
+async function loadFine(frame, revision, ops) {
+  $("fill-text").textContent = "quick fill; the render's own fill follows…";
+  const fine = await picture(`/api/keyframes/${frame}/filled.jpg?w=${displayWidth()}&fine=1`);
+  if (S.frame !== frame || S.revision !== revision || painter.ops.length !== ops || fine.headers.get("X-Fill") !== "fine") return;
+  S.urls.filled = fine.url;
+  if (S.view === "filled") await show(fine.url);
+  $("fill-text").textContent = "filled as the render fills it";
+}
+
+// The quick fill of the strokes as they are now, from a copy at the working size (nothing is
+// saved by it): shown as soon as a stroke ends.
+async function sketch() {
+  if (S.sketching) {
+    S.sketchAgain = true;
+    return;
+  }
+  S.sketching = true;
+  const frame = S.frame;
+  const ops = painter.ops.length;
+  const since = S.strokeAt;
+  try {
+    const blob = await painter.smallPng(S.film.work[0], S.film.work[1]);
+    const response = await request("POST", `/api/keyframes/${frame}/sketch?w=${displayWidth()}`, blob, { "Content-Type": "image/png" });
+    if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error || response.status);
+    const shown = URL.createObjectURL(await response.blob());
+    if (S.frame === frame && painter.ops.length === ops) {
+      S.urls.filled = shown;
+      if (S.view === "filled") await show(shown);
+      if (since) window.studio.timings.push(performance.now() - since);
+      $("fill-text").textContent = "quick fill; the render's own fill follows…";
+    }
+  } catch (error) {
+    say(`no quick fill: ${error.message}`);
+  } finally {
+    S.sketching = false;
+    if (S.sketchAgain) {
+      S.sketchAgain = false;
+      sketch();
+    }
+  }
+}
+
+async function show(src) {
+  const base = $("base");
+  base.src = src;
+  await base.decode().catch(() => {});
+}
+
+async function showView() {
+  const strokes = $("strokes");
+  strokes.className = S.view === "strokes" ? "" : "faint";
+  if (S.view === "filled") {
+    await show(S.urls.filled || S.urls.gray);
+  } else if (S.view === "auto") {
+    await show(await autoUrl());
+  } else {
+    await show(S.urls.gray);
+  }
+  $("side-view").hidden = !$("side-by-side").checked;
+  layout();
+}
+
+async function autoUrl() {
+  if (!S.urls.auto) {
+    $("fill-text").textContent = "computing the automatic colour…";
+    const auto = await picture(`/api/frames/${S.frame}/auto.jpg`);
+    S.urls.auto = auto.url;
+    $("fill-text").textContent = "";
+  }
+  return S.urls.auto;
+}
+
+// ---- painting ----------------------------------------------------------------------------------
+
+// A stroke ended (or was undone, redone, cleared): fill it at once, save it.
+function stroked() {
+  S.strokeAt = performance.now();
+  remember(painter.colour);
+  changed();
+}
+
+async function changed() {
+  await sketch(); // the quick fill first: the full-size save would only slow it
+  save();
+}
+
+async function save() {
+  if (S.saving) {
+    S.saveAgain = true;
+    return;
+  }
+  S.saving = true;
+  const frame = S.frame;
+  try {
+    const { blob, count } = await painter.png();
+    const response = await request("PUT", `/api/keyframes/${frame}/strokes`, blob, {
+      "Content-Type": "image/png",
+      "X-Base-Revision": String(S.revision),
+      "X-Swatch": painter.unsavedColours().join(","),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 409) {
+      // another tab saved this keyframe: take its strokes, put ours on top, save again
+      const strokes = await picture(`/api/keyframes/${frame}/strokes.png`);
+      const image = new Image();
+      image.src = strokes.url;
+      await image.decode();
+      S.revision = Number(strokes.headers.get("X-Revision"));
+      painter.rebase(image);
+      sketch();
+      say("another tab changed this keyframe: its strokes were loaded and yours put on top", true);
+      S.saveAgain = true;
+    } else if (!response.ok) {
+      say(`not saved: ${data.error || response.status}`);
+    } else if (S.frame === frame) {
+      S.revision = data.revision;
+      painter.markSaved(count);
+      S.keyframes[frame] = { revision: data.revision, kind: S.keyframes[frame]?.kind ?? "strokes" };
+      drawShotControls();
+      if (!S.saveAgain) loadFine(frame, data.revision, count);
+    }
+  } catch (error) {
+    say(`not saved: ${error.message}`);
+  } finally {
+    S.saving = false;
+    if (S.saveAgain) {
+      S.saveAgain = false;
+      save();
+    }
+  }
+}
+
+function remember(colour) {
+  colour = colour.toLowerCase();
+  S.swatches = [colour, ...S.swatches.filter((c) => c !== colour)].slice(0, 16);
+  drawSwatches();
+}
+
+function drawSwatches() {
+  $("swatches").replaceChildren(
+    ...S.swatches.map((c) => {
+      const b = document.createElement("button");
+      b.className = "swatch";
+      b.style.background = c;
+      b.title = c;
+      b.addEventListener("click", () => setColour(c));
+      return b;
+    }),
+  );
+}
+
+function setColour(c) {
+  $("colour").value = c;
+  painter.colour = c;
+}
+
+function hex(data) {
+  return "#" + [data[0], data[1], data[2]].map((v) => v.toString(16).padStart(2, "0")).join("");
+}
+
+// Take the colour under point p (in frame pixels) of the picture shown.
+async function pick(p) {
+  const base = $("base");
+  const c = document.createElement("canvas");
+  c.width = base.naturalWidth;
+  c.height = base.naturalHeight;
+  const ctx = c.getContext("2d");
+  ctx.drawImage(base, 0, 0);
+  const x = Math.floor((p[0] / S.film.width) * c.width);
+  const y = Math.floor((p[1] / S.film.height) * c.height);
+  setColour(hex(ctx.getImageData(x, y, 1, 1).data));
+  say(`colour ${$("colour").value} taken from the ${S.view === "auto" ? "automatic colour" : S.view} view`, true);
+}
+
+// ---- preview -----------------------------------------------------------------------------------
+
+async function startPreview() {
+  if (S.preview?.timer) clearInterval(S.preview.timer);
+  try {
+    const p = await json("POST", "/api/previews", { frame: S.frame });
+    S.preview = { ...p, frames: [], k: 0, timer: null, finished: false };
+    $("preview-img").hidden = false;
+    $("preview-scrub").max = p.stop - p.start - 1;
+    $("preview-scrub").value = 0;
+    $("preview-scrub").disabled = false;
+    $("play").disabled = false;
+    pollPreview(S.preview);
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+async function pollPreview(preview) {
+  if (S.preview !== preview) return;
+  const state = await json("GET", `/api/previews/${preview.id}`);
+  while (preview.frames.length < state.ready) {
+    const k = preview.frames.length;
+    preview.frames.push((await picture(`/api/previews/${preview.id}/${k}.jpg`)).url);
+    if (k === 0) showPreviewFrame(0);
+  }
+  preview.finished = state.finished;
+  const total = preview.stop - preview.start;
+  $("preview-text").textContent = state.error
+    ? `preview stopped: ${state.error}`
+    : state.finished
+      ? `frames ${preview.start}-${preview.stop - 1} carried in ${state.seconds} s (at a preview size; gray where the render would use the automatic colour)`
+      : `carrying the colour… ${state.ready} of ${total} frames`;
+  if (!state.finished) setTimeout(() => pollPreview(preview), 250);
+}
+
+function showPreviewFrame(k) {
+  const p = S.preview;
+  if (!p || !p.frames[k]) return false;
+  p.k = k;
+  $("preview-img").src = p.frames[k];
+  $("preview-scrub").value = k;
+  return true;
+}
+
+function play() {
+  const p = S.preview;
+  if (!p) return;
+  if (p.timer) {
+    clearInterval(p.timer);
+    p.timer = null;
+    $("play").textContent = "Play";
+    return;
+  }
+  if (p.k >= p.stop - p.start - 1) p.k = -1;
+  $("play").textContent = "Pause";
+  p.timer = setInterval(() => {
+    const next = p.k + 1;
+    if (next >= p.stop - p.start) {
+      clearInterval(p.timer);
+      p.timer = null;
+      $("play").textContent = "Play";
+      return;
+    }
+    showPreviewFrame(next); // waits (shows the last) while the frame is not carried yet
+  }, 1000 / S.film.rate);
+}
+
+// ---- render ------------------------------------------------------------------------------------
+
+function drawRender(render) {
+  S.render = render;
+  const bar = $("render-bar");
+  const text = $("render-text");
+  if (!render) return;
+  const running = !render.finished;
+  $("render").textContent = running ? "Stop render" : "Render film";
+  bar.hidden = !running;
+  bar.value = render.total ? render.done / render.total : 0;
+  if (running) {
+    const step = render.step === "finding shots" ? "preparing (finding the shots)" : render.step;
+    text.textContent = `${step}: ${render.done}/${render.total || "?"} frames, ${render.seconds} s -> ${render.output}`;
+  } else if (render.error) {
+    text.textContent = `render stopped: ${render.error}`;
+  } else {
+    text.textContent = `rendered in ${render.seconds} s -> ${render.output}`;
+  }
+}
+
+async function renderFilm() {
+  try {
+    if (S.render && !S.render.finished) drawRender(await json("DELETE", "/api/render"));
+    else drawRender(await json("POST", "/api/render"));
+    setTimeout(poll, 300);
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------------
+
+function wire() {
+  for (const radio of document.querySelectorAll('input[name="tool"]')) {
+    radio.addEventListener("change", () => (painter.tool = radio.value));
+  }
+  for (const radio of document.querySelectorAll('input[name="view"]')) {
+    radio.addEventListener("change", () => {
+      S.view = radio.value;
+      showView();
+    });
+  }
+  $("side-by-side").addEventListener("change", showView);
+  $("size").addEventListener("input", () => {
+    painter.size = Number($("size").value);
+    $("size-text").textContent = `${painter.size} px`;
+  });
+  $("colour").addEventListener("input", () => (painter.colour = $("colour").value));
+  $("undo").addEventListener("click", () => painter.undo() && changed());
+  $("redo").addEventListener("click", () => painter.redo() && changed());
+  $("clear").addEventListener("click", () => painter.clear());
+  $("from-auto").addEventListener("click", async () => {
+    const image = new Image();
+    image.src = await autoUrl();
+    await image.decode();
+    painter.paste(image);
+  });
+  $("scrubber").addEventListener("input", async () => {
+    // looking through the shot: the keyframe being painted stays as it is until "Paint on this frame"
+    const frame = Number($("scrubber").value);
+    painter.enabled = frame === S.frame && S.loaded === frame;
+    $("scrub-text").textContent = frame === S.frame ? `frame ${frame} (painting here)` : `frame ${frame}: Paint on this frame to make it a keyframe`;
+    if (frame === S.frame) {
+      showView();
+      return;
+    }
+    const gray = await picture(`/api/frames/${frame}/gray.jpg?w=${Math.min(480, displayWidth())}`);
+    if (Number($("scrubber").value) === frame && frame !== S.frame) {
+      $("base").src = gray.url;
+      $("strokes").className = "hidden";
+    }
+  });
+  $("make-key").addEventListener("click", () => openFrame(Number($("scrubber").value)));
+  $("preview").addEventListener("click", startPreview);
+  $("play").addEventListener("click", play);
+  $("preview-scrub").addEventListener("input", () => showPreviewFrame(Number($("preview-scrub").value)));
+  $("render").addEventListener("click", renderFilm);
+  document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "INPUT" && e.target.type !== "range") return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
+      e.preventDefault();
+      if (e.shiftKey ? painter.redo() : painter.undo()) changed();
+    } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") {
+      e.preventDefault();
+      if (painter.redo()) changed();
+    }
+  });
+  const drop = $("reference");
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    const file = e.dataTransfer.files[0];
+    if (file) reference(file);
+  });
+}
+
+// A reference picture dropped in: shown here, never sent anywhere; Pick colour takes from it.
+async function reference(file) {
+  const bitmap = await createImageBitmap(file);
+  const canvas = $("reference-canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext("2d").drawImage(bitmap, 0, 0);
+  canvas.hidden = false;
+  const box = $("reference");
+  box.replaceChildren(canvas);
+  canvas.addEventListener("click", (e) => {
+    const r = canvas.getBoundingClientRect();
+    const x = Math.floor(((e.clientX - r.left) / r.width) * canvas.width);
+    const y = Math.floor(((e.clientY - r.top) / r.height) * canvas.height);
+    setColour(hex(canvas.getContext("2d").getImageData(x, y, 1, 1).data));
+    say(`colour ${$("colour").value} taken from the reference picture`, true);
+  });
+}
+
+wire();
+window.addEventListener("resize", layout);
+poll().then(() => {
+  layout();
+  const size = Math.max(2, Math.round(S.film.width / 50));
+  $("size").max = Math.max(40, Math.round(S.film.width / 6));
+  $("size").value = size;
+  painter.size = size;
+  $("size-text").textContent = `${size} px`;
+});

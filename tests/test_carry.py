@@ -1,0 +1,82 @@
+"""The carrier (`filmcolor.carry`): a keyframe's colour follows the motion, its confidence says
+where that colour is right and recovers, and two keyframes share a frame by it."""
+
+import cv2
+import numpy as np
+
+from filmcolor.carry import Carrier, combine
+from filmcolor.guide import Carried
+from filmcolor.keyframe_files import Keyframe
+
+
+def _scene(width: int = 200, height: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A large textured luma (in [0, 1]) and a chroma (H, W, 2) that follows its shapes."""
+    rng = np.random.default_rng(seed)
+    luma = cv2.GaussianBlur(rng.random((height, width)).astype(np.float32), (0, 0), 2.5)
+    luma = (luma - luma.min()) / (luma.max() - luma.min())
+    chroma = np.dstack([0.3 * (luma - 0.5), 0.2 * np.sin(6 * luma)]).astype(np.float32)
+    return luma, chroma
+
+
+def _view(a: np.ndarray, x: int, size: tuple[int, int] = (96, 72)) -> np.ndarray:
+    return np.ascontiguousarray(a[20 : 20 + size[1], 20 + x : 20 + x + size[0]])
+
+
+def test_the_colour_follows_a_pan_and_is_sure_where_it_is_right():
+    luma, chroma = _scene()
+    carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
+    for i in range(1, 9):  # 2 px a frame to the right
+        carrier.follow(_view(luma, 2 * i))
+    truth = _view(chroma, 16)
+    error = np.abs(carrier.chroma() - truth).mean(axis=2)  # (h, w)
+    inner = (slice(4, -4), slice(4, -20))  # what was in the keyframe, away from its edges
+    assert error[inner].mean() < 0.004 and carrier.confidence[inner].mean() > 0.8
+    assert np.abs(carrier.colour - truth)[inner].mean() < 0.004  # the frame's colour is the keyframe's there
+
+
+def test_confidence_falls_where_something_covers_the_picture_and_recovers_after():
+    luma, chroma = _scene()
+    carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
+    other, _ = _scene(seed=5)
+    covered = _view(luma, 2).copy()
+    covered[20:50, 30:60] = _view(other, 0)[20:50, 30:60]  # something else passes in front, for one frame
+    carrier.follow(covered)
+    assert carrier.confidence[25:45, 35:55].mean() < 0.3 < carrier.confidence[:, 70:].mean()
+    for i in range(2, 6):
+        carrier.follow(_view(luma, 2 * i))
+    assert carrier.confidence[25:45, 35:55].mean() > 0.7  # seen again: sure again, not for the rest of the shot
+    assert np.abs(carrier.chroma() - _view(chroma, 10))[25:45, 35:55].mean() < 0.01
+
+
+def test_unsure_colour_comes_from_the_trusted_neighbours_not_the_model():
+    luma, chroma = _scene()
+    carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
+    model = np.full((72, 96, 2), 0.4, np.float32)  # a loud wrong colour
+    for i in range(1, 6):
+        carrier.follow(_view(luma, 4 * i), model=model)
+    entered = carrier.colour[:, -10:]  # came into view at the right edge: never in the keyframe
+    assert np.abs(entered).max() < 0.3 and np.abs(entered - _view(chroma, 20)[:, -10:]).mean() < 0.1
+
+
+def test_two_keyframes_share_a_frame_by_confidence_and_nearness():
+    luma, chroma = _scene()
+    h, w = 72, 96
+    grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
+    near = Carried(
+        Keyframe(0, None, luma[:h, :w], chroma[:h, :w], False, "bt601"),
+        grid,
+        np.full((h, w), 0.9, np.float32),
+        np.zeros((h, w, 2), np.float32),
+        1,
+    )
+    far = Carried(
+        Keyframe(100, None, luma[:h, :w], -chroma[:h, :w], False, "bt601"),
+        grid,
+        np.full((h, w), 0.9, np.float32),
+        np.ones((h, w, 2), np.float32),
+        99,
+    )
+    guided = combine([near, far])
+    assert np.allclose(guided.sure, 0.99)
+    mix = [s.weight.mean() for s in guided.sources]
+    assert mix[0] > 20 * mix[1]  # the keyframe one frame back wins over one 99 frames on

@@ -1,0 +1,525 @@
+"""`filmcolor studio`: the page driven in a real browser (Playwright with Debian's Chromium),
+its safety over plain HTTP, its state without HTTP, and its errors before it starts."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+from clirun import assert_one_line_error, run_cli
+from configs import render_config
+from testfilms import make_film
+
+from filmcolor.color import rgb_to_ycbcr
+from filmcolor.render import render
+from filmcolor.studio import engine
+from filmcolor.studio.session import Conflict, Session, StudioError
+
+CHROMIUM = Path("/usr/bin/chromium")
+W, H, SHOT = 160, 96, 24  # the test film: two shots of 24 frames
+
+
+def _pictures() -> list[np.ndarray]:
+    """Two shots. The first: a dark left half and a bright right half (a strong edge at x = 80)
+    with a soft texture drifting right 1 px a frame; the second: bright above, dark below."""
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur(rng.random((H, W + SHOT)).astype(np.float32), (0, 0), 3) * 40 - 20  # (H, W + 24)
+    out = []
+    for i in range(SHOT):
+        y = np.where(np.arange(W) < W // 2, 60.0, 190.0)[None, :] + texture[:, SHOT - i : SHOT - i + W]
+        out.append(np.clip(y, 0, 255).astype(np.uint8))
+    for i in range(SHOT):
+        y = np.where(np.arange(H) < H // 2, 200.0, 40.0)[:, None] + texture[:, i : i + W]
+        out.append(np.clip(y, 0, 255).astype(np.uint8))
+    return [np.repeat(y[..., None], 3, axis=2) for y in out]
+
+
+@pytest.fixture
+def film(tmp_path) -> Path:
+    return make_film(tmp_path / "edge.mp4", pictures=_pictures(), keyint=12)
+
+
+def _start(film: Path, keys: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    """The studio as a user starts it, in its own process; (process, address with the token)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "filmcolor",
+            "studio",
+            str(film),
+            "-k",
+            str(keys),
+            "--port",
+            "0",
+            "--no-browser",
+            *extra,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline, seen = time.monotonic() + 60, ""
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        found = re.search(r"http://\S+", line)
+        if found:
+            return proc, found.group(0)
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"the studio did not start: {seen}")
+
+
+@pytest.fixture
+def studio(film, tmp_path):
+    keys = tmp_path / "keys"
+    proc, url = _start(film, keys, "-o", str(tmp_path / "page-render.mp4"))
+    yield url, keys
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _wait_shots(base: str, token: str) -> dict:
+    for _ in range(300):
+        state = json.loads(urllib.request.urlopen(f"{base}/api/state?token={token}").read())
+        if state["scan"]["finished"]:
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the shots were not found")
+
+
+def _mean_rgb(rgb: np.ndarray, x0: float, x1: float, y0: float = 0.3, y1: float = 0.7) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    return rgb[int(h * y0) : int(h * y1), int(w * x0) : int(w * x1)].reshape(-1, 3).mean(axis=0)
+
+
+PIXELS = """(id) => { const img = document.getElementById(id); const c = document.createElement('canvas');
+  c.width = img.naturalWidth || img.width; c.height = img.naturalHeight || img.height;
+  const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+  return [c.width, c.height, Array.from(ctx.getImageData(0, 0, c.width, c.height).data)]; }"""
+
+
+def _pixels(page, element: str) -> np.ndarray:
+    """(h, w, 4) uint8 RGBA of an <img> or <canvas> of the page, as the browser has it."""
+    w, h, data = page.evaluate(PIXELS, element)
+    return np.array(data, np.uint8).reshape(h, w, 4)
+
+
+def _set(page, element: str, value: object) -> None:
+    """Set an <input> of the page as a user would (its input event fires)."""
+    page.evaluate(
+        "([id, v]) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('input')); }",
+        [element, value],
+    )
+
+
+def _stroke(page, colour: str, x0: float, x1: float, y: float) -> None:
+    """A brush stroke from x0 to x1 (shares of the keyframe's width) at height y, in `colour`."""
+    _set(page, "colour", colour)
+    box = page.locator("#strokes").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * x0, box["y"] + box["height"] * y)
+    page.mouse.down()
+    for k in range(1, 9):
+        page.mouse.move(box["x"] + box["width"] * (x0 + (x1 - x0) * k / 8), box["y"] + box["height"] * y)
+    page.mouse.up()
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+)
+def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
+    )
+    url, keys = studio
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_function("document.querySelector('#scan-text').textContent === '2 shots'", timeout=60000)
+        assert page.locator(".shot").count() == 2
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.locator(".shot .badge").all_inner_texts() == ["not started", "not started"]
+
+        # two strokes on the first shot's keyframe: red on the dark half, blue on the bright one
+        _stroke(page, "#d02020", 0.1, 0.35, 0.5)
+        page.wait_for_function("window.studio.timings.length === 1", timeout=30000)
+        _stroke(page, "#2040d0", 0.65, 0.9, 0.5)
+        page.wait_for_function(
+            "window.studio.timings.length === 2 && window.studio.state.revision === 2", timeout=30000
+        )
+        page.wait_for_function(
+            "document.querySelector('#fill-text').textContent.startsWith('filled as the render')", timeout=30000
+        )
+        filled = _pixels(page, "base")[..., :3].astype(float)
+        left, right = _mean_rgb(filled, 0.05, 0.45, 0.1, 0.9), _mean_rgb(filled, 0.55, 0.95, 0.1, 0.9)
+        assert left[0] > left[2] + 15, left  # red where painted, filled over the dark half
+        assert right[2] > right[0] + 15, right  # blue over the bright half: the red stopped at the edge
+        near = _mean_rgb(filled, 0.52, 0.56, 0.1, 0.9)  # just across the edge from the red stroke's half
+        assert near[2] > near[0], near
+        assert page.locator(".shot .badge").first.inner_text() == "strokes"
+
+        # the strokes are saved: a reload finds them
+        page.reload()
+        page.wait_for_function(
+            "document.querySelector('#frame-info').textContent.includes('keyframe (revision 2')", timeout=30000
+        )
+        strokes = _pixels(page, "strokes")
+        h, w = strokes.shape[:2]
+        assert (
+            strokes[h // 2, int(w * 0.2), 3] == 255
+            and strokes[h // 2, int(w * 0.2), 0] > strokes[h // 2, int(w * 0.2), 2] + 30
+        )
+        assert (
+            strokes[h // 2, int(w * 0.8), 3] == 255
+            and strokes[h // 2, int(w * 0.8), 2] > strokes[h // 2, int(w * 0.8), 0] + 30
+        )
+        assert strokes[int(h * 0.1), w // 2, 3] == 0  # unpainted: clear, the render fills it
+        assert (keys / "000000.png").is_file() and json.loads((keys / "keyframes.json").read_text())["keyframes"][0][
+            "revision"
+        ] == 2
+
+        # a second tab paints on the same keyframe, then the first (on an older revision): both strokes are kept
+        other = browser.new_page(viewport={"width": 1200, "height": 900})
+        other.goto(url)
+        other.wait_for_function(
+            "document.querySelector('#frame-info').textContent.includes('keyframe (revision 2')", timeout=30000
+        )
+        _stroke(other, "#20c040", 0.1, 0.35, 0.15)
+        other.wait_for_function("window.studio.state.revision === 3 && !window.studio.painter.pending", timeout=30000)
+        _stroke(page, "#20c040", 0.65, 0.9, 0.85)
+        page.wait_for_function(
+            "window.studio.state.revision >= 4 && !window.studio.painter.pending && !window.studio.state.saving",
+            timeout=30000,
+        )
+        status, body = _call(url.replace("/?token=", "/api/keyframes/0/strokes.png?token="))
+        saved = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)
+        # the first two strokes, the other tab's, the last
+        for x, y in ((0.2, 0.5), (0.8, 0.5), (0.2, 0.15), (0.8, 0.85)):
+            assert saved[int(H * y), int(W * x), 3] == 255, (x, y)
+        other.close()
+
+        # undo takes the last stroke off the saved keyframe, redo puts it back
+        def saved_alpha(x: float, y: float) -> int:
+            body = _call(url.replace("/?token=", "/api/keyframes/0/strokes.png?token="))[1]
+            return int(cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)[int(H * y), int(W * x), 3])
+
+        settled = "!window.studio.painter.pending && !window.studio.state.saving"
+        page.wait_for_function(f"window.studio.state.revision === 4 && {settled}")
+        page.click("#undo")
+        page.wait_for_function(f"window.studio.state.revision === 5 && {settled}")
+        assert saved_alpha(0.8, 0.85) == 0 and saved_alpha(0.2, 0.15) == 255
+        page.click("#redo")
+        page.wait_for_function(f"window.studio.state.revision === 6 && {settled}")
+        assert saved_alpha(0.8, 0.85) == 255
+
+        # a colour picked from the automatic colour's view
+        page.check("input[name=view][value=auto]")
+        page.wait_for_function(
+            "window.studio.state.urls.auto !== null && document.querySelector('#base').src === window.studio.state.urls.auto",
+            timeout=60000,
+        )
+        page.check("input[name=tool][value=pick]")
+        before = page.input_value("#colour")
+        box = page.locator("#strokes").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
+        assert page.input_value("#colour") != before
+        page.check("input[name=view][value=filled]")
+        page.check("input[name=tool][value=brush]")
+
+        # any frame of a shot can be made its keyframe: the second shot, its seventh frame
+        page.locator(".shot").nth(1).click()
+        page.wait_for_function(f"window.studio.state.loaded === {SHOT}")
+        _set(page, "scrubber", SHOT + 6)
+        page.click("#make-key")
+        page.wait_for_function(f"window.studio.state.loaded === {SHOT + 6}")
+        assert f"frame {SHOT + 6} " in page.inner_text("#frame-info") and "not a keyframe yet" in page.inner_text(
+            "#frame-info"
+        )
+        page.locator(".shot").nth(0).click()
+        page.wait_for_function("window.studio.state.loaded === 0")
+
+        # the shot preview: the colour carried to the shot's last frame
+        page.click("#preview")
+        page.wait_for_function(
+            "document.querySelector('#preview-text').textContent.includes('carried in')", timeout=120000
+        )
+        assert page.evaluate("window.studio.state.preview.frames.length") == SHOT
+        _set(page, "preview-scrub", SHOT - 1)
+        page.wait_for_timeout(300)
+        last = _pixels(page, "preview-img")[..., :3].astype(float)
+        left, right = _mean_rgb(last, 0.05, 0.4), _mean_rgb(last, 0.6, 0.95)
+        assert left[0] > left[2] + 10 and right[2] > right[0] + 10, (left, right)
+
+        # the render button: render --keyframes in the background, its output's path in the page
+        page.click("#render")
+        page.wait_for_function(
+            "document.querySelector('#render-text').textContent.startsWith('rendered in')", timeout=300000
+        )
+        assert str(tmp_path / "page-render.mp4") in page.inner_text("#render-text")
+        assert errors == []
+        browser.close()
+
+    # the saved folder drives render --keyframes to the painted colour, through the whole shot
+    out = tmp_path / "cli-render.mp4"
+    render(film, out, render_config(weights=tiny_weights, keyframes=keys))
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in c.decode(video=0)]
+    for i in (0, SHOT - 1):
+        left, right = _mean_rgb(frames[i], 0.05, 0.4), _mean_rgb(frames[i], 0.6, 0.95)
+        assert left[0] > left[2] + 10 and right[2] > right[0] + 10, (i, left, right)
+    with av.open(str(tmp_path / "page-render.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 2 * SHOT
+
+
+def _call(url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    return cv2.imencode(".png", rgba[..., [2, 1, 0, 3]])[1].tobytes()
+
+
+def test_safety_over_http(studio, tmp_path):
+    url, keys = studio
+    base, token = url.split("/?token=")
+    _wait_shots(base, token)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    header = {"X-Filmcolor-Token": token}
+    # no token, a wrong one: nothing, not even the page's own files
+    for path in ("/", "/static/studio.js", "/api/state", "/api/frames/0/gray.jpg", "/api/keyframes/0/strokes.png"):
+        assert _call(base + path)[0] == 403, path
+        assert _call(base + path + "?token=wrong")[0] == 403, path
+    assert _call(url)[0] == 200 and _call(f"{base}/api/state", headers=header)[0] == 200
+    strokes = np.zeros((H, W, 4), np.uint8)
+    strokes[40:50, 10:30] = (200, 30, 30, 255)
+    put = {"Content-Type": "image/png", "X-Base-Revision": "0"}
+    # a change needs the token in its header: a page of another site cannot set one
+    assert _call(f"{base}/api/keyframes/0/strokes?token={token}", "PUT", _png(strokes), put)[0] == 403
+    # paths: only numbers are taken from them, and only frames of the film
+    for path in (
+        "/static/../../edge.mp4",
+        "/static/..%2F..%2Fedge.mp4",
+        "/api/keyframes/..%2F..%2Fx/strokes.png",
+        "/static/%2Fetc%2Fpasswd",
+    ):
+        conn = http.client.HTTPConnection(base.removeprefix("http://"))
+        conn.request("GET", f"{path}?token={token}")  # sent as it is, not tidied by a client
+        assert conn.getresponse().status == 404, path
+        conn.close()
+    for frame in ("-1", "48", "99999999", "1e3", "..%2F000000"):
+        assert _call(f"{base}/api/keyframes/{frame}/strokes", "PUT", _png(strokes), {**header, **put})[0] == 404, frame
+    # uploads: a PNG with transparency of the keyframe's size, within a limit
+    wrong_size = np.zeros((H // 2, W // 2, 4), np.uint8)
+    assert _call(f"{base}/api/keyframes/0/strokes", "PUT", _png(wrong_size), {**header, **put})[0] == 422
+    jpeg = cv2.imencode(".jpg", strokes[..., :3])[1].tobytes()
+    assert _call(f"{base}/api/keyframes/0/strokes", "PUT", jpeg, {**header, **put})[0] == 415
+    assert (
+        _call(f"{base}/api/keyframes/0/strokes", "PUT", jpeg, {**header, **put, "Content-Type": "image/jpeg"})[0] == 415
+    )
+    opaque = cv2.imencode(".png", strokes[..., 2::-1])[1].tobytes()  # no transparency
+    assert _call(f"{base}/api/keyframes/0/strokes", "PUT", opaque, {**header, **put})[0] == 415
+    conn = http.client.HTTPConnection(base.removeprefix("http://"))
+    conn.putrequest("PUT", "/api/keyframes/0/strokes")
+    for k, v in {**header, **put, "Content-Length": str(1 << 30)}.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    assert conn.getresponse().status == 413
+    conn.close()
+    assert not (keys / "000000.png").exists()
+    # the quick fill takes the strokes at a smaller size of the film's shape, and writes nothing
+    small = cv2.resize(strokes, (W // 2, H // 2), interpolation=cv2.INTER_AREA)
+    status, body = _call(
+        f"{base}/api/keyframes/0/sketch?w=80", "POST", _png(small), {**header, "Content-Type": "image/png"}
+    )
+    assert status == 200 and cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape == (48, 80, 3)
+    square = np.zeros((64, 64, 4), np.uint8)
+    assert (
+        _call(f"{base}/api/keyframes/0/sketch", "POST", _png(square), {**header, "Content-Type": "image/png"})[0] == 422
+    )
+    assert not (keys / "000000.png").exists()
+    # a good one is saved; one painted on an older revision (another tab) is refused, not lost
+    status, body = _call(f"{base}/api/keyframes/0/strokes", "PUT", _png(strokes), {**header, **put})
+    assert status == 200 and json.loads(body)["revision"] == 1
+    status, body = _call(f"{base}/api/keyframes/0/strokes", "PUT", _png(strokes), {**header, **put})
+    assert status == 409 and json.loads(body)["revision"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written outside the keyframes folder
+    assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "keyframes.json"]
+
+
+def test_the_session_without_http(film, tmp_path):
+    """Saving, revisions, the fill and what is kept, as plain calls."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(film), keys)
+    strokes = np.zeros((H, W, 4), np.uint8)
+    strokes[40:56, 10:30] = (210, 30, 30, 255)
+    assert session.save_strokes(5, _png(strokes), 0, "#d21e1e") == 1
+    session.close()
+    with pytest.raises(Conflict):
+        session.save_strokes(5, _png(strokes), 0)
+    with pytest.raises(StudioError):
+        session.save_strokes(48, _png(strokes), 0)
+    saved = cv2.imread(str(keys / "000005.png"), cv2.IMREAD_UNCHANGED)
+    gray = engine.gray_frame(session.film, 5)
+    assert saved.shape == (H, W, 4) and (saved[..., 3] == strokes[..., 3]).all()
+    clear, painted = saved[..., 3] == 0, strokes[..., 3] > 0
+    assert np.array_equal(saved[..., 0][clear], gray[clear])  # the gray frame under the clear parts
+    ycc = rgb_to_ycbcr(saved[..., 2::-1].astype(np.float32) / 255.0)  # (H, W, 3)
+    red = rgb_to_ycbcr(np.float32([210, 30, 30]) / 255.0)
+    assert np.abs(ycc[painted][:, 1:] - red[1:]).max() < 0.01  # the stroke's chroma, whole
+    shift = np.abs(ycc[painted][:, 0] * 255 - gray[painted])
+    assert (shift <= np.maximum(2, 0.4 * 255 - gray[painted])).all()  # at the frame's luma, or as near as can carry it
+    again = Session(engine.open_film(film), keys)  # reopened: the strokes, the revision, the swatch
+    assert again.keyframes[5].revision == 1 and again.swatches == ["#d21e1e"]
+    layer = cv2.imdecode(np.frombuffer(again.strokes_png(5)[0], np.uint8), cv2.IMREAD_UNCHANGED)
+    assert (layer[..., 3] == strokes[..., 3]).all()
+    assert again.filled_jpeg(5)[2] == "coarse"  # at once, before the render's own fill
+    again.start()
+    data, revision, quality = again.filled_jpeg(5, fine=True)
+    again.close()
+    assert revision == 1 and quality == "fine"
+    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[..., ::-1].astype(float)
+    assert _mean_rgb(rgb, 0.05, 0.45)[0] > _mean_rgb(rgb, 0.05, 0.45)[2] + 15
+
+
+def test_errors_before_the_server_starts(film, tmp_path, capsys):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a film")
+    assert_one_line_error(*run_cli(["studio", bad, "--no-browser"], capsys), "not a film FFmpeg can read")
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert_one_line_error(*run_cli(["studio", film, "-k", afile, "--no-browser"], capsys), "is a file")
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        code, err = run_cli(
+            ["studio", film, "-k", tmp_path / "k", "--port", busy.getsockname()[1], "--no-browser"], capsys
+        )
+    finally:
+        busy.close()
+    assert_one_line_error(code, err, "is busy")
+    assert not (tmp_path / "k").exists()
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+)
+def test_the_readme_workflow_on_the_sample(tmp_path):
+    """What the README tells a new user: `filmcolor studio band.mp4`, three strokes on the first
+    shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as DIR/studio.png
+    (the README's picture: FILMCOLOR_SCREENSHOTS=docs pytest tests/test_studio.py -k readme)."""
+    import os
+    import shutil
+
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
+    )
+    film = tmp_path / "band.mp4"
+    shutil.copy(SAMPLE, film)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "filmcolor", "studio", str(film), "--port", "0", "--no-browser"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        while "http://" not in line:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "the studio did not start"
+        url = re.search(r"http://\S+", line).group(0)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.goto(url)
+            page.wait_for_function("document.querySelector('#scan-text').textContent === '7 shots'", timeout=60000)
+            page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+            _stroke(page, "#d9956a", 0.15, 0.21, 0.35)  # the singer's face
+            _stroke(page, "#d9956a", 0.72, 0.78, 0.35)  # the guitarist's face
+            _stroke(page, "#f0c860", 0.44, 0.51, 0.33)  # the lamp's shade
+            page.wait_for_function(
+                "window.studio.timings.length >= 1 && !window.studio.state.saving && !window.studio.painter.pending",
+                timeout=60000,
+            )
+            page.wait_for_function(
+                "document.querySelector('#fill-text').textContent.startsWith('filled as the render')", timeout=60000
+            )
+            page.wait_for_function("document.querySelectorAll('.swatch').length === 2")  # the two colours used
+            page.click("#preview")
+            page.wait_for_function(
+                "document.querySelector('#preview-text').textContent.includes('carried in')", timeout=300000
+            )
+            _set(page, "preview-scrub", 20)
+            page.check("#side-by-side")
+            page.wait_for_timeout(500)
+            if os.environ.get("FILMCOLOR_SCREENSHOTS"):
+                page.screenshot(path=str(Path(os.environ["FILMCOLOR_SCREENSHOTS"]) / "studio.png"), full_page=True)
+            filled = _pixels(page, "base")[..., :3].astype(float)
+            for x0, x1 in ((0.15, 0.21), (0.72, 0.78), (0.44, 0.51)):  # warm where it was painted
+                painted = _mean_rgb(filled, x0, x1, 0.3, 0.4)
+                assert painted[0] > painted[2] + 10, (x0, painted)
+            page.click("#render")
+            page.wait_for_function(
+                "document.querySelector('#render-text').textContent.startsWith('rendered in')", timeout=600000
+            )
+            assert str(tmp_path / "band-color.mp4") in page.inner_text("#render-text")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert sorted(p.name for p in (tmp_path / "band-keyframes").iterdir()) == ["000000.png", "keyframes.json"]
+    with av.open(str(tmp_path / "band-color.mp4")) as c:
+        assert c.streams.video[0].frames == 360
+
+
+def test_a_keyframes_folder_from_elsewhere(film, tmp_path):
+    """A folder `filmcolor keyframes` wrote (gray pictures) with one keyframe coloured whole in an
+    image editor (a JPEG): the gray ones open blank, the JPEG as strokes over all of it; painting
+    on it saves NNNNNN.png and keeps the JPEG aside, so the render never sees two of one frame."""
+    from filmcolor.inference import InferenceConfig
+    from filmcolor.keyframes import KeyframesConfig, write_keyframes
+
+    keys = tmp_path / "keys"
+    write_keyframes(film, keys, KeyframesConfig(), InferenceConfig())
+    coloured = cv2.imread(str(keys / "000024.png"))
+    coloured[..., 2] = np.clip(coloured[..., 2].astype(int) + 60, 0, 255)  # reddened all over
+    (keys / "000024.png").unlink()
+    cv2.imwrite(str(keys / "000024.jpg"), coloured)
+    session = Session(engine.open_film(film), keys)
+    session.start()
+    deadline = time.monotonic() + 60
+    while any(s.kind is None for s in session.keyframes.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert {f: s.kind for f, s in session.keyframes.items()} == {0: "blank", 24: "coloured"}
+    layer = cv2.imdecode(np.frombuffer(session.strokes_png(24)[0], np.uint8), cv2.IMREAD_UNCHANGED)
+    assert (layer[..., 3] == 255).all()
+    assert session.save_strokes(24, _png(layer[..., [2, 1, 0, 3]]), 0) == 1
+    session.close()
+    assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "000024.jpg.orig", "000024.png", "keyframes.json"]
+    assert engine.keyframe_pictures(keys, 48).keys() == {0, 24}
