@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+import typing
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
 
 import numpy as np
 import torch
@@ -173,7 +173,7 @@ class Optimisers:
 
 def paired_step(g_ab: nn.Module, opt: Optimisers, b: torch.Tensor, config: TrainConfig) -> dict[str, float]:
     """One optimiser step of G_AB on the pairs alone: the supervised fit. `b` as in `cyclegan_step`."""
-    confident = cast(Generator, distributed.unwrap(g_ab)).config.head == "confident"
+    confident = typing.cast(Generator, distributed.unwrap(g_ab)).config.head == "confident"
     with autocast(b.device, config.amp):
         out = g_ab(b[:, 3:], detail=True) if confident else g_ab(b[:, 3:])  # (B, 3 or 2, S, S)
         pred, target = out[:, :2], b[:, 1:3]
@@ -182,7 +182,7 @@ def paired_step(g_ab: nn.Module, opt: Optimisers, b: torch.Tensor, config: Train
             losses["edge"] = config.edge_weight * edge_loss(pred, target, b[:, :1])
         if confident and config.confidence_weight > 0:
             losses["confidence"] = config.confidence_weight * confidence_loss(pred, target, out[:, 2:3])
-        loss = cast(torch.Tensor, sum(losses.values()))
+        loss = typing.cast(torch.Tensor, sum(losses.values()))
     opt.g.zero_grad(set_to_none=True)
     opt.scaler.scale(loss).backward()
     opt.scaler.step(opt.g)
@@ -239,7 +239,7 @@ def cyclegan_step(
                 losses["identity"] = idt * (F.l1_loss(own, b[:, 1:]) + F.l1_loss(nets.g_ba(gray_a), a))
             if config.paired_weight > 0:
                 losses["paired"] = config.paired_weight * chroma_loss(own, b[:, 1:])
-        loss_g = cast(torch.Tensor, sum(losses.values()))
+        loss_g = typing.cast(torch.Tensor, sum(losses.values()))
     opt.g.zero_grad(set_to_none=True)
     opt.scaler.scale(loss_g).backward()
     opt.scaler.step(opt.g)
