@@ -3,6 +3,7 @@ its safety over plain HTTP, its state without HTTP, and its errors before it sta
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -110,6 +111,15 @@ PIXELS = """(id) => { const img = document.getElementById(id); const c = documen
   c.width = img.naturalWidth || img.width; c.height = img.naturalHeight || img.height;
   const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
   return [c.width, c.height, Array.from(ctx.getImageData(0, 0, c.width, c.height).data)]; }"""
+
+
+# Drop a PNG (base64) on the reference box as a file dragged from the desktop would be.
+DROP = """b64 => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], "reference.png", { type: "image/png" }));
+  document.querySelector("#reference").dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+}"""
 
 
 def _pixels(page, element: str) -> np.ndarray:
@@ -221,13 +231,36 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
             return int(cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)[int(H * y), int(W * x), 3])
 
         settled = "!window.studio.painter.pending && !window.studio.state.saving"
-        page.wait_for_function(f"window.studio.state.revision === 4 && {settled}")
+        revision = page.evaluate("window.studio.state.revision")
         page.click("#undo")
-        page.wait_for_function(f"window.studio.state.revision === 5 && {settled}")
+        page.wait_for_function(f"window.studio.state.revision === {revision + 1} && {settled}")
         assert saved_alpha(0.8, 0.85) == 0 and saved_alpha(0.2, 0.15) == 255
         page.click("#redo")
-        page.wait_for_function(f"window.studio.state.revision === 6 && {settled}")
+        page.wait_for_function(f"window.studio.state.revision === {revision + 2} && {settled}")
         assert saved_alpha(0.8, 0.85) == 255
+
+        # the automatic colour as a start: the whole keyframe coloured, saved, undone like a stroke
+        swatches = page.evaluate("window.studio.state.swatches.join()")
+        page.click("#from-auto")
+        page.wait_for_function(f"window.studio.state.revision === {revision + 3} && {settled}", timeout=60000)
+        assert saved_alpha(0.5, 0.1) == 255
+        page.wait_for_function("window.studio.state.keyframes[0].kind === 'coloured'")  # as the next poll says
+        assert page.evaluate("window.studio.state.swatches.join()") == swatches  # no brush colour was used
+        page.click("#undo")
+        page.wait_for_function(f"window.studio.state.revision === {revision + 4} && {settled}")
+        assert saved_alpha(0.5, 0.1) == 0 and saved_alpha(0.8, 0.85) == 255
+
+        # a reference picture dropped on the page: a click on it takes its colour
+        reference = np.zeros((40, 60, 4), np.uint8)
+        reference[:, :30] = (51, 102, 204, 255)
+        reference[:, 30:] = (200, 160, 40, 255)
+        page.evaluate(DROP, base64.b64encode(_png(reference)).decode())
+        page.wait_for_selector("#reference-canvas:not([hidden])")
+        box = page.locator("#reference-canvas").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
+        assert page.input_value("#colour") == "#3366cc"
+        page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+        assert page.input_value("#colour") == "#c8a028"
 
         # a colour picked from the automatic colour's view
         page.check("input[name=view][value=auto]")

@@ -74,7 +74,7 @@ export class Painter {
     this.ops.push(this.current);
     this.current = null;
     this.undone = [];
-    this.onStroke();
+    this.onStroke(this.ops[this.ops.length - 1]);
   }
 
   // A picture over the whole keyframe (the automatic colour as a start), undoable like a stroke.
@@ -82,14 +82,14 @@ export class Painter {
     this.ops.push({ kind: "image", image });
     this.undone = [];
     this.redraw();
-    this.onStroke();
+    this.onStroke(this.ops[this.ops.length - 1]);
   }
 
   clear() {
     this.ops.push({ kind: "clear" });
     this.undone = [];
     this.redraw();
-    this.onStroke();
+    this.onStroke(this.ops[this.ops.length - 1]);
   }
 
   undo() {

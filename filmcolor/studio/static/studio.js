@@ -111,10 +111,18 @@ async function poll() {
     else if (S.shot !== null) drawShotControls();
     const now = S.keyframes[S.frame];
     if (now && now.revision > S.revision && !S.saving && !painter.pending && (!before || before.revision !== now.revision)) {
-      await loadStrokes(true); // another tab saved this keyframe
-      say("this keyframe was changed in another tab: its strokes were loaded", true);
-      if (painter.pending) changed(); // painted meanwhile: put on top of them
-      else if (S.keyframes[S.frame]) loadFilled();
+      // another tab saved this keyframe. Saving waits while its strokes load: a stroke ended
+      // meanwhile goes on top of them, and is saved once, on their revision.
+      S.saving = true;
+      try {
+        await loadStrokes(true);
+        say("this keyframe was changed in another tab: its strokes were loaded", true);
+      } finally {
+        S.saving = false;
+        S.saveAgain = false;
+        if (painter.pending) changed();
+        else if (S.keyframes[S.frame]) loadFilled();
+      }
     }
     const busy = !state.scan.finished || (state.render && !state.render.finished);
     setTimeout(poll, busy ? 400 : 1500);
@@ -300,10 +308,11 @@ async function autoUrl() {
 
 // ---- painting ----------------------------------------------------------------------------------
 
-// A stroke ended (or was undone, redone, cleared): fill it at once, save it.
-function stroked() {
+// An operation ended (a stroke, the eraser, a clear, the automatic colour put on): fill it at
+// once, save it. A brush stroke's colour joins the film's swatches.
+function stroked(op) {
   S.strokeAt = performance.now();
-  remember(painter.colour);
+  if (op.kind === "line" && !op.erase) remember(op.colour);
   changed();
 }
 
