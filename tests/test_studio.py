@@ -205,7 +205,23 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
             "revision"
         ] == 2
 
-        # a second tab paints on the same keyframe, then the first (on an older revision): both strokes are kept
+        # a second tab paints on the same keyframe; the first tab's stroke ends while it loads that
+        # tab's strokes, and its quick fill is still on its way when the load is done (both held
+        # here, so the race is the same every run): all strokes are kept, and saved once
+        held: dict[str, list] = {"strokes.png": [], "sketch": []}
+        holding = {"strokes.png"}
+
+        def hold(route) -> None:
+            name = next((n for n in holding if n in route.request.url), None)
+            held[name].append(route) if name else route.continue_()
+
+        def wait_held(name: str) -> None:
+            deadline = time.monotonic() + 30
+            while not held[name]:
+                assert time.monotonic() < deadline, f"the page never asked for {name}"
+                page.wait_for_timeout(50)
+
+        page.route("**/api/keyframes/0/**", hold)
         other = browser.new_page(viewport={"width": 1200, "height": 900})
         other.goto(url)
         other.wait_for_function(
@@ -213,11 +229,22 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
         )
         _stroke(other, "#20c040", 0.1, 0.35, 0.15)
         other.wait_for_function("window.studio.state.revision === 3 && !window.studio.painter.pending", timeout=30000)
+        wait_held("strokes.png")  # the first tab's poll saw revision 3 and is loading its strokes
+        holding = {"sketch"}
+        fills = page.evaluate("window.studio.timings.length")
         _stroke(page, "#20c040", 0.65, 0.9, 0.85)
+        wait_held("sketch")
+        held["strokes.png"].pop().continue_()
+        page.wait_for_function("window.studio.state.revision === 4 && !window.studio.state.saving", timeout=30000)
+        holding = set()
+        held["sketch"].pop().continue_()
         page.wait_for_function(
-            "window.studio.state.revision >= 4 && !window.studio.painter.pending && !window.studio.state.saving",
+            f"window.studio.timings.length > {fills} && !window.studio.painter.pending && !window.studio.state.saving",
             timeout=30000,
         )
+        page.unroute("**/api/keyframes/0/**")
+        assert page.evaluate("window.studio.state.revision") == 4
+        assert json.loads((keys / "keyframes.json").read_text())["keyframes"][0]["revision"] == 4
         status, body = _call(url.replace("/?token=", "/api/keyframes/0/strokes.png?token="))
         saved = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)
         # the first two strokes, the other tab's, the last
@@ -285,8 +312,22 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
         assert f"frame {SHOT + 6} " in page.inner_text("#frame-info") and "not a keyframe yet" in page.inner_text(
             "#frame-info"
         )
+        # a stroke there, and the first shot chosen before its quick fill is back (held here): the
+        # stroke is saved to the frame it was painted on, never lost or put on the frame opened next
+        holding = {"sketch"}
+        page.route("**/api/keyframes/**", hold)
+        _stroke(page, "#20c040", 0.1, 0.3, 0.5)
+        wait_held("sketch")
         page.locator(".shot").nth(0).click()
         page.wait_for_function("window.studio.state.loaded === 0")
+        holding = set()
+        held["sketch"].pop().continue_()
+        page.unroute("**/api/keyframes/**")
+        page.wait_for_function(f"window.studio.state.keyframes[{SHOT + 6}]?.revision === 1")
+        status, body = _call(url.replace("/?token=", f"/api/keyframes/{SHOT + 6}/strokes.png?token="))
+        assert cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)[H // 2, int(W * 0.2), 3] == 255
+        page.wait_for_function(f"window.studio.state.revision === {revision + 4} && {settled}")
+        assert saved_alpha(0.2, 0.5) == 255 and saved_alpha(0.5, 0.1) == 0  # the first keyframe as it was
 
         # the shot preview: the colour carried to the shot's last frame
         page.click("#preview")

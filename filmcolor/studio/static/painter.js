@@ -15,6 +15,8 @@ export class Painter {
     this.ops = [];
     this.undone = [];
     this.saved = 0; // ops already in the server's copy
+    this.edits = 0; // changes made to the strokes (a stroke, undo, redo...): what a save is of
+    this.savedEdits = 0; // the changes the server's copy holds
     this.current = null;
     this.enabled = true;
     canvas.addEventListener("pointerdown", (e) => this.down(e));
@@ -31,6 +33,7 @@ export class Painter {
     this.ops = [];
     this.undone = [];
     this.saved = 0;
+    this.savedEdits = this.edits;
     this.redraw();
   }
 
@@ -40,6 +43,7 @@ export class Painter {
     this.ops = this.ops.slice(this.saved);
     this.undone = [];
     this.saved = 0;
+    if (!this.ops.length) this.savedEdits = this.edits; // nothing of ours left: the same as the server's
     this.redraw();
   }
 
@@ -74,6 +78,7 @@ export class Painter {
     this.ops.push(this.current);
     this.current = null;
     this.undone = [];
+    this.edits++;
     this.onStroke(this.ops[this.ops.length - 1]);
   }
 
@@ -81,6 +86,7 @@ export class Painter {
   paste(image) {
     this.ops.push({ kind: "image", image });
     this.undone = [];
+    this.edits++;
     this.redraw();
     this.onStroke(this.ops[this.ops.length - 1]);
   }
@@ -88,6 +94,7 @@ export class Painter {
   clear() {
     this.ops.push({ kind: "clear" });
     this.undone = [];
+    this.edits++;
     this.redraw();
     this.onStroke(this.ops[this.ops.length - 1]);
   }
@@ -96,6 +103,7 @@ export class Painter {
     if (!this.ops.length) return false;
     this.undone.push(this.ops.pop());
     this.saved = Math.min(this.saved, this.ops.length);
+    this.edits++;
     this.redraw();
     return true;
   }
@@ -103,6 +111,7 @@ export class Painter {
   redo() {
     if (!this.undone.length) return false;
     this.ops.push(this.undone.pop());
+    this.edits++;
     this.redraw();
     return true;
   }
@@ -149,11 +158,12 @@ export class Painter {
     ctx.stroke();
   }
 
-  // The strokes as a PNG, and how many operations it holds (to mark them saved once it is).
+  // The strokes as a PNG, and what it holds (to mark it saved once it is): how many operations,
+  // and after which change.
   async png() {
-    const count = this.ops.length;
+    const held = { count: this.ops.length, edits: this.edits };
     const blob = await new Promise((resolve) => this.canvas.toBlob(resolve, "image/png"));
-    return { blob, count };
+    return { blob, held };
   }
 
   // The strokes scaled to width x height (the working size the fill runs at), as a PNG: small
@@ -172,11 +182,13 @@ export class Painter {
     return [...new Set(colours.reverse())];
   }
 
-  markSaved(count) {
+  markSaved({ count, edits }) {
     this.saved = Math.min(count, this.ops.length);
+    this.savedEdits = edits;
   }
 
+  // Changed since the last save: an undo of a saved stroke is a change to save too.
   get pending() {
-    return this.ops.length !== this.saved;
+    return this.edits !== this.savedEdits;
   }
 }

@@ -14,6 +14,7 @@ const S = {
   shot: null,
   frame: null,
   loaded: null, // the frame whose strokes are loaded: painting waits for it
+  opening: null, // the frame asked for last (opening waits for a save)
   revision: 0,
   view: "filled",
   urls: { gray: null, filled: null, auto: null },
@@ -23,6 +24,7 @@ const S = {
   sketching: false,
   sketchAgain: false,
   strokeAt: 0,
+  fine: null, // the render's own fill is shown for this frame and change (`${frame}:${edits}`)
   preview: null,
   render: null,
 };
@@ -166,9 +168,12 @@ function drawShotControls() {
 
 async function openFrame(frame) {
   layout();
+  S.opening = frame;
+  painter.enabled = false; // until its strokes are in: a stroke painted before would be lost
+  await saveBeforeLeaving();
+  if (S.opening !== frame) return; // another frame was asked for meanwhile
   S.frame = frame;
   S.loaded = null;
-  painter.enabled = false; // until its strokes are in: a stroke painted before would be lost
   S.shot = shotOf(frame);
   $("scrubber").value = frame;
   $("scrub-text").textContent = `frame ${frame}`;
@@ -186,6 +191,19 @@ async function openFrame(frame) {
   drawShots();
   await showView();
   if (S.keyframes[frame]) await loadFilled();
+}
+
+// A change not saved yet (a stroke ended a moment ago, its quick fill on its way) is saved to
+// the frame it was painted on before the painter leaves it: never lost, never put on another.
+async function saveBeforeLeaving() {
+  for (let tries = 0; tries < 3 && (S.saving || painter.pending); ) {
+    if (S.saving) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    } else {
+      tries++;
+      await save();
+    }
+  }
 }
 
 // The keyframe's saved strokes; `keep`: strokes painted here and not saved yet go on top of
@@ -229,15 +247,16 @@ async function loadFilled() {
   if (S.frame !== frame || S.revision !== revision) return;
   S.urls.filled = coarse.url;
   if (S.view === "filled") await show(coarse.url);
-  if (coarse.headers.get("X-Fill") === "coarse") await loadFine(frame, revision, painter.ops.length);
+  if (coarse.headers.get("X-Fill") === "coarse") await loadFine(frame, revision, painter.edits);
   else $("fill-text").textContent = "filled as the render fills it";
 }
 
-// The render's own fill of revision `revision`, shown if nothing was painted since (`ops`).
-async function loadFine(frame, revision, ops) {
+// The render's own fill of revision `revision`, shown if nothing was changed since (`edits`).
+async function loadFine(frame, revision, edits) {
   $("fill-text").textContent = "quick fill; the render's own fill follows…";
   const fine = await picture(`/api/keyframes/${frame}/filled.jpg?w=${displayWidth()}&fine=1`);
-  if (S.frame !== frame || S.revision !== revision || painter.ops.length !== ops || fine.headers.get("X-Fill") !== "fine") return;
+  if (S.frame !== frame || S.revision !== revision || painter.edits !== edits || fine.headers.get("X-Fill") !== "fine") return;
+  S.fine = `${frame}:${edits}`;
   S.urls.filled = fine.url;
   if (S.view === "filled") await show(fine.url);
   $("fill-text").textContent = "filled as the render fills it";
@@ -252,18 +271,21 @@ async function sketch() {
   }
   S.sketching = true;
   const frame = S.frame;
-  const ops = painter.ops.length;
+  const edits = painter.edits;
   const since = S.strokeAt;
   try {
     const blob = await painter.smallPng(S.film.work[0], S.film.work[1]);
     const response = await request("POST", `/api/keyframes/${frame}/sketch?w=${displayWidth()}`, blob, { "Content-Type": "image/png" });
     if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error || response.status);
     const shown = URL.createObjectURL(await response.blob());
-    if (S.frame === frame && painter.ops.length === ops) {
-      S.urls.filled = shown;
-      if (S.view === "filled") await show(shown);
+    if (S.frame === frame && painter.edits === edits) {
+      if (S.fine !== `${frame}:${edits}`) {
+        // (else the render's own fill of the same strokes came first, and stays)
+        S.urls.filled = shown;
+        if (S.view === "filled") await show(shown);
+        $("fill-text").textContent = "quick fill; the render's own fill follows…";
+      }
       if (since) window.studio.timings.push(performance.now() - since);
-      $("fill-text").textContent = "quick fill; the render's own fill follows…";
     }
   } catch (error) {
     say(`no quick fill: ${error.message}`);
@@ -326,10 +348,11 @@ async function save() {
     S.saveAgain = true;
     return;
   }
+  if (!painter.pending) return; // saved already: a stroke and a reload may both ask
   S.saving = true;
   const frame = S.frame;
   try {
-    const { blob, count } = await painter.png();
+    const { blob, held } = await painter.png();
     const response = await request("PUT", `/api/keyframes/${frame}/strokes`, blob, {
       "Content-Type": "image/png",
       "X-Base-Revision": String(S.revision),
@@ -351,10 +374,10 @@ async function save() {
       say(`not saved: ${data.error || response.status}`);
     } else if (S.frame === frame) {
       S.revision = data.revision;
-      painter.markSaved(count);
+      painter.markSaved(held);
       S.keyframes[frame] = { revision: data.revision, kind: S.keyframes[frame]?.kind ?? "strokes" };
       drawShotControls();
-      if (!S.saveAgain) loadFine(frame, data.revision, count);
+      if (!painter.pending) loadFine(frame, data.revision, held.edits); // else the next save fetches it
     }
   } catch (error) {
     say(`not saved: ${error.message}`);
