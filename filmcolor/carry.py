@@ -49,8 +49,8 @@ from .flow import warp
 from .guide import Carried, GuideConfig, Guided, carrying
 from .hints import fill_chroma
 from .inference import to_working
-from .keyframe_files import Keyframe, coloured_files, read_keyframes
-from .shots import Shots, find_cuts
+from .keyframe_files import Keyframe, read_keyframes
+from .shots import Shots
 from .temporal import Motion, SmoothConfig, flow_between, luma8, motion
 
 PATCH = 7  # px at the working size: the window of the anchoring residual (a patch, not a pixel's grain)
@@ -426,6 +426,10 @@ class Plan:
     def keyframes(self, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
         return read_keyframes(self.files, info, size, matrix)
 
+    def unkeyed(self) -> list[tuple[int, int]]:
+        """(first, last) frame of each shot no coloured keyframe guides: it gets the automatic colour."""
+        return Shots(self.cuts, len(self.times), list(self.files)).unkeyed()
+
     def guide(
         self,
         source: Path,
@@ -438,22 +442,3 @@ class Plan:
         return KeyframeGuide(
             source, self.keyframes(info, size, matrix), self.cuts, self.times, info, size, config.reach, smooth
         )
-
-
-def plan(
-    source: Path,
-    info: media.FilmInfo,
-    times: list[int],
-    size: tuple[int, int],
-    matrix: str,
-    config: GuideConfig,
-    smooth: SmoothConfig,
-    progress=None,
-) -> Plan:
-    """Check and read the keyframes (`keyframe_files.coloured_files`), before the long pass, then
-    find the film's shots with a pass over it (`shots.find_cuts`)."""
-    assert config.keyframes is not None
-    files, uncoloured = coloured_files(config.keyframes, len(times), info, size, matrix)
-    with media.open_film(source) as container:
-        cuts = find_cuts(container, size, smooth.scene_threshold, progress)
-    return Plan(files, cuts, times, uncoloured)

@@ -293,6 +293,12 @@ def _render() -> click.Command:
             console.print(
                 f"[yellow]note:[/] {len(result.uncoloured_keyframes)} keyframes are still gray ({escape(names)}), not coloured: their shots got the automatic colour"
             )
+        if result.unkeyed_shots:
+            spans = "; ".join(f"{a}-{b} ({t0:.2f}-{t1:.2f} s)" for a, b, t0, t1 in result.unkeyed_shots[:8])
+            more = f" and {len(result.unkeyed_shots) - 8} more" if len(result.unkeyed_shots) > 8 else ""
+            console.print(
+                f"[yellow]note:[/] {len(result.unkeyed_shots)} shots have no keyframe and got the automatic colour: frames {spans}{more}"
+            )
         for damage in result.damage:
             verdict = "kept as decoded" if damage.kept else "left out"
             console.print(f"[yellow]warning:[/] {escape(str(film))}: {escape(str(damage))}: {verdict}")

@@ -34,6 +34,7 @@ def _segment_task(
     info: FilmInfo,
     damaged: str,
     plan: Plan | None,
+    cuts: list[int],
     inference: InferenceConfig,
     encode: EncodeConfig,
     smooth: SmoothConfig,
@@ -46,8 +47,18 @@ def _segment_task(
     guided = (
         plan.guide(Path(source), info, renderer.size, renderer.model.config.matrix, guide, smooth) if plan else None
     )
-    render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guided)
+    render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guided, cuts=cuts)
     return renderer.busy
+
+
+def require_ray():
+    """The `ray` module; InputError saying how to install it where it is missing (checked
+    before any work starts)."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'filmcolor[ray]'") from None
+    return ray
 
 
 def render_segments_on_ray(
@@ -60,14 +71,12 @@ def render_segments_on_ray(
     configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig, GuideConfig],
     guided: Plan | None,
     progress: Progress | None,
+    cuts: list[int],
 ) -> dict[str, float]:
     """Render the missing `segments` as Ray tasks on the cluster at `address` ("local"
     starts one on this machine), each building its own `Renderer` from `configs`; returns the
-    stages' busy seconds summed over the tasks."""
-    try:
-        import ray
-    except ImportError:
-        raise InputError("--ray needs Ray: pip install 'filmcolor[ray]'") from None
+    stages' busy seconds summed over the tasks. `cuts`: the film's, found before."""
+    ray = require_ray()
     started = not ray.is_initialized()
     if started:
         try:
@@ -93,7 +102,7 @@ def render_segments_on_ray(
         if progress and done:
             progress(done, total)
         pending = {
-            task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, *configs): s
+            task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, cuts, *configs): s
             for s in segments
             if not work.done(s)
         }

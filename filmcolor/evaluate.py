@@ -44,14 +44,15 @@ from .metrics import (
 )
 from .progress import Progress
 from .settings import setting
-from .temporal import SmoothConfig, cut_score
+from .shots import find_shots
+from .temporal import SmoothConfig
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     cut_threshold: float = setting(
         SmoothConfig.scene_threshold,
-        "Cut score above which a new shot starts (CDC and warping error do not compare across).",
+        "As render's --scene-threshold, on the reference (CDC and warping error do not compare across cuts).",
     )
     bins: int = setting(AB_BINS, "a*/b* histogram bins for CDC.")
 
@@ -190,6 +191,7 @@ def evaluate(
                 "luma PSNR compares the codes as they are, so give the film the candidate was rendered from"
             )
 
+        shot_starts = set(find_shots(paths[0], config.cut_threshold).cuts)
         n = cuts = pairs = 0
         sums = dict.fromkeys(
             ("psnr", "ssim", "colour", "ref_colour", "we", "ref_we", "cwe", "ref_cwe", "luma", "fringe", "ref_fringe"),
@@ -213,7 +215,7 @@ def evaluate(
                 sums["fringe"] += fringe(cand, flat)
                 sums["ref_fringe"] += fringe(ref, flat)
                 fringe_frames += 1
-            cut = prev is not None and cut_score(prev[2], gray) > config.cut_threshold  # the render's own cut test
+            cut = prev is not None and n in shot_starts  # the render's own cut test, on the reference
             cuts += cut
             cdc_cand.push(ab_histograms(cand, config.bins), cut)
             cdc_ref.push(ab_histograms(ref, config.bins), cut)

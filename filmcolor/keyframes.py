@@ -8,7 +8,9 @@ The film is decoded once: the render's own shot finder (`filmcolor.shots`) finds
 and each shot's first frame (and, with `every`, one every so many seconds within it) is written
 at the film's full resolution, gray (its luma), or in the automatic colour (`auto`) as a start
 to correct. Each file is named by its 0-based frame number, which
-is how the render finds where it belongs. keyframes.json lists them with their times and shots.
+is how the render finds where it belongs. keyframes.json lists them with their times and shots,
+and the film's shots themselves (`cuts`, `transitions`): the list the guided render and the
+studio follow (`listed_shots`), which the colourist may correct, in the studio or by hand.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ import numpy as np
 
 from . import media
 from .color import PICTURE
+from .cuts import Transition
 from .devices import pick_device
-from .errors import OutputError
-from .inference import InferenceConfig, load_model, working_size
+from .errors import InputError, OutputError
+from .inference import InferenceConfig, load_model
 from .keyframe_files import keyframe_name
 from .outputs import FolderKind, check_folder, folder_output
 from .progress import Progress
 from .settings import setting
-from .shots import ShotFinder, working_lumas
+from .shots import ShotList, finder, scan
 from .stills import colour_picture
 from .temporal import SmoothConfig
 
@@ -46,9 +49,7 @@ FOLDER = FolderKind(
 class KeyframesConfig:
     every: float | None = setting(None, "Also a keyframe every this many seconds within a shot (long shots).")
     auto: bool = setting(False, "Write the automatic colouring instead of gray: a start to correct.")
-    scene_threshold: float = setting(
-        SmoothConfig.scene_threshold, "Cut score above which a new shot starts (the render's test)."
-    )
+    scene_threshold: float = setting(SmoothConfig.scene_threshold, "As render's --scene-threshold (the same test).")
     stream: int | None = setting(None, media.STREAM_HELP)
     overwrite: bool = setting(
         False,
@@ -85,13 +86,13 @@ def write_keyframes(
     model = load_model(inference.weights, device) if device is not None else None
     with folder_output(out_dir, FOLDER, config.overwrite) as tmp, media.open_film(film) as container:
         info = media.film_info(container)
-        size = working_size(info.width, info.height, inference.model_size)
         picked: list[dict] = []  # as in keyframes.json
         shots: list[list[int]] = []  # [first, last] frame of each
-        finder, shot_start_time, due = ShotFinder(config.scene_threshold), 0.0, 0.0  # both set at the first frame
-        for item, y8 in working_lumas(container, size):
+        cut_finder = finder(info.code_range, config.scene_threshold)
+        shot_start_time, due = 0.0, 0.0  # both set at the first frame
+        for item, starts in scan(container, cut_finder):
             t = float(item.pts * info.time_base)
-            if finder.starts(y8):
+            if starts:
                 shots.append([item.index, item.index])
                 shot_start_time, due = t, t
             shots[-1][1] = item.index
@@ -109,15 +110,56 @@ def write_keyframes(
             progress(shots[-1][1] + 1, shots[-1][1] + 1)
         for entry in picked:
             entry["shot_first"], entry["shot_last"] = shots[entry["shot"]]
+        frames = shots[-1][1] + 1 if shots else 0
         listing = {
             "format": LIST_FORMAT,
             "version": 1,
             "film": str(film.resolve()),
             "auto": config.auto,
             "keyframes": picked,
+            **shot_fields(ShotList([s[0] for s in shots[1:]], frames, cut_finder.transitions)),
         }
         (tmp / LIST).write_text(json.dumps(listing, indent=1) + "\n")
     return KeyframesResult(out_dir, picked, len(shots), time.perf_counter() - t0)
+
+
+def shot_fields(shots: ShotList, edited: bool = False) -> dict:
+    """The film's shots as keyframes.json holds them: `cuts` (the frames where a shot starts,
+    after the first), `frames`, `transitions` (dissolves and fades, frames first to last and the
+    frame taken as the new shot's start) and `shots_edited` (the colourist corrected them)."""
+    return {
+        "frames": shots.frames,
+        "cuts": list(shots.cuts),
+        "transitions": [{"first": t.first, "last": t.last, "cut": t.cut} for t in shots.transitions],
+        "shots_edited": edited,
+    }
+
+
+def listed_shots(folder: str | Path, frames: int) -> ShotList | None:
+    """The shots keyframes.json in `folder` lists, as `filmcolor keyframes` found them or the
+    colourist corrected them (they win over the detector); None where it lists none (a folder
+    made by hand). InputError for a list that is not of this film's length or not a list of frames."""
+    path = Path(folder) / LIST
+    if not path.is_file():
+        return None
+    try:
+        listing = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} cannot be read ({exc}); fix it, or remove it to find the shots again") from None
+    if not isinstance(listing, dict) or "cuts" not in listing:
+        return None
+    cuts = listing["cuts"]
+    if not isinstance(cuts, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts):
+        raise InputError(
+            f"{path}: 'cuts' must be a list of frame numbers; fix it, or remove 'cuts' to find the shots again"
+        )
+    if listing.get("frames") != frames or any(not 0 < c < frames for c in cuts):
+        raise InputError(
+            f"{path} lists the shots of a film of {listing.get('frames')} frames, not of this one ({frames}); "
+            "make the keyframes of this film with filmcolor keyframes"
+        )
+    transitions = [Transition(t["first"], t["last"], t["cut"]) for t in listing.get("transitions", [])]
+    return ShotList(sorted(set(cuts)), frames, transitions)
 
 
 def _write(path: Path, luma: np.ndarray, info: media.FilmInfo, model, device, inference: InferenceConfig) -> None:

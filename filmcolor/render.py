@@ -22,18 +22,20 @@ from pathlib import Path
 
 from . import carry, media, segments
 from .assets import weights_path
-from .cluster import render_segments_on_ray
+from .cluster import render_segments_on_ray, require_ray
 from .devices import pick_device
 from .encoding import EncodeConfig
 from .errors import DecodeError, FilmcolorError, InputError
 from .guide import Guidance, GuideConfig
 from .inference import InferenceConfig, load_model, working_size
 from .keyframe_files import coloured_files
+from .keyframes import listed_shots
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
 from .segments import SegmentConfig
 from .settings import output_settings, setting
+from .shots import ShotList, find_shots
 from .temporal import SmoothConfig
 from .writer import FilmWriter, join
 
@@ -72,9 +74,11 @@ class RenderResult:
         default_factory=list
     )  # stretches of the film skipped as damaged (`damaged="skip"`)
     guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots
-    uncoloured_keyframes: list[Path] = field(
-        default_factory=list
-    )  # keyframes left gray, not used: their shots got the automatic colour
+    # keyframes left gray, not used: their shots got the automatic colour
+    uncoloured_keyframes: list[Path] = field(default_factory=list)
+    # a guided render's shots with no coloured keyframe, which got the automatic colour:
+    # (first frame, last frame, start s, end s), those the render covers
+    unkeyed_shots: list[tuple[int, int, float, float]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(
         default_factory=dict
     )  # busy time of each stage (they overlap, so these add up to more than `seconds`)
@@ -170,22 +174,41 @@ def _prepare_guide(
     progress: Progress | None,
     work: segments.WorkFolder | None = None,
 ) -> tuple[carry.Plan, dict[str, float]]:
-    """A guided render's preparation (`carry.plan`): the keyframes checked and read, the shots
-    found; kept in the work folder of a segmented render, so going on after an interruption
-    does not look for the shots again."""
+    """A guided render's preparation: the keyframes checked and read, before the long pass,
+    then the shots: as keyframes.json lists them (the colourist's corrections), else found
+    (kept in the work folder of a segmented render, so going on after an interruption does
+    not look for them again)."""
     assert config.guide.keyframes is not None  # called for guided renders only
     size = working_size(info.width, info.height, config.inference.model_size)
     t = time.perf_counter()
-    cached = work.path / "guide.json" if work else None
-    if cached and cached.is_file():
-        files, uncoloured = coloured_files(config.guide.keyframes, len(times), info, size, model.config.matrix)
-        plan = carry.Plan(files, json.loads(cached.read_text())["cuts"], times, uncoloured)
-    else:
-        plan = carry.plan(source, info, times, size, model.config.matrix, config.guide, config.smooth, progress)
-        if cached:
-            with atomic_output(cached) as tmp:
-                tmp.write_text(json.dumps({"cuts": plan.cuts}))
+    files, uncoloured = coloured_files(config.guide.keyframes, len(times), info, size, model.config.matrix)
+    shot_list = listed_shots(config.guide.keyframes, len(times)) or _shots(source, config, progress, work)
+    plan = carry.Plan(files, shot_list.cuts, times, uncoloured)
     return plan, {"shots": time.perf_counter() - t}
+
+
+def _shots(source: Path, config: RenderConfig, progress: Progress | None, work: segments.WorkFolder | None) -> ShotList:
+    """The film's shots (`shots.find_shots`), kept in a segmented render's work folder."""
+    cached = work.path / "shots.json" if work else None
+    if cached and cached.is_file():
+        return ShotList(**json.loads(cached.read_text()))
+    damaged = None if config.guide.keyframes else config.damaged  # keyframes number every frame: none skipped
+    shot_list = find_shots(source, config.smooth.scene_threshold, progress, damaged)
+    if cached:
+        with atomic_output(cached) as tmp:
+            tmp.write_text(json.dumps({"cuts": shot_list.cuts, "frames": shot_list.frames}))
+    return shot_list
+
+
+def _unkeyed(
+    plan: carry.Plan | None, times: list[int], info: media.FilmInfo, first: int, end: int
+) -> list[tuple[int, int, float, float]]:
+    """The shots of frames `first` to `end` (exclusive) that `plan` guides with no keyframe,
+    with their times (`RenderResult.unkeyed_shots`)."""
+    if plan is None:
+        return []
+    tb = info.time_base  # the film's own timestamps, in s
+    return [(a, b, float(times[a] * tb), float(times[b] * tb)) for a, b in plan.unkeyed() if a < end and b >= first]
 
 
 def _segmented(
@@ -201,6 +224,8 @@ def _segmented(
 ) -> RenderResult:
     """Render the film in segments kept in a work folder, then join them into `output`."""
     assert config.segments.seconds is not None  # else the render is one pass
+    if config.segments.ray:
+        require_ray()  # before any work
     plan = segments.plan(times, sync, info.time_base, config.segments.seconds)
     work = segments.WorkFolder(
         output, segments.manifest(source, output_settings(config), plan), config.segments.restart
@@ -210,10 +235,11 @@ def _segmented(
         guided, guide_seconds = (
             _prepare_guide(source, info, config, model, times, progress, work) if config.guide.keyframes else (None, {})
         )
+        cuts = guided.cuts if guided else _shots(source, config, progress, work).cuts
         if config.segments.ray:
             configs = (config.inference, config.encode, config.smooth, config.guide)
             busy = render_segments_on_ray(
-                config.segments.ray, source, work, plan, info, config.damaged, configs, guided, progress
+                config.segments.ray, source, work, plan, info, config.damaged, configs, guided, progress, cuts
             )
         else:
 
@@ -226,7 +252,7 @@ def _segmented(
                 return guided.guide(source, info, size, model.config.matrix, config.guide, config.smooth)
 
             busy = segments.render_segments(
-                source, work, plan, make_renderer, config.damaged, progress, make_guide if guided else None
+                source, work, plan, make_renderer, config.damaged, progress, make_guide if guided else None, cuts
             )
         t = time.perf_counter()
         with atomic_output(output) as tmp:
@@ -237,7 +263,6 @@ def _segmented(
         raise
     ends = [work.load(s) for s in plan]
     work.remove()
-    cuts = sorted(cut for _, seg_cuts, _, _ in ends for cut in seg_cuts)
     frames = sum(n for _, _, n, _ in ends)
     damage = [d for *_, seg_damage in ends for d in seg_damage]
     return RenderResult(
@@ -249,6 +274,7 @@ def _segmented(
         damage=damage,
         guide_seconds=guide_seconds,
         uncoloured_keyframes=guided.uncoloured if guided else [],
+        unkeyed_shots=_unkeyed(guided, times, info, 0, len(times)),
         stage_seconds=busy,
     )
 
@@ -321,5 +347,6 @@ def _one_pass(
         damage=damage,
         guide_seconds=guide_seconds,
         uncoloured_keyframes=plan.uncoloured if plan is not None else [],
+        unkeyed_shots=_unkeyed(plan, times, info, first, first + done),
         stage_seconds=renderer.busy,
     )

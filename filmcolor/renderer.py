@@ -13,7 +13,7 @@ renders a whole film in one pass (`filmcolor.render`) and each segment of a long
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,9 @@ import av
 import cv2
 import numpy as np
 
-from . import media
+from . import media, shots
 from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
+from .cuts import CutFinder, with_cuts
 from .devices import pick_device
 from .encoding import EncodeConfig
 from .guide import Guidance, Guided, carrying
@@ -194,12 +195,20 @@ class Renderer:
         smoother: Smoother,
         progress: Callable[[int], None] | None = None,
         guide: Guidance | None = None,
+        cuts: Collection[int] | None = None,
     ) -> list[int]:
         """Render `items` (the reader's frames, and packets to copy) into `writer`, the stages
-        overlapped; returns the frames where a cut was found. `progress(n)` after each chunk of
-        n frames. With `guide`, its colour (`filmcolor.guide`: the keyframes' carried into their shots)."""
-        busy, cuts = self.busy, []
+        overlapped; returns the frames where a shot starts. `progress(n)` after each chunk of
+        n frames. With `guide`, its colour (`filmcolor.guide`: the keyframes' carried into their
+        shots) and its cuts; else `cuts`, the frames where a shot starts, found before (a film
+        rendered in segments), or found here as the frames are decoded (`filmcolor.cuts`)."""
+        busy, found = self.busy, list[int]()
         matrix = self.model.config.matrix
+        starts: Collection[int] = guide.cuts if guide is not None else cuts if cuts is not None else set()
+        frames_in = luma_frames(items)
+        if guide is None and cuts is None:
+            assert isinstance(starts, set)  # filled as the frames are decoded, before they reach the smoother
+            frames_in = _cuts_found(frames_in, shots.finder(self.info.code_range, self.smooth.scene_threshold), starts)
 
         def infer(chunk: Chunk) -> Chunk:
             t = time.perf_counter()
@@ -220,15 +229,15 @@ class Renderer:
             chunk.pending = []
             for i, frame in enumerate(chunk.frames):
                 y, c = results[i]
-                guided = None
+                guided, cut = None, frame.index in starts
                 if guide is None:
-                    c, cut = smoother(y, c)  # in order: the state is the previous frame
+                    c = smoother(y, c, cut)  # in order: the state is the previous frame
                 else:
-                    cut, moved = smoother.step(y, cut=frame.index in guide.cuts)
+                    moved = smoother.step(y, cut)
                     guided = guide.colour(frame.index, y, c, moved)
                     c = smoother.blend(c if guided is None else guided.fallback, moved)
                 if cut:
-                    cuts.append(frame.index)
+                    found.append(frame.index)
                 saturation = (
                     self.saturation if guided is None else 1.0
                 )  # a guided frame's colour is the user's, even where extended
@@ -240,7 +249,7 @@ class Renderer:
             busy["smooth"] += time.perf_counter() - t
             return chunk
 
-        decoded = chunks(timed(luma_frames(items), busy, "decode"), self.batch_size)
+        decoded = chunks(timed(frames_in, busy, "decode"), self.batch_size)
         for chunk in overlapped(decoded, [infer, finish], self.queue_depth):
             t = time.perf_counter()
             planes = iter(chunk.planes)
@@ -252,4 +261,15 @@ class Renderer:
             busy["encode"] += time.perf_counter() - t
             if progress:
                 progress(len(chunk.planes))
-        return cuts
+        return found
+
+
+def _cuts_found(
+    items: Iterable[media.LumaFrame | av.Packet], finder: CutFinder, starts: set[int]
+) -> Iterator[media.LumaFrame | av.Packet]:
+    """`items`, each frame passed on once the cut test has decided it, into `starts` where a
+    shot starts (never at the first: a render that begins mid-film goes on from there)."""
+    for item, cut in with_cuts(items, lambda i: i.luma if isinstance(i, media.LumaFrame) else None, finder):
+        if cut:
+            starts.add(item.index)  # type: ignore[union-attr]  # only frames start shots
+        yield item

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -243,11 +243,13 @@ def render_segment(
     damaged: str = "stop",
     progress: Callable[[int], None] | None = None,
     guide: Guidance | None = None,
+    cuts: Collection[int] = (),
 ) -> dict:
     """Render one segment into its file in `work` (video only), starting the smoothing (and a
     guided render's carried colour) from `state` (the previous segment's end) or afresh (the
     carried colour then followed from its keyframe: `Guidance.preroll`); records and returns the
-    state at its end. `damaged`: what to do where the film is damaged (`media.read`)."""
+    state at its end. `damaged`: what to do where the film is damaged (`media.read`). `cuts`:
+    the frames where a shot starts, found over the whole film before (a guided render's are its guide's)."""
     smoother = renderer.smoother(guide)
     if state:
         smoother.restore(state)
@@ -281,11 +283,11 @@ def render_segment(
                     notes=damage,
                     before=segment.before_pts,
                 )
-                cuts = renderer.run(frames, writer, smoother, count, guide)
+                found = renderer.run(frames, writer, smoother, count, guide, None if guide else set(cuts))
             if not written:  # all of it lost and skipped (`damaged="skip"`): an empty file, which the join leaves out
                 tmp.write_bytes(b"")
     state = {**smoother.state(), **(guide.state() if guide is not None else {})}
-    work.save(segment, state, cuts, written, damage)
+    work.save(segment, state, found, written, damage)
     return state
 
 
@@ -297,10 +299,11 @@ def render_segments(
     damaged: str,
     progress: Progress | None,
     make_guide: Callable[[], Guidance] | None = None,
+    cuts: Collection[int] = (),
 ) -> dict[str, float]:
     """Render the missing segments in order, the smoothing (and carried colour) from each into
     the next; returns the stages' busy seconds. `make_renderer` and `make_guide` (a guided
-    render) are called once, if anything is left to do."""
+    render) are called once, if anything is left to do. `cuts`: as `render_segment`."""
     total = sum(s.frames for s in plan)
     done = sum(s.frames for s in plan if work.done(s))
     renderer: Renderer | None = None
@@ -322,5 +325,5 @@ def render_segments(
             state = work.load(prev)[0]
         if renderer is None:
             renderer, guide = make_renderer(), make_guide() if make_guide else None
-        state = render_segment(source, work, segment, renderer, state, damaged, advance, guide)
+        state = render_segment(source, work, segment, renderer, state, damaged, advance, guide, cuts)
     return renderer.busy if renderer else {}

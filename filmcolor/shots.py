@@ -1,55 +1,72 @@
 """Shots: where a film's cuts are, and which keyframes each shot has.
 
-One shot finder for everything that needs the cuts before a render starts: `filmcolor
-keyframes` (one picture per shot) and the guided render (a keyframe's colour stays in its
-shot). Each frame's luma at the working size is compared with the previous frame's by the
-render's own cut test (`temporal.cut_score`), so all of them agree on where a shot starts.
+One shot finder for everything that needs the cuts: the render's smoothing, the guided
+render (a keyframe's colour stays in its shot), `filmcolor keyframes`, `filmcolor eval` and
+the studio. Each walks the film's decoded frames through the one cut test
+(`filmcolor.cuts.CutFinder`, on the frames' own luma codes), so all of them agree on where
+a shot starts; the test decides each frame `cuts.LOOKAHEAD` frames late.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-
-import numpy as np
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import media
-from .inference import to_working
-from .temporal import cut_score, luma8
+from .color import CodeRange
+from .cuts import CutConfig, CutFinder, Transition, with_cuts
 
 
-class ShotFinder:
-    """Feed it each frame's (h, w) uint8 working luma in order: `starts(y8)` is True where a new
-    shot starts (the film's first frame included)."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self.prev: np.ndarray | None = None
-
-    def starts(self, y8: np.ndarray) -> bool:
-        prev, self.prev = self.prev, y8
-        return prev is None or cut_score(prev, y8) > self.threshold
+def finder(code_range: CodeRange, threshold: float = CutConfig.threshold) -> CutFinder:
+    """The cut test for a film whose luma codes are in `code_range`."""
+    black, white = code_range.luma_black_white
+    return CutFinder(1.0 / (white - black), CutConfig(threshold=threshold))
 
 
-def working_lumas(container, size: tuple[int, int]) -> Iterator[tuple[media.Decoded, np.ndarray]]:
-    """Each decoded frame of the film with its (h, w) uint8 luma at the working `size`."""
+def scan(container, cut_finder: CutFinder, damaged: str | None = None) -> Iterator[tuple[media.Decoded, bool]]:
+    """Each decoded frame of the film, in order, with whether a shot starts at it (the film's
+    first frame included), `cuts.LOOKAHEAD` frames after it was decoded. `damaged`: as
+    `media.read` (a render's own choice, so its frames are numbered as the render's)."""
+    read = media.read(container, damaged=damaged)
+    frames = (item for item in read if isinstance(item, media.Decoded))  # no packets were asked for
+    for item, cut in with_cuts(frames, lambda d: d.luma(), cut_finder):
+        yield item, cut or item.index == 0
+
+
+@dataclass
+class ShotList:
+    """A film's shots as the cut test finds them."""
+
+    cuts: list[int]  # frames where a shot starts, after the first
+    frames: int
+    transitions: list[Transition] = field(default_factory=list)  # dissolves and fades: each one cut in `cuts`
+
+
+def find_shots(
+    film: str | Path, threshold: float = CutConfig.threshold, progress=None, damaged: str | None = None
+) -> ShotList:
+    """The shots of `film`, decoding it once. `progress(done, total, "finding shots")`;
+    `damaged`: as `media.read`."""
+    with media.open_film(film) as container:
+        return find_cuts(container, threshold, progress, damaged)
+
+
+def find_cuts(
+    container, threshold: float = CutConfig.threshold, progress=None, damaged: str | None = None
+) -> ShotList:
+    """The shots of the film open in `container`, decoding it once."""
     info = media.film_info(container)
-    for item in media.read(container):
-        if isinstance(item, media.Decoded):  # frames only: no packets were asked for
-            yield item, luma8(to_working(item.luma(), info.code_range, size))
-
-
-def find_cuts(container, size: tuple[int, int], threshold: float, progress=None) -> list[int]:
-    """The frames where a new shot starts after the first, decoding the whole film once at the
-    working `size`. `progress(done, total, "finding shots")`."""
-    frames = media.film_info(container).frames
-    finder, cuts = ShotFinder(threshold), []
-    for item, y8 in working_lumas(container, size):
-        if finder.starts(y8) and item.index > 0:
+    cut_finder = finder(info.code_range, threshold)
+    cuts, frames = [], 0
+    for item, cut in scan(container, cut_finder, damaged):
+        frames = item.index + 1
+        if cut and item.index > 0:
             cuts.append(item.index)
         if progress and item.index % 24 == 0:
-            progress(item.index, max(frames, item.index + 1), "finding shots")
-    return cuts
+            progress(item.index, max(info.frames, item.index + 1), "finding shots")
+    return ShotList(cuts, frames, cut_finder.transitions)
 
 
 class Shots:
@@ -76,6 +93,11 @@ class Shots:
         _, end = self.shot(index)
         i = bisect_right(self.keyframes, index)
         return self.keyframes[i] if i < len(self.keyframes) and self.keyframes[i] < end else None
+
+    def unkeyed(self) -> list[tuple[int, int]]:
+        """(first, last) frame of each shot with no keyframe: it gets the automatic colour."""
+        ends = [*self.starts[1:], self.frames]
+        return [(a, b - 1) for a, b in zip(self.starts, ends, strict=True) if not self.guided(a)]
 
     def guided(self, index: int) -> bool:
         return self.before(index) is not None or self.after(index) is not None

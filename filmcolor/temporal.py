@@ -5,8 +5,9 @@ frame's chroma is blended with the previous output, carried along the motion by 
 between the two luma frames, so a colour once chosen follows its object. Where the flow
 cannot be trusted (a region coming into view, fast motion, a wrong match: seen from
 forward-backward inconsistency and from the luma's own warp residual) the fresh prediction
-wins, so colour is not dragged across moving edges. At a scene cut the state is dropped, so
-no shot inherits the previous one's colours.
+wins, so colour is not dragged across moving edges. At a scene cut (found by the one cut
+test, `filmcolor.cuts`, and given with each frame) the state is dropped, so no shot inherits
+the previous one's colours.
 
 Runs at the model's working size, after batched inference, frame by frame in order; its
 state is one luma frame and one chroma frame.
@@ -19,26 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .cuts import CutConfig
 from .flow import flow, occlusion_mask, warp
 from .settings import setting
-
-CUT_THUMB = 32  # thumbnail side for the cut test: blind to grain, noise and small motion
-
-
-def cut_score(prev_luma: np.ndarray, cur_luma: np.ndarray) -> float:
-    """1 - correlation of two frames' 32x32 luma thumbnails: about 0 within a shot, 0.5 to 1 at a cut.
-
-    A correlation ignores brightness and contrast, so fades and flicker score about 0 where
-    a plain difference would not. A flat frame (black, a blank) correlates with nothing and
-    scores 0: going into or out of black is a fade, not a cut. On the sample film the six hard
-    cuts score 0.58 to 0.81 and every other frame at most 0.10.
-    """
-    size = (CUT_THUMB, CUT_THUMB)
-    a = cv2.resize(prev_luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (32, 32)
-    b = cv2.resize(cur_luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    a, b = a - a.mean(), b - b.mean()
-    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
-    return 0.0 if norm < 1e-8 else 1.0 - float((a * b).sum()) / norm
 
 
 @dataclass(frozen=True)
@@ -48,7 +32,8 @@ class SmoothConfig:
         "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.",
     )
     scene_threshold: float = setting(
-        0.3, "Cut score (1 - correlation of luma thumbnails) above which a new shot starts, and smoothing restarts."
+        CutConfig.threshold,
+        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.cuts), and smoothing restarts.",
     )
     residual: float = setting(0.04, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.")
     flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
@@ -96,10 +81,10 @@ def luma8(luma: np.ndarray) -> np.ndarray:
 class Smoother:
     """Smooths one shot's chroma at a time; call it on every frame in order.
 
-    `smoother(luma, chroma)` takes the frame's (h, w) luma in [0, 1] at the working size and
-    its (2, h, w) predicted chroma, and returns (the chroma to use, whether a cut starts here).
-    It is `step` (is there a cut, how did the picture move) then `blend`; a guided render calls
-    them apart, to carry its keyframes' colour along the same motion in between.
+    `smoother(luma, chroma, cut)` takes the frame's (h, w) luma in [0, 1] at the working size,
+    its (2, h, w) predicted chroma and whether a shot starts there, and returns the chroma to
+    use. It is `step` (how did the picture move) then `blend`; a guided render calls them
+    apart, to carry its keyframes' colour along the same motion in between.
     """
 
     def __init__(self, config: SmoothConfig = SmoothConfig(), follow: bool = False) -> None:
@@ -108,24 +93,18 @@ class Smoother:
         self.prev_luma: np.ndarray | None = None  # (h, w) uint8
         self.prev_chroma: np.ndarray | None = None  # (h, w, 2) float32, the last output
 
-    def __call__(self, luma: np.ndarray, chroma: np.ndarray) -> tuple[np.ndarray, bool]:
-        cut, moved = self.step(luma)
-        return self.blend(chroma, moved), cut
+    def __call__(self, luma: np.ndarray, chroma: np.ndarray, cut: bool) -> np.ndarray:
+        return self.blend(chroma, self.step(luma, cut))
 
-    def step(self, luma: np.ndarray, cut: bool | None = None) -> tuple[bool, Motion | None]:
-        """Take the next frame's (h, w) luma in [0, 1]: (whether a cut starts here, the motion
-        from the previous frame; None at a shot's first frame). `cut`: already known (a guided
-        render finds its cuts before rendering), else measured."""
+    def step(self, luma: np.ndarray, cut: bool) -> Motion | None:
+        """Take the next frame's (h, w) luma in [0, 1] and whether a shot starts at it: the
+        motion from the previous frame (None at a shot's first frame)."""
         y8 = luma8(luma)
         prev, self.prev_luma = self.prev_luma, y8
-        if prev is None:
-            return False, None
-        if cut is None:
-            cut = cut_score(prev, y8) > self.config.scene_threshold
-        if cut:
+        if prev is None or cut:
             self.prev_chroma = None
-            return True, None
-        return False, motion(prev, y8, self.config) if self.config.strength > 0 or self.follow else None
+            return None
+        return motion(prev, y8, self.config) if self.config.strength > 0 or self.follow else None
 
     def blend(self, chroma: np.ndarray, moved: Motion | None) -> np.ndarray:
         """(2, h, w) chroma for this frame -> (2, h, w) chroma to use: blended with the last

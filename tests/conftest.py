@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,12 @@ def tiny_weights(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("weights") / "tiny.pt"
     save_weights(Generator(GeneratorConfig(base=8, blocks=1)), path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _filmcolor_logs_reach_caplog():
+    """`filmcolor.cli.main` stops the package's log records at its own console handler (no
+    second copy from the root logger); a test run in the same process after it must still see
+    them in `caplog`, whatever ran before."""
+    yield
+    logging.getLogger("filmcolor").propagate = True

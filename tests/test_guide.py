@@ -89,6 +89,19 @@ def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weig
         min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30
     )  # the second shot: the base model's colour (smoothed along finer flow)
     assert r.uncoloured_keyframes == ([] if how == "no keyframe" else [keys / "000024.png"])
+    assert [shot[:2] for shot in r.unkeyed_shots] == [(24, 47)]  # named in the summary, with its times
+    assert r.unkeyed_shots[0][2] == pytest.approx(24 * 1001 / 24000, abs=1e-3)
+
+
+def test_the_summary_names_the_shots_left_to_the_automatic_colour(tmp_path, tiny_weights, films, capsys):
+    truth, bw, keys = films
+    (keys / "000024.png").unlink()
+    code, err = run_cli(
+        ["render", bw, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert code == 0, err
+    out = capsys.readouterr().out + err
+    assert "1 shots have no keyframe and got the automatic colour: frames 24-47 (1.00-1.96 s)" in " ".join(out.split())
 
 
 def test_keyframes_all_left_gray_are_one_line(tmp_path, tiny_weights, films, capsys):

@@ -5,7 +5,6 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from testfilms import make_film, picture
 
@@ -30,6 +29,52 @@ def test_one_gray_picture_per_shot_and_their_list(tmp_path, two_shots, capsys):
         (12, 1, 12, 23),
     ]
     assert listing["keyframes"][1]["time"] == pytest.approx(12 * 1001 / 24000, abs=1e-3)
+    assert (listing["frames"], listing["cuts"], listing["shots_edited"]) == (24, [12], False)  # the render's list
+
+
+def _coloured_keyframes(tmp_path, film, capsys):
+    """`filmcolor keyframes` of `film`, its first keyframe tinted red (a keyframe coloured)."""
+    out = tmp_path / "keys"
+    assert run_cli(["keyframes", film, "-o", out], capsys)[0] == 0
+    first = cv2.imread(str(out / "000000.png"))
+    first[..., 2] = np.minimum(255, first[..., 2].astype(int) + 60)
+    cv2.imwrite(str(out / "000000.png"), first)
+    return out
+
+
+def test_a_guided_render_follows_the_shots_keyframes_json_lists(tmp_path, two_shots, tiny_weights, capsys):
+    """The colourist's corrections win over the detector: a cut taken out is no cut, one put in is."""
+    from configs import render_config
+
+    from filmcolor.keyframes import listed_shots
+    from filmcolor.render import render
+
+    out = _coloured_keyframes(tmp_path, two_shots, capsys)
+    detected = render(two_shots, tmp_path / "a.mp4", render_config(weights=tiny_weights, keyframes=out))
+    assert detected.cuts == [12]
+    listing = json.loads((out / "keyframes.json").read_text())
+    listing["cuts"] = [6]  # by hand: the cut at 12 taken out, one at 6 put in
+    (out / "keyframes.json").write_text(json.dumps(listing))
+    assert listed_shots(out, 24).cuts == [6]
+    corrected = render(two_shots, tmp_path / "b.mp4", render_config(weights=tiny_weights, keyframes=out))
+    assert corrected.cuts == [6]
+
+
+@pytest.mark.parametrize(
+    "listing, message",
+    [({"frames": 99, "cuts": [5]}, "film of 99 frames"), ({"frames": 24, "cuts": ["x"]}, "list of frame numbers")],
+)
+def test_a_shot_list_of_another_film_or_not_a_list_is_refused(
+    tmp_path, two_shots, tiny_weights, capsys, listing, message
+):
+    out = _coloured_keyframes(tmp_path, two_shots, capsys)
+    full = json.loads((out / "keyframes.json").read_text())
+    full.update(listing)
+    (out / "keyframes.json").write_text(json.dumps(full))
+    code, err = run_cli(
+        ["render", two_shots, "-o", tmp_path / "c.mp4", "--weights", tiny_weights, "--keyframes", out], capsys
+    )
+    assert code == 2 and message in err and not (tmp_path / "c.mp4").exists()
 
 
 def test_every_adds_keyframes_within_a_shot_and_auto_colours_them(tmp_path, two_shots, tiny_weights, capsys):

@@ -32,6 +32,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 W, H, SHOT = 160, 96, 24  # the test film: two shots of 24 frames
 
 
+def _open(p, url: str, errors: list[str] | None = None, size: tuple[int, int] = (1200, 900)):
+    """(browser, page): Debian's Chromium, headless, on the studio's `url`; the page's script
+    errors collected into `errors`."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    if errors is not None:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    return browser, page
+
+
 def _pictures() -> list[np.ndarray]:
     """Two shots. The first: a dark left half and a bright right half (a strong edge at x = 80)
     with a soft texture drifting right 1 px a frame; the second: bright above, dark below."""
@@ -157,11 +168,8 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
     )
     url, keys = studio
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
+        browser, page = _open(p, url, errors)
         page.wait_for_function("document.querySelector('#scan-text').textContent === '2 shots'", timeout=60000)
         assert page.locator(".shot").count() == 2
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
@@ -422,6 +430,11 @@ def test_safety_over_http(studio, tmp_path):
     assert conn.getresponse().status == 413
     conn.close()
     assert not (keys / "000000.png").exists()
+    # a frame named in a body is a whole number: not true (1), a fraction, 1e400 (infinity) or text
+    for body in (b'{"frame": true}', b'{"frame": 1.5}', b'{"frame": 1e400}', b'{"frame": "3"}', b"[3]", b"nonsense"):
+        for path in ("/api/previews", "/api/shots/split"):
+            status, answer = _call(base + path, "POST", body, {**header, "Content-Type": "application/json"})
+            assert status == 400 and b"a frame number" in answer, (path, body)
     # the quick fill takes the strokes at a smaller size of the film's shape, and writes nothing
     small = cv2.resize(strokes, (W // 2, H // 2), interpolation=cv2.INTER_AREA)
     status, body = _call(
@@ -529,9 +542,7 @@ def test_the_readme_workflow_on_the_sample(tmp_path):
             assert line or proc.poll() is None, "the studio did not start"
         url = re.search(r"http://\S+", line).group(0)
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(url)
+            browser, page = _open(p, url, size=(1280, 860))
             page.wait_for_function("document.querySelector('#scan-text').textContent === '7 shots'", timeout=60000)
             page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
             _stroke(page, "#d9956a", 0.15, 0.21, 0.35)  # the singer's face
@@ -597,3 +608,143 @@ def test_a_keyframes_folder_from_elsewhere(film, tmp_path):
     session.close()
     assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "000024.jpg.orig", "000024.png", "keyframes.json"]
     assert engine.keyframe_pictures(keys, 48).keys() == {0, 24}
+
+
+def _three_shots() -> list[np.ndarray]:
+    """Three shots of SHOT frames: the two of `_pictures`, then a checkerboard of dark and bright
+    blocks under a texture drifting left."""
+    rng = np.random.default_rng(1)
+    texture = cv2.GaussianBlur(rng.random((H, W + SHOT)).astype(np.float32), (0, 0), 3) * 40 - 20
+    yy, xx = np.mgrid[0:H, 0:W]
+    blocks = np.where((xx // 40 + yy // 32) % 2 == 0, 50.0, 210.0)
+    third = [np.clip(blocks + texture[:, i : i + W], 0, 255).astype(np.uint8) for i in range(SHOT)]
+    return _pictures() + [np.repeat(y[..., None], 3, axis=2) for y in third]
+
+
+@pytest.fixture
+def three_shots(tmp_path) -> Path:
+    return make_film(tmp_path / "three.mp4", pictures=_three_shots(), keyint=12)
+
+
+def _wait_scanned(session: Session) -> None:
+    deadline = time.monotonic() + 60
+    while not session.scan_finished and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session.scan_finished and session.scan_error is None
+
+
+def test_correcting_the_shots_without_http(three_shots, tmp_path):
+    """Merge and split as plain calls: refused while the shots are found and at a shot's first
+    frame; each saved in keyframes.json at once, the keyframes kept; a new session takes the list."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(three_shots), keys)
+    with pytest.raises(StudioError, match="still being found"):
+        session.merge_shot(1)
+    session.start()
+    _wait_scanned(session)
+    assert [s.first for s in session.shots] == [0, SHOT, 2 * SHOT]
+    listing = json.loads((keys / "keyframes.json").read_text())  # the detector's list, written once found
+    assert listing["cuts"] == [SHOT, 2 * SHOT] and listing["shots_edited"] is False
+    strokes = np.zeros((H, W, 4), np.uint8)
+    strokes[40:56, 10:30] = (210, 30, 30, 255)
+    session.save_strokes(SHOT + 6, _png(strokes), 0)
+    assert session.state()["unkeyed"] == [0, 2]
+    with pytest.raises(StudioError, match="no shot before it"):
+        session.merge_shot(0)
+    state = session.merge_shot(1)
+    assert [s["first"] for s in state["shots"]] == [0, 2 * SHOT] and state["unkeyed"] == [1]
+    with pytest.raises(StudioError, match="first frame"):
+        session.split_shot(2 * SHOT)
+    state = session.split_shot(12)
+    assert [(s["first"], s["end"]) for s in state["shots"]] == [(0, 12), (12, 2 * SHOT), (2 * SHOT, 3 * SHOT)]
+    assert state["unkeyed"] == [0, 2] and state["shots_edited"]
+    session.save_strokes(SHOT + 6, _png(strokes), 1)  # a later save keeps the corrected list
+    session.close()
+    listing = json.loads((keys / "keyframes.json").read_text())
+    assert listing["cuts"] == [12, 2 * SHOT] and listing["shots_edited"] is True
+    assert [(k["frame"], k["shot"], k["shot_first"]) for k in listing["keyframes"]] == [(SHOT + 6, 1, 12)]
+    again = Session(engine.open_film(three_shots), keys)  # the listed shots, at once, without the detector
+    assert again.scan_finished and [s.first for s in again.shots] == [0, 12, 2 * SHOT]
+    assert cv2.imdecode(np.frombuffer(again.thumb(1), np.uint8), cv2.IMREAD_GRAYSCALE).shape[1] == 192
+    again.close()
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+)
+def test_correcting_the_shots_in_a_browser(three_shots, tmp_path, tiny_weights):
+    """A false cut merged and a missed one split in the page: saved in keyframes.json, shown
+    again by a new studio on the folder, and followed by render --keyframes."""
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
+    )
+    keys = tmp_path / "keys"
+    marked = "Array.from(document.querySelectorAll('.shot')).map(c => !c.querySelector('.nokey').hidden)"
+    firsts = "window.studio.state.shots.map(s => s.first)"
+    proc, url = _start(three_shots, keys)
+    try:
+        with playwright.sync_playwright() as p:
+            errors: list[str] = []
+            browser, page = _open(p, url, errors)
+            page.wait_for_function("document.querySelector('#scan-text').textContent === '3 shots'", timeout=60000)
+            page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+            assert page.evaluate(marked) == [True, True, True]
+            assert page.locator(".shot").first.get_attribute("title").endswith("no keyframe: gets the automatic colour")
+            # a keyframe on the second shot, which is the first one's (a false cut): merged, the keyframe kept
+            page.locator(".shot").nth(1).click()
+            page.wait_for_function(f"window.studio.state.loaded === {SHOT}")
+            _stroke(page, "#d02020", 0.1, 0.35, 0.5)
+            page.wait_for_function(
+                "window.studio.state.revision === 1 && !window.studio.state.saving && !window.studio.painter.pending",
+                timeout=30000,
+            )
+            page.wait_for_function(f"JSON.stringify({marked}) === '[true,false,true]'")
+            page.click("#merge")
+            page.wait_for_function("document.querySelectorAll('.shot').length === 2")
+            assert page.evaluate(firsts) == [0, 2 * SHOT] and page.evaluate(marked) == [False, True]
+            assert page.evaluate(f"window.studio.state.keyframes[{SHOT}].revision") == 1
+            listing = json.loads((keys / "keyframes.json").read_text())
+            assert listing["cuts"] == [2 * SHOT] and listing["shots_edited"] is True
+            # a missed cut at frame 12: refused at the shot's first frame, then split where shown
+            page.locator(".shot").nth(0).click()
+            page.wait_for_function(f"window.studio.state.loaded === {SHOT}")
+            _set(page, "scrubber", 0)
+            page.click("#split")
+            page.wait_for_function("document.querySelector('#status').textContent.includes('first frame')")
+            assert page.locator(".shot").count() == 2
+            _set(page, "scrubber", 12)
+            page.click("#split")
+            page.wait_for_function("document.querySelectorAll('.shot').length === 3")
+            assert page.evaluate(firsts) == [0, 12, 2 * SHOT] and page.evaluate(marked) == [True, False, True]
+            listing = json.loads((keys / "keyframes.json").read_text())
+            assert listing["cuts"] == [12, 2 * SHOT] and listing["shots_edited"] is True
+            assert errors == []
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    # a new studio on the folder shows the corrected shots, not the detector's
+    proc, url = _start(three_shots, keys)
+    try:
+        base, token = url.split("/?token=")
+        state = _wait_shots(base, token)
+        assert [s["first"] for s in state["shots"]] == [0, 12, 2 * SHOT] and state["unkeyed"] == [0, 2]
+        with playwright.sync_playwright() as p:
+            browser, page = _open(p, url)
+            page.wait_for_function("document.querySelector('#scan-text').textContent === '3 shots'", timeout=60000)
+            page.wait_for_function(
+                "Array.from(document.querySelectorAll('.shot img')).every(i => i.complete && i.naturalWidth > 0)",
+                timeout=30000,
+            )
+            assert page.evaluate(firsts) == [0, 12, 2 * SHOT] and page.evaluate(marked) == [True, False, True]
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    # the render follows the corrected cuts
+    result = render(three_shots, tmp_path / "out.mp4", render_config(weights=tiny_weights, keyframes=keys))
+    assert result.cuts == [12, 2 * SHOT]

@@ -1,5 +1,5 @@
 """Tiny generated films and pictures for the tests: a few frames of moving shapes, a tone per
-audio stream, a texture moved by a known amount."""
+audio stream, a texture moved by a known amount, a camera's view over a generated scene."""
 
 from __future__ import annotations
 
@@ -143,3 +143,44 @@ def pan_pictures(frames: int, width: int = 96, height: int = 72, step: int = 2, 
     big = cv2.GaussianBlur(rng.random((height + 8, width + step * frames + 8, 3)).astype(np.float32), (0, 0), 3)
     big = np.clip((big - big.mean()) / big.std() * 70 + 128, 0, 255).astype(np.uint8)
     return [big[4 : 4 + height, 4 + step * i : 4 + step * i + width].copy() for i in range(frames)]
+
+
+SHOT_W, SHOT_H = 176, 96  # the camera views' size
+
+
+def scene(seed: int, height: int = 800, width: int = 1400) -> np.ndarray:
+    """(height, width) uint8 luma with a natural picture's make-up: detail at every scale
+    (noise whose power falls as 1/f^2, summed over octaves) and objects with hard edges."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((height, width), np.float32)
+    for octave in range(1, 8):
+        cells = (max(2, height >> (8 - octave)), max(2, width >> (8 - octave)))
+        noise = rng.standard_normal(cells).astype(np.float32)
+        out += cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC) * 0.6**octave
+    for _ in range(40):  # objects: boxes and discs of their own tone
+        x, y, r = int(rng.integers(0, width)), int(rng.integers(0, height)), int(rng.integers(8, 90))
+        tone = float(rng.normal(0, 0.6))
+        if rng.random() < 0.5:
+            cv2.circle(out, (x, y), r, tone, -1)
+        else:
+            cv2.rectangle(out, (x, y), (x + r, y + int(r * rng.uniform(0.3, 2))), tone, -1)
+    out = (out - out.mean()) / out.std()
+    return np.clip(128 + 45 * out, 0, 255).astype(np.uint8)
+
+
+def camera_view(picture: np.ndarray, cx: float, cy: float, zoom: float = 1.0, angle: float = 0.0, blur: int = 0):
+    """The (H, W) camera view of `picture` centred at (cx, cy), magnified by `zoom`, turned by
+    `angle` degrees, smeared over `blur` px across (motion blur)."""
+    m = cv2.getRotationMatrix2D((cx, cy), angle, zoom)
+    m[:, 2] += [SHOT_W / 2 - cx, SHOT_H / 2 - cy]
+    out = cv2.warpAffine(picture, m, (SHOT_W, SHOT_H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return cv2.blur(out, (blur, 1)) if blur > 1 else out
+
+
+def camera_pan(
+    picture: np.ndarray, frames: int, speed: float, x0: float = SHOT_W, blur: bool = True
+) -> list[np.ndarray]:
+    """A pan across `picture`, `speed` of the frame's width a frame."""
+    cy = picture.shape[0] / 2
+    step = speed * SHOT_W
+    return [camera_view(picture, x0 + i * step, cy, blur=int(step) if blur else 0) for i in range(frames)]

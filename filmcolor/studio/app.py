@@ -94,6 +94,18 @@ async def _png_body(request: Request, limit: int = MAX_UPLOAD) -> bytes | Respon
     return bytes(body)
 
 
+async def _frame(request: Request) -> int | Response:
+    """The frame number a request's JSON body names (`{"frame": N}`), or the 400 response that
+    says what to send: a whole number, never `true`, a fraction or an overflowing 1e400."""
+    try:
+        frame = (await request.json())["frame"]
+    except (ValueError, KeyError, TypeError):
+        frame = None
+    if not isinstance(frame, int) or isinstance(frame, bool):
+        return JSONResponse({"error": 'send {"frame": N}, N a frame number'}, status_code=400)
+    return frame
+
+
 def build_app(session: Session, token: str, port: int) -> ASGIApp:
     """The studio's ASGI app for `session`, guarded by `token`."""
     files = static_files()
@@ -121,7 +133,16 @@ def build_app(session: Session, token: str, port: int) -> ASGIApp:
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store", **headers})
 
     async def thumb(request: Request) -> Response:
-        return jpeg(session.thumb(request.path_params["n"]))
+        return jpeg(await run_in_threadpool(session.thumb, request.path_params["n"]))
+
+    async def merge(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(session.merge_shot, request.path_params["n"]))
+
+    async def split(request: Request) -> Response:
+        frame = await _frame(request)
+        if isinstance(frame, Response):
+            return frame
+        return JSONResponse(await run_in_threadpool(session.split_shot, frame))
 
     async def gray(request: Request) -> Response:
         return jpeg(await run_in_threadpool(session.gray_jpeg, request.path_params["frame"], _width(request)))
@@ -163,10 +184,9 @@ def build_app(session: Session, token: str, port: int) -> ASGIApp:
         return jpeg(data, **{"X-Revision": str(revision), "X-Fill": quality})
 
     async def preview(request: Request) -> Response:
-        try:
-            frame = int((await request.json())["frame"])
-        except (ValueError, KeyError, TypeError):
-            return JSONResponse({"error": 'send {"frame": N}'}, status_code=400)
+        frame = await _frame(request)
+        if isinstance(frame, Response):
+            return frame
         return JSONResponse(await run_in_threadpool(session.start_preview, frame))
 
     async def preview_state(request: Request) -> Response:
@@ -192,6 +212,8 @@ def build_app(session: Session, token: str, port: int) -> ASGIApp:
         Route("/static/{name}", static),
         Route("/api/state", state),
         Route("/api/shots/{n:int}/thumb.jpg", thumb),
+        Route("/api/shots/{n:int}/merge", merge, methods=["POST"]),
+        Route("/api/shots/split", split, methods=["POST"]),
         Route("/api/frames/{frame:int}/gray.jpg", gray),
         Route("/api/frames/{frame:int}/auto.jpg", auto),
         Route("/api/keyframes/{frame:int}/strokes.png", strokes),

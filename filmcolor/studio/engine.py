@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .. import media
+from .. import media, shots
 from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
+from ..cuts import Transition
 from ..errors import InputError, OutputError
 from ..guide import GuideConfig, carrying
 from ..hints import coloured, fill_chroma
@@ -35,12 +36,11 @@ from ..keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
-from ..keyframes import LIST, LIST_FORMAT
+from ..keyframes import LIST, LIST_FORMAT, listed_shots, shot_fields
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
 from ..progress import Progress
-from ..shots import ShotFinder, working_lumas
-from ..temporal import SmoothConfig, Smoother
+from ..temporal import SmoothConfig, Smoother, luma8
 
 if TYPE_CHECKING:
     from ..models import Generator
@@ -55,6 +55,7 @@ __all__ = [
     "LIST_FORMAT",
     "InputError",
     "OutputError",
+    "Transition",
     "keyframe_name",
     "locked",
 ]  # passed on to the studio as they are
@@ -90,14 +91,32 @@ def open_film(path: Path) -> Film:
     return Film(Path(path), info, times, working_size(info.width, info.height, InferenceConfig.model_size))
 
 
-def scan(film: Film, threshold: float = SmoothConfig.scene_threshold) -> Iterator[tuple[int, bool, np.ndarray]]:
+def scan(
+    film: Film, threshold: float = SmoothConfig.scene_threshold, transitions: list[Transition] | None = None
+) -> Iterator[tuple[int, bool, np.ndarray]]:
     """Every frame of the film, in order, as (index, whether a shot starts there, (h, w) uint8
-    luma at the working size): the render's own shot finder (`shots.ShotFinder`), frame by
-    frame, so shots can be shown as they are found."""
-    finder = ShotFinder(threshold)
+    luma at the working size): the render's own shot finder (`shots.scan`), frame by frame
+    (a few frames behind the decoder), so shots can be shown as they are found. `transitions`
+    gets the dissolves and fades found, at the end (keyframes.json lists them with the cuts)."""
+    cut_finder = shots.finder(film.info.code_range, threshold)
     with media.open_film(film.path) as container:
-        for item, y8 in working_lumas(container, film.size):
-            yield item.index, finder.starts(y8), y8
+        for item, starts in shots.scan(container, cut_finder):
+            yield item.index, starts, luma8(to_working(item.luma(), film.info.code_range, film.size))
+    if transitions is not None:
+        transitions.extend(cut_finder.transitions)
+
+
+def listed_cuts(folder: Path, frames: int) -> tuple[list[int], list[Transition]] | None:
+    """(cuts, transitions) of the shot list keyframes.json in `folder` holds (`keyframes.listed_shots`:
+    the colourist's corrections win over the detector); None where it holds none. InputError for
+    a list that is not this film's."""
+    listed = listed_shots(folder, frames)
+    return None if listed is None else (listed.cuts, listed.transitions)
+
+
+def shot_list_fields(cuts: list[int], frames: int, transitions: list[Transition], edited: bool) -> dict:
+    """The shot list's fields of keyframes.json (`keyframes.shot_fields`), as the render reads them."""
+    return shot_fields(shots.ShotList(cuts, frames, transitions), edited)
 
 
 def gray_frame(film: Film, index: int) -> np.ndarray:
@@ -256,7 +275,7 @@ def carry_shot(
         for item in media.read(container, film.times[start], film.times[stop - 1] + 1, first_index=start):
             assert isinstance(item, media.Decoded)
             y = to_working(item.luma(), film.info.code_range, size)  # (h, w) in [0, 1]
-            _, moved = smoother.step(y, cut=item.index == first)
+            moved = smoother.step(y, item.index == first)
             guided = guide.colour(item.index, y, gray, moved)
             blended = smoother.blend(gray if guided is None else guided.fallback, moved)  # (2, h, w), as the renderer
             chroma = blended.transpose(1, 2, 0)

@@ -7,6 +7,11 @@ Each change is written to the folder at once, atomically (a temporary name, then
 the stroke picture `NNNNNN.png`, then `keyframes.json`. Each keyframe has a revision; a
 change made on an older revision than the folder's (another tab) is refused (`Conflict`), and
 the page reloads the strokes and puts its own on top.
+
+The shots are keyframes.json's list where it holds one (`filmcolor keyframes` wrote it, or the
+colourist corrected it here), else the detector's, written there once found. The colourist
+merges a shot with the one before (a false cut) or splits one (a missed cut); each correction
+is written at once, and `render --keyframes` follows it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import shutil
 import subprocess
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -60,7 +65,7 @@ class Conflict(StudioError):
 class Shot:
     first: int
     end: int | None  # one past its last frame; None while the cut detection has not got there
-    thumb: bytes  # JPEG
+    thumb: bytes | None  # JPEG; None until asked for, for a shot not met by the detector (listed, or split)
 
 
 @dataclass
@@ -136,6 +141,12 @@ class Session:
         self.scanned, self.scan_finished = 0, False
         self.scan_error: str | None = None
         listing = engine.read_listing(self.folder)
+        listed = engine.listed_cuts(self.folder, film.frames)
+        self.transitions: list[engine.Transition] = []  # dissolves and fades, each one cut among the shots
+        self.shots_edited = listed is not None and bool(listing.get("shots_edited", False))
+        self.shot_edits = 0  # corrections made in this session: the pages reload the strip when it changes
+        if listed is not None:
+            self._use_listed(*listed)
         revisions = {
             e["frame"]: int(e.get("revision", 0))
             for e in listing.get("keyframes", [])
@@ -164,11 +175,21 @@ class Session:
         for tmp in engine.leftovers(self.folder):  # left by a killed studio
             tmp.unlink(missing_ok=True)
 
+    def _use_listed(self, cuts: list[int], transitions: list[engine.Transition]) -> None:
+        """Take the shots keyframes.json lists: the detector is not run, so they can be corrected at once."""
+        starts = [0, *cuts]
+        ends = [*cuts, self.film.frames]
+        self.shots = [Shot(first, end, None) for first, end in zip(starts, ends, strict=True)]
+        self.transitions = list(transitions)
+        self.scanned, self.scan_finished = self.film.frames, True
+
     # ---- background work -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the cut detection, the reading of existing keyframes and the fine fills."""
-        for target in (self._scan, self._classify, self._fine_fills):
+        """Start the cut detection (unless the shots are listed), the reading of existing
+        keyframes and the fine fills."""
+        scan = () if self.scan_finished else (self._scan,)
+        for target in (*scan, self._classify, self._fine_fills):
             threading.Thread(target=target, daemon=True, name=f"studio{target.__name__}").start()
         self.fine_pool.submit(engine.ready)  # the worker's start (imports: seconds) before the first stroke, not after
 
@@ -184,25 +205,23 @@ class Session:
     def _scan(self) -> None:
         # at the page's own priority: the shots are what the user waits for first (at nice 5, on a CPU
         # shared with other jobs, the first shot came 2x later)
+        transitions: list[engine.Transition] = []
         try:
-            for index, starts, y8 in engine.scan(self.film):
+            for index, starts, y8 in engine.scan(self.film, transitions=transitions):
                 if self.closed:
                     return
                 with self.lock:
                     if starts:
                         if self.shots:
                             self.shots[-1].end = index
-                        h, w = y8.shape
-                        thumb = cv2.resize(
-                            y8, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA
-                        )
-                        self.shots.append(Shot(index, None, engine.encode_jpeg(thumb, 85)))
+                        self.shots.append(Shot(index, None, _thumbnail(y8)))
                     self.scanned = index + 1
             with self.lock:
                 if self.shots:
                     self.shots[-1].end = self.scanned
+                self.transitions = transitions
                 self.scan_finished = True
-                self._write_listing()
+                self._write_listing()  # the detector's list, for the render and the next start
         except Exception as exc:  # a damaged film: say so in the page, keep what was found
             log.warning("finding the shots stopped: %s", exc)
             with self.lock:
@@ -257,6 +276,7 @@ class Session:
         with self.lock:
             first = max(0, min(since, len(self.shots)) - 1)
             shots = [{"n": n, "first": s.first, "end": s.end} for n, s in enumerate(self.shots[first:], first)]
+            keyed = self._keyed()
             return {
                 "film": {
                     "name": self.film.path.name,
@@ -269,6 +289,10 @@ class Session:
                 "folder": self.folder.name,
                 "shots": shots,
                 "shot_count": len(self.shots),
+                # shots with no keyframe the render reads: it gives them the automatic colour
+                "unkeyed": [n for n, k in enumerate(keyed) if not k],
+                "shots_edited": self.shots_edited,
+                "shot_edits": self.shot_edits,
                 "scan": {
                     "done": self.scanned,
                     "total": self.film.frames,
@@ -282,11 +306,26 @@ class Session:
                 "render": self._render_state(),
             }
 
+    def _keyed(self) -> list[bool]:
+        """Whether each shot has a keyframe the render reads (any but a blank one; one not read yet
+        counts). Under the lock."""
+        keys = sorted(f for f, s in self.keyframes.items() if s.kind != "blank")
+        ends = [s.end if s.end is not None else self.film.frames for s in self.shots]
+        return [bisect_left(keys, s.first) < bisect_left(keys, end) for s, end in zip(self.shots, ends, strict=True)]
+
     def thumb(self, n: int) -> bytes:
+        """Shot `n`'s picture in the strip: its first frame (decoded when first asked for, where
+        the detector did not pass it: a listed or a split shot)."""
         with self.lock:
             if not 0 <= n < len(self.shots):
                 raise StudioError(404, f"no shot {n}")
-            return self.shots[n].thumb
+            shot = self.shots[n]
+            if shot.thumb is not None:
+                return shot.thumb
+        data = _thumbnail(self.gray(shot.first))
+        with self.lock:
+            shot.thumb = data
+        return data
 
     def gray(self, frame: int) -> np.ndarray:
         """(H, W) uint8 gray frame `frame` (the last few kept)."""
@@ -425,9 +464,64 @@ class Session:
             self.changed.notify_all()
         return revision
 
+    # ---- correcting the shots -----------------------------------------------------------------
+
+    def merge_shot(self, n: int) -> dict:
+        """Shot `n` joins shot `n - 1` (its cut was false); its keyframes are the joined shot's.
+        Returns the page's state, every shot in it."""
+        with self.lock:
+            self._check_shots_editable()
+            if not 0 <= n < len(self.shots):
+                raise StudioError(404, f"no shot {n}")
+            if n == 0:
+                raise StudioError(409, "the first shot has no shot before it to merge with")
+            gone = self.shots.pop(n)
+            self.shots[n - 1].end = gone.end
+            self.transitions = [t for t in self.transitions if t.cut != gone.first]
+            self._shots_changed()
+        return self.state()
+
+    def split_shot(self, frame: int) -> dict:
+        """A new shot starts at `frame` (a cut the detector missed). Returns the page's state."""
+        self._check_frame(frame)
+        with self.lock:
+            self._check_shots_editable()
+            n = _shot_of([s.first for s in self.shots], frame)
+            assert n is not None  # the shots are all found: the first starts at frame 0
+            shot = self.shots[n]
+            if frame == shot.first:
+                raise StudioError(
+                    409, f"frame {frame} is the first frame of shot {n + 1} already: show a later frame to split there"
+                )
+            self.shots.insert(n + 1, Shot(frame, shot.end, None))
+            shot.end = frame
+            self._shots_changed()
+        return self.state()
+
+    def _check_shots_editable(self) -> None:
+        """Corrections need the whole list: refused while the shots are being found or where finding them stopped."""
+        if not self.scan_finished:
+            raise StudioError(409, "the shots are still being found: correct them once all are found")
+        if self.scan_error is not None:
+            raise StudioError(409, f"the shots could not all be found ({self.scan_error}): they cannot be corrected")
+
+    def _shots_changed(self) -> None:
+        """A correction made (under the lock): written at once, for the render and the next start."""
+        self.shots_edited = True
+        self.shot_edits += 1
+        self._write_listing()
+
+    def _shot_fields(self) -> dict:
+        """The shot list's fields of keyframes.json, once the whole list is known ({} before). Under the lock."""
+        if not self.scan_finished or self.scan_error is not None:
+            return {}
+        cuts = [s.first for s in self.shots[1:]]
+        return engine.shot_list_fields(cuts, self.film.frames, self.transitions, self.shots_edited)
+
     def _write_listing(self) -> None:
-        """keyframes.json as `filmcolor keyframes` writes it (frame, time, shot and its frames),
-        with each keyframe's revision and kind, and the studio's swatches. Under the lock."""
+        """keyframes.json as `filmcolor keyframes` writes it (frame, time, shot and its frames,
+        the film's shots), with each keyframe's revision and kind, whether the colourist
+        corrected the shots, and the studio's swatches. Under the lock."""
         tb, entries = self.film.info.time_base, []
         starts = [s.first for s in self.shots]
         for frame, state in sorted(self.keyframes.items()):
@@ -448,6 +542,7 @@ class Session:
             "film": str(self.film.path.resolve()),
             "auto": self.auto_listing,
             "keyframes": entries,
+            **self._shot_fields(),
             "studio": {"swatches": self.swatches},
         }
         engine.write_listing(self.folder, listing)
@@ -539,6 +634,8 @@ class Session:
             snapshot.mkdir()
             for path in files.values():
                 shutil.copy2(path, snapshot / path.name)
+            # the shots as they are now, corrections included: the render follows them, not its detector
+            engine.write_listing(snapshot, {"format": engine.LIST_FORMAT, "version": 1, **self._shot_fields()})
             job = RenderJob(self._output())
             job.process = subprocess.Popen(
                 engine.render_command(self.film, snapshot, job.output),
@@ -612,6 +709,13 @@ def _shot_of(starts: list[int], frame: int) -> int | None:
     """The number of the shot `frame` is in, among shots starting at `starts` (None before the first)."""
     n = bisect_right(starts, frame) - 1
     return n if n >= 0 else None
+
+
+def _thumbnail(gray: np.ndarray) -> bytes:
+    """A shot's picture in the strip (JPEG, THUMB_WIDTH wide) of its first frame, (h, w) uint8 gray."""
+    h, w = gray.shape
+    small = cv2.resize(gray, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    return engine.encode_jpeg(small, 85)
 
 
 def _narrow(gray: np.ndarray, width: int | None) -> np.ndarray:

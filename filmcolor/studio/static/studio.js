@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const S = {
   film: null,
   shots: [],
+  shotEdits: null, // the server's count of shot corrections the strip shows
+  unkeyed: new Set(), // shots with no keyframe the render reads: they get the automatic colour
   keyframes: {},
   swatches: [],
   scanFinished: false,
@@ -66,19 +68,30 @@ function badge(n) {
 
 // ---- the shots strip -------------------------------------------------------------------------
 
+const NO_KEYFRAME = "no keyframe: gets the automatic colour";
+
 function drawShots() {
   const strip = $("shots");
+  while (strip.children.length > S.shots.length) strip.lastChild.remove(); // merged away
   S.shots.forEach((shot, n) => {
     let card = strip.children[n];
     if (!card) {
       card = document.createElement("div");
       card.className = "shot";
       card.dataset.n = n;
-      card.innerHTML = `<img alt="shot ${n + 1}" loading="lazy"><div class="meta"><span class="len"></span><span class="badge"></span></div>`;
-      card.querySelector("img").src = url(`/api/shots/${n}/thumb.jpg`);
+      card.innerHTML = `<img alt="shot ${n + 1}" loading="lazy"><span class="nokey" title="${NO_KEYFRAME}">no keyframe</span><div class="meta"><span class="len"></span><span class="badge"></span></div>`;
       card.addEventListener("click", () => selectShot(n));
       strip.appendChild(card);
     }
+    if (card.dataset.first !== String(shot.first)) {
+      // a correction moved this shot's start: its picture is of another frame now
+      card.dataset.first = shot.first;
+      card.querySelector("img").src = url(`/api/shots/${n}/thumb.jpg?first=${shot.first}`);
+    }
+    const unkeyed = S.unkeyed.has(n);
+    card.classList.toggle("unkeyed", unkeyed);
+    card.querySelector(".nokey").hidden = !unkeyed;
+    card.title = unkeyed ? `shot ${n + 1}: ${NO_KEYFRAME}` : "";
     const length = shot.end === null ? "…" : seconds(shot.end - shot.first);
     card.querySelector(".len").textContent = `#${n + 1} · ${length}`;
     const [cls, text] = badge(n);
@@ -91,9 +104,10 @@ function drawShots() {
 
 async function poll() {
   try {
-    const state = await json("GET", `/api/state?since=${S.shots.length}`);
+    let state = await json("GET", `/api/state?since=${S.shots.length}`);
+    if (state.shot_edits !== S.shotEdits && S.shots.length) state = await json("GET", "/api/state?since=0"); // corrected
     S.film = state.film;
-    for (const shot of state.shots) S.shots[shot.n] = { first: shot.first, end: shot.end };
+    takeShots(state);
     const before = S.keyframes[S.frame];
     S.keyframes = state.keyframes;
     S.swatches = state.swatches;
@@ -131,6 +145,46 @@ async function poll() {
   } catch (error) {
     say(`the studio does not answer (${error.message}); is it still running?`);
     setTimeout(poll, 3000);
+  }
+}
+
+// The shots of a state from the server; all of them anew after a correction (this tab's or another's).
+function takeShots(state) {
+  const corrected = state.shot_edits !== S.shotEdits;
+  if (corrected) S.shots = [];
+  for (const shot of state.shots) S.shots[shot.n] = { first: shot.first, end: shot.end };
+  S.shots.length = state.shot_count;
+  S.shotEdits = state.shot_edits;
+  S.unkeyed = new Set(state.unkeyed);
+  if (corrected && S.frame !== null) S.shot = shotOf(S.frame);
+}
+
+// ---- correcting the shots ----------------------------------------------------------------------
+
+// A false cut: the shot shown joins the one before it (its keyframes with it).
+async function mergeShot() {
+  const n = S.shot;
+  await correctShots(`/api/shots/${n}/merge`, undefined, `shot ${n + 1} joined shot ${n}`);
+}
+
+// A missed cut: a new shot starts at the frame shown.
+async function splitShot() {
+  const frame = Number($("scrubber").value);
+  if (await correctShots("/api/shots/split", { frame }, `a new shot starts at frame ${frame}`)) selectShot(shotOf(frame));
+}
+
+async function correctShots(path, body, done) {
+  try {
+    const state = await json("POST", path, body);
+    S.keyframes = state.keyframes;
+    takeShots(state);
+    drawShots();
+    drawShotControls();
+    say(`${done}: saved in keyframes.json`, true);
+    return true;
+  } catch (error) {
+    say(error.message);
+    return false;
   }
 }
 
@@ -574,6 +628,8 @@ function wire() {
     }
   });
   $("make-key").addEventListener("click", () => openFrame(Number($("scrubber").value)));
+  $("merge").addEventListener("click", mergeShot);
+  $("split").addEventListener("click", splitShot);
   $("preview").addEventListener("click", startPreview);
   $("play").addEventListener("click", play);
   $("preview-scrub").addEventListener("input", () => showPreviewFrame(Number($("preview-scrub").value)));
