@@ -53,9 +53,7 @@ def find_shots(
         return find_cuts(container, threshold, progress, damaged)
 
 
-def find_cuts(
-    container, threshold: float = CutConfig.threshold, progress=None, damaged: str | None = None
-) -> ShotList:
+def find_cuts(container, threshold: float = CutConfig.threshold, progress=None, damaged: str | None = None) -> ShotList:
     """The shots of the film open in `container`, decoding it once."""
     info = media.film_info(container)
     cut_finder = finder(info.code_range, threshold)
