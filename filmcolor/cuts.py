@@ -29,6 +29,8 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from .errors import InputError
+
 ANALYSIS_WIDTH = 96  # px: wide enough for flow to follow a pan, small enough to ignore grain (0.35 ms a pair)
 LOOKAHEAD = 24  # frames a decision waits for: the scene's return after a pass-by, and a dissolve's middle
 # what a frame is
@@ -185,6 +187,15 @@ class Transition:
     first: int
     last: int
     cut: int
+
+
+def check_threshold(value: float, option: str) -> None:
+    """InputError unless `value` is a share strictly between 0 and 1 (the cut test's threshold,
+    given on the command line as `option`)."""
+    if not 0 < value < 1:
+        raise InputError(
+            f"{option} must be between 0 and 1 (a share of the frame; got {value}); the default is {CutConfig.threshold}"
+        )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import av
 
 from . import media
 from .color import picture_luma
+from .cuts import check_threshold
 from .errors import InputError
 from .flow import flow, occlusion_mask
 from .metrics import (
@@ -175,8 +176,9 @@ def evaluate(
     was rendered from, also its luma. All must have the same frames (count and size): renders of
     the same film. Raises InputError (or DecodeError) for what the user can fix."""
     config = config or EvalConfig()
-    if config.bins < 2 or not config.cut_threshold > 0:
-        raise InputError("the histogram needs at least 2 bins and the cut threshold must be more than 0")
+    if config.bins < 2:
+        raise InputError("the histogram needs at least 2 bins")
+    check_threshold(config.cut_threshold, "--cut-threshold")
     t0 = time.perf_counter()
     paths = [Path(reference), Path(candidate)] + ([Path(input)] if input is not None else [])
     with ExitStack() as stack:

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import media
 from .color import PICTURE
-from .cuts import Transition
+from .cuts import Transition, check_threshold
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .inference import InferenceConfig, load_model
@@ -82,6 +82,7 @@ def write_keyframes(
     inference.check()
     if config.every is not None and not config.every > 0:
         raise OutputError(f"--every must be more than 0 seconds (got {config.every})")
+    check_threshold(config.scene_threshold, "--scene-threshold")
     device = pick_device(inference.device) if config.auto else None
     model = load_model(inference.weights, device) if device is not None else None
     with folder_output(out_dir, FOLDER, config.overwrite) as tmp, media.open_film(film) as container:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from pathlib import Path
 from . import carry, media, segments
 from .assets import weights_path
 from .cluster import render_segments_on_ray, require_ray
+from .cuts import check_threshold
 from .devices import pick_device
 from .encoding import EncodeConfig
 from .errors import DecodeError, FilmcolorError, InputError
@@ -97,8 +99,9 @@ def check_config(config: RenderConfig) -> None:
         raise InputError("--start must be >= 0 and --duration > 0")
     if not 0 <= config.smooth.strength <= 1:
         raise InputError("--smooth-strength must be between 0 and 1")
-    if config.segments.seconds is not None and config.segments.seconds <= 0:
-        raise InputError("--segment-seconds must be more than 0")
+    if config.segments.seconds is not None and not 0 < config.segments.seconds < math.inf:
+        raise InputError("--segment-seconds must be a number of seconds more than 0 (or 0 for one pass)")
+    check_threshold(config.smooth.scene_threshold, "--scene-threshold")
 
 
 def render(

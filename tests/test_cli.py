@@ -106,7 +106,12 @@ def test_output_is_the_input(tmp_path, film, tiny_weights, capsys):
         (["--duration", "0"], "--duration"),
         (["--bogus"], "No such option"),
         (["--crf", "abc"], "not a valid integer"),
-        (["--segment-seconds", "-1"], "--segment-seconds must be more than 0"),
+        (["--segment-seconds", "-1"], "--segment-seconds must be a number of seconds more than 0"),
+        (["--segment-seconds", "nan"], "--segment-seconds must be a number of seconds more than 0"),
+        (["--segment-seconds", "inf"], "--segment-seconds must be a number of seconds more than 0"),
+        (["--scene-threshold", "-1"], "--scene-threshold must be between 0 and 1"),
+        (["--scene-threshold", "1.5"], "--scene-threshold must be between 0 and 1"),
+        (["--scene-threshold", "nan"], "--scene-threshold must be between 0 and 1"),
         (["--ray", "local", "--duration", "1"], "--ray renders whole films in segments"),
     ],
 )
@@ -115,6 +120,17 @@ def test_bad_options(tmp_path, film, tiny_weights, capsys, args, expected):
     code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, *args], capsys)
     assert_one_line_error(code, err, expected)
     assert not out.exists() and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "command, option", [("keyframes", "--scene-threshold"), ("eval", "--cut-threshold")]
+)
+def test_the_cut_tests_threshold_is_a_share(tmp_path, film, capsys, command, option):
+    out = tmp_path / "out"
+    args = [command, film, "-o", out] if command == "keyframes" else [command, film, film]
+    code, err = run_cli([*args, option, "0"], capsys)
+    assert_one_line_error(code, err, f"{option} must be between 0 and 1")
+    assert not out.exists()
 
 
 def test_ray_without_ray_installed(tmp_path, film, tiny_weights, capsys, monkeypatch):

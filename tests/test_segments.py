@@ -176,7 +176,7 @@ def test_other_settings_or_another_film_are_refused(tmp_path, tiny_weights, film
 
 
 def test_a_film_that_cannot_be_rendered_leaves_no_work_behind(tmp_path, tiny_weights, film):
-    with pytest.raises(InputError, match="--segment-seconds must be more than 0"):
+    with pytest.raises(InputError, match="--segment-seconds must be a number of seconds more than 0"):
         render(film, tmp_path / "out.mp4", _config(tiny_weights, segment_seconds=-1))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4"]
 

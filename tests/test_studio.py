@@ -627,10 +627,12 @@ def three_shots(tmp_path) -> Path:
 
 
 def _wait_scanned(session: Session) -> None:
+    """Until the shots are all found, read as the page reads them (`state`, under the session's
+    lock: the detector's list is written into keyframes.json by then)."""
     deadline = time.monotonic() + 60
-    while not session.scan_finished and time.monotonic() < deadline:
+    while not session.state()["scan"]["finished"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert session.scan_finished and session.scan_error is None
+    assert session.state()["scan"]["finished"] and session.scan_error is None
 
 
 def test_correcting_the_shots_without_http(three_shots, tmp_path):
