@@ -444,12 +444,22 @@ def _degrade() -> click.Command:
 
 
 class Terminated(BaseException):
-    """SIGTERM, taken like Ctrl-C: unfinished outputs removed, what can be kept kept, one line.
-    Not a KeyboardInterrupt, which click would turn into an Abort and an empty line."""
+    """SIGTERM, or SIGHUP (the terminal closed), taken like Ctrl-C: unfinished outputs removed,
+    what can be kept kept, one line, status 128 + the signal. Not a KeyboardInterrupt, which
+    click would turn into an Abort and an empty line."""
 
 
 def _terminate(signum, frame) -> None:
-    raise Terminated
+    raise Terminated(signum)
+
+
+def _take_signals() -> None:
+    """SIGTERM and SIGHUP end a command as Ctrl-C does (by default they end the process where it
+    stands: the studio's workers and partial outputs left behind); a SIGHUP ignored, as `nohup`
+    asks, stays ignored."""
+    signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _terminate)
 
 
 INTERRUPTED = {  # what an interrupted command leaves, and how to go on
@@ -498,7 +508,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     command = next((a for a in args if not a.startswith("-")), "")
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        _take_signals()
     try:
         cli.main(args=args, prog_name="filmcolor", standalone_mode=False)
     except FilmcolorError as exc:
@@ -507,7 +517,7 @@ def main(argv: list[str] | None = None) -> None:
         kept = _kept_work("again to go on") if command == "render" else ""
         _fail(
             INTERRUPTED.get(command, "interrupted: unfinished outputs were removed") + kept,
-            status=143 if isinstance(exc, Terminated) else 130,
+            status=128 + exc.args[0] if isinstance(exc, Terminated) else 130,
         )
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)  # usage errors know their command

@@ -39,9 +39,15 @@ from .temporal import SmoothConfig
 
 LIST = "keyframes.json"
 LIST_FORMAT = "filmcolor-keyframes"
+# in a keyframes folder: the studio's copy of its keyframes for a render running (a killed studio may leave it)
+STUDIO_RENDER = ".studio-render"
 # A keyframes folder as `filmcolor keyframes` writes it: keyframes.json names every picture.
 FOLDER = FolderKind(
-    "keyframes", LIST, LIST_FORMAT, lambda listing: [keyframe_name(k["frame"]) for k in listing["keyframes"]]
+    "keyframes",
+    LIST,
+    LIST_FORMAT,
+    lambda listing: [keyframe_name(k["frame"]) for k in listing["keyframes"]],
+    copies=(STUDIO_RENDER,),
 )
 
 

@@ -110,6 +110,8 @@ class FolderKind:
     listing: str  # the JSON file it writes last, naming the rest: "manifest.json"
     format: str  # that file's "format" tag: "filmcolor-extract"
     files: Callable[[dict], list[str]]  # the names of the other files a listing says were written
+    # folders in it that hold only copies of its files (the studio's for a render), never the user's own
+    copies: tuple[str, ...] = ()
 
 
 def written_files(folder: Path, kind: FolderKind) -> set[str] | None:
@@ -124,12 +126,15 @@ def written_files(folder: Path, kind: FolderKind) -> set[str] | None:
 
 
 def _foreign(folder: Path, kind: FolderKind) -> list[str]:
-    """What in `folder` its command did not write: everything, when it holds no listing."""
+    """What in `folder` its command did not write: everything, when it holds no listing (a
+    folder of copies, left by a killed studio, is not the user's: it goes with the folder)."""
     ours = written_files(folder, kind) or set()
+    copies = set(kind.copies) if ours else set()
     return sorted(
         p.name + ("/" if p.is_dir() else "")
         for p in folder.iterdir()
         if not (p.name in ours and p.is_file() and not p.is_symlink())
+        and not (p.name in copies and p.is_dir() and not p.is_symlink())
     )
 
 

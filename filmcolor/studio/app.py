@@ -5,6 +5,11 @@ the command printed (the page is then given it as a cookie for its own scripts a
 or the X-Filmcolor-Token header, which every change must carry (a page of another site can
 neither read the token nor set that header). Numbers are the only things taken from a
 request's path; the static files are a fixed list read at start.
+
+In depth: a request whose Host header names another site is refused (a page of a site whose
+name was made to point at this machine, DNS rebinding, would be the studio's "own" page), and
+every response says the page takes nothing from elsewhere and is shown in no other page
+(`SECURITY_HEADERS`).
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .session import Conflict, Session, StudioError
 
@@ -26,6 +32,18 @@ HEADER = "x-filmcolor-token"
 # bytes: no stroke picture is larger than its frame's RGBA pixels; this bounds what is read at all
 MAX_UPLOAD = 64 << 20
 MAX_SKETCH = 4 << 20  # bytes: the quick fill's strokes, at most 1024 px wide
+# on every response: scripts, styles and connections only from the studio itself (pictures also from
+# the page's own blob: and data: addresses), never inside another page, no address passed on, types as sent
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
 STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -42,6 +60,55 @@ def static_files() -> dict[str, tuple[bytes, str]]:
         for entry in folder.iterdir()
         if Path(entry.name).suffix in STATIC_TYPES
     }
+
+
+class SecurityHeaders:
+    """ASGI middleware: `SECURITY_HEADERS` added to every response, refusals included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def host_name(header: str) -> str:
+    """The name (or address) a Host header gives, without its port or an IPv6 address's brackets."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostCheck:
+    """ASGI middleware: 400 for a request whose Host header is none of `names` (the studio's own
+    addresses and localhost) nor the address it came in on."""
+
+    def __init__(self, app: ASGIApp, names: frozenset[str]) -> None:
+        self.app, self.names = app, names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._ours(scope):
+            response = PlainTextResponse(
+                "bad Host header: open the address `filmcolor studio` printed", status_code=400
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _ours(self, scope: Scope) -> bool:
+        name = host_name(Headers(scope=scope).get("host", "")).rstrip(".")
+        local = (scope.get("server") or ("",))[0] or ""
+        return bool(name) and (name in self.names or name == local.lower())
 
 
 class TokenGate:
@@ -106,8 +173,9 @@ async def _frame(request: Request) -> int | Response:
     return frame
 
 
-def build_app(session: Session, token: str, port: int) -> ASGIApp:
-    """The studio's ASGI app for `session`, guarded by `token`."""
+def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) -> ASGIApp:
+    """The studio's ASGI app for `session`, guarded by `token`, for requests to `hosts` (names
+    and addresses a Host header may give)."""
     files = static_files()
     cookie = f"filmcolor-studio-{port}"  # cookies do not tell ports apart: one per studio
 
@@ -226,4 +294,4 @@ def build_app(session: Session, token: str, port: int) -> ASGIApp:
         Route("/api/render", render, methods=["POST", "DELETE"]),
     ]
     app = Starlette(routes=routes, exception_handlers={StudioError: refused})
-    return TokenGate(app, token, cookie)
+    return SecurityHeaders(HostCheck(TokenGate(app, token, cookie), hosts))

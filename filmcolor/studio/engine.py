@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +40,7 @@ from ..keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
-from ..keyframes import LIST, LIST_FORMAT, listed_shots, shot_fields
+from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, listed_shots, shot_fields
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
 from ..progress import Progress
@@ -53,6 +57,7 @@ MATRIX = "bt601"
 __all__ = [
     "LIST",
     "LIST_FORMAT",
+    "STUDIO_RENDER",
     "InputError",
     "OutputError",
     "Transition",
@@ -324,6 +329,51 @@ def ready() -> bool:
     return True
 
 
+# s between two looks at whether the studio is still there: a worker ends at most this late after it
+PARENT_POLL = 0.2
+# s a render stopped by the studio's end has to unwind (remove its partial output) before it is killed
+RENDER_UNWIND = 30.0
+
+
+def watch_parent(parent: int, gone: Callable[[], None]) -> None:
+    """Call `gone()` (in a thread of its own) once process `parent` has ended, however it ended:
+    `kill -9` or a closed terminal runs no cleanup in the studio, and a worker waiting on its
+    queue, or a render, would go on for ever, holding its memory. A process whose parent ends
+    is handed to another (init), so its parent's id changes; unlike PR_SET_PDEATHSIG this does
+    not take the end of the thread that started the process for the end of the studio."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        gone()
+
+    threading.Thread(target=watch, daemon=True, name="filmcolor-parent-watch").start()
+
+
+def worker_start(parent: int) -> None:
+    """The start of the studio's fill worker (process `parent`'s): Ctrl-C is the studio's (it
+    shuts the worker down; the worker's own KeyboardInterrupt printed a 20-line traceback), so
+    the worker ignores it (`sigint_held` kept it from arriving before this); it ends when the
+    studio ends, even by `kill -9`; and it works at the background priority."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    watch_parent(parent, lambda: os._exit(0))
+    in_background()
+
+
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold SIGINT back from the calling thread while the block starts a worker process: the
+    worker starts with it held (a signal mask is inherited) until `worker_start` ignores it, so a
+    Ctrl-C while it imports (seconds) is not its traceback either. The studio still gets it (a
+    signal held in one thread goes to another, whose handler tells the main thread)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def write_listing(folder: Path, listing: dict) -> None:
     """Write `folder/keyframes.json` whole or not at all (`outputs.atomic_output`)."""
     with atomic_output(folder / LIST) as tmp:
@@ -337,9 +387,23 @@ def encode_png(rgba: np.ndarray) -> bytes:
     return data.tobytes()
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) as a PNG's header (IHDR, its first chunk) declares them, read without
+    decoding anything; None when `data` is not a PNG. An upload's size is checked on this before
+    it is decoded: 1.5 MB of PNG can declare 20000x20000, 1.6 GB once decoded."""
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
 def decode_png(data: bytes) -> np.ndarray | None:
-    """(H, W, 4) uint8 RGBA of PNG bytes; None when they are not a PNG with an alpha channel."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+    """(H, W, 4) uint8 RGBA of PNG bytes; None when they are not a PNG with an alpha channel.
+    Their size is the caller's to check first (`png_size`)."""
+    if not data.startswith(PNG_SIGNATURE):
         return None
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None or img.ndim != 3 or img.shape[2] != 4 or img.dtype != np.uint8:
@@ -366,10 +430,11 @@ def read_listing(folder: Path) -> dict:
 
 def render_command(film: Film, folder: Path, output: Path) -> list[str]:
     """The render the page starts: `filmcolor render FILM -o OUTPUT --keyframes FOLDER` with the
-    command line's defaults, in a process of its own that reports progress as JSON lines."""
+    command line's defaults, in a process of its own that reports progress as JSON lines and
+    ends when this process (the studio) ends."""
     import sys
 
-    return [sys.executable, "-m", "filmcolor.studio.job", str(film.path), str(output), str(folder)]
+    return [sys.executable, "-m", "filmcolor.studio.job", str(film.path), str(output), str(folder), str(os.getpid())]
 
 
 def render_guided(film: Path, output: Path, folder: Path, progress: Progress) -> Path:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import errno
 import logging
 import secrets
+import signal
 import socket
 import threading
 import webbrowser
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import InputError, OutputError
 from ..settings import setting
 from . import engine
 from .session import Session
@@ -28,6 +29,7 @@ from .session import Session
 log = logging.getLogger(__name__)
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
+ANY = ("0.0.0.0", "::")  # every address of the machine
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class StudioConfig:
     )
     output: Path | None = setting(
         None,
-        "Where the page's Render button writes (default: FILM-color.mp4 beside FILM, numbered, never over a file).",
+        "Where the page's Render button writes (default: FILM-color.mp4 beside FILM); numbered (-2, -3 ...), never over a file.",
     )
     host: str = setting(
         "127.0.0.1", "Address to listen on; anything but 127.0.0.1 lets other machines in (with the token)."
@@ -62,6 +64,12 @@ def check_folder(folder: Path) -> None:
         raise OutputError(f"{folder.parent} does not exist; create it first, or give another folder with -k DIR")
 
 
+def check_port(port: int) -> None:
+    """InputError for a port number no socket can have (Python's own error is an OverflowError)."""
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a port: give 1 to 65535, or 0 for any free port")
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A socket bound to (host, port) and listening; OutputError when the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -80,6 +88,56 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def own_address(host: str) -> str:
+    """The address to print for a studio listening on `host`: itself, or for all of the
+    machine's addresses (0.0.0.0, ::) the one other machines reach it by (the one its route out
+    leaves from: nothing is sent), 127.0.0.1 where it has none."""
+    if host not in ANY:
+        return host
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("2001:db8::1" if host == "::" else "192.0.2.1", 9))  # documentation addresses
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def host_names(host: str, shown: str) -> frozenset[str]:
+    """The names a request's Host header may give (the rest are refused: DNS rebinding): the
+    loopback names, the address listened on, the one printed and, listening on all of them,
+    the machine's name (a request's own local address is taken too: `app.HostCheck`)."""
+    names = {*LOCAL, host, shown}
+    if host in ANY:
+        names.add(socket.gethostname())
+    return frozenset(n.lower() for n in names)
+
+
+@contextmanager
+def hang_up_stops(server) -> Iterator[None]:
+    """A closed terminal (SIGHUP) stops the studio as Ctrl-C and SIGTERM do (uvicorn handles only
+    those two): the server shuts down, then the signal goes on to the handler there was (the
+    command line's: everything the studio started is ended on the way out)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+        yield
+        return
+    hung_up: list[int] = []
+
+    def stop(signum, frame) -> None:
+        hung_up.append(signum)
+        server.should_exit = True
+
+    before = signal.signal(signal.SIGHUP, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    if hung_up:
+        signal.raise_signal(signal.SIGHUP)
+
+
 def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
     """Check everything, then serve the studio until interrupted; `ready(url, folder)` once it
     listens (the URL holds the token; the keyframes folder)."""
@@ -87,6 +145,7 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
 
     from .app import build_app
 
+    check_port(config.port)
     film = engine.open_film(config.film)
     folder = keyframes_folder(config)
     check_folder(folder)
@@ -94,12 +153,14 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
         raise OutputError(f"{Path(config.output).parent} does not exist; create it first, or give another --output")
     if folder.is_dir():
         engine.keyframe_pictures(folder, film.frames)  # refuse a folder holding pictures that are not keyframes, now
-    if config.host not in LOCAL:
+    sock = listen(config.host, config.port)
+    shown = own_address(config.host)
+    if config.host not in LOCAL:  # said once it listens: a busy port's error comes alone
+        where = f"all the machine's addresses ({shown} among them)" if config.host in ANY else config.host
         log.warning(
             "the studio listens on %s: other machines can reach it (only the token in its address keeps them out)",
-            config.host,
+            where,
         )
-    sock = listen(config.host, config.port)
     with ExitStack() as stack:
         stack.callback(sock.close)
         stack.enter_context(engine.locked(folder, "studio"))
@@ -108,11 +169,9 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
         stack.callback(session.close)
         token = secrets.token_urlsafe(24)
         port = sock.getsockname()[1]
-        shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
         url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/?token={token}"
-        server = uvicorn.Server(
-            uvicorn.Config(build_app(session, token, port), log_level="warning", access_log=False, lifespan="off")
-        )
+        app = build_app(session, token, port, host_names(config.host, shown))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
         session.start()
 
         def announce() -> None:
@@ -124,4 +183,5 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
                     webbrowser.open(url)
 
         threading.Thread(target=announce, daemon=True, name="studio-announce").start()
-        server.run(sockets=[sock])
+        with hang_up_stops(server):
+            server.run(sockets=[sock])

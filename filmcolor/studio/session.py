@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 import subprocess
 import threading
@@ -42,7 +43,7 @@ PREVIEW_SECONDS = 20.0  # the longest stretch of a shot one preview carries colo
 SWATCHES = 16  # colours kept as swatches, the most recent first
 SKETCH_WIDTH = 1024  # px, the widest quick-fill sketch taken (the page sends its strokes at the working size)
 # inside the keyframes folder: the keyframes as they were when a render started (a render reads them for minutes)
-RENDER_FOLDER = ".studio-render"
+RENDER_FOLDER = engine.STUDIO_RENDER
 
 
 class StudioError(Exception):
@@ -169,11 +170,15 @@ class Session:
         self.automatic = engine.Automatic()
         # the render's fill (a second of SciPy holding the GIL) in a process apart from the page's requests
         self.fine_pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=engine.in_background
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=engine.worker_start,
+            initargs=(os.getpid(),),
         )
         self.closed = False
         for tmp in engine.leftovers(self.folder):  # left by a killed studio
             tmp.unlink(missing_ok=True)
+        shutil.rmtree(self.folder / RENDER_FOLDER, ignore_errors=True)  # a killed studio's render's copy
 
     def _use_listed(self, cuts: list[int], transitions: list[engine.Transition]) -> None:
         """Take the shots keyframes.json lists: the detector is not run, so they can be corrected at once."""
@@ -191,15 +196,24 @@ class Session:
         scan = () if self.scan_finished else (self._scan,)
         for target in (*scan, self._classify, self._fine_fills):
             threading.Thread(target=target, daemon=True, name=f"studio{target.__name__}").start()
-        self.fine_pool.submit(engine.ready)  # the worker's start (imports: seconds) before the first stroke, not after
+        with engine.sigint_held():  # the worker starts here (Ctrl-C is the studio's, not its)
+            self.fine_pool.submit(engine.ready)  # its start (imports: seconds) before the first stroke, not after
 
     def close(self) -> None:
+        """Stop everything the session started: the render (waited for: it removes its partial
+        output, then its copy of the keyframes goes) and the fill worker."""
         with self.lock:
             self.closed = True
             self.changed.notify_all()
             job = self.render
         if job and job.process and job.process.poll() is None:
             job.process.terminate()
+            try:
+                job.process.wait(engine.RENDER_UNWIND)
+            except subprocess.TimeoutExpired:
+                job.process.kill()
+                job.process.wait()
+        shutil.rmtree(self.folder / RENDER_FOLDER, ignore_errors=True)
         self.fine_pool.shutdown(wait=False, cancel_futures=True)
 
     def _scan(self) -> None:
@@ -400,16 +414,18 @@ class Session:
         there), as a JPEG `width` wide: the quick fill shown as a stroke ends, while the
         full-size strokes are being saved. Nothing is written."""
         self._check_frame(frame)
-        strokes = engine.decode_png(data)
-        if strokes is None:
-            raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
-        h, w = strokes.shape[:2]
+        w, h = _png_size(data)
         info = self.film.info
-        if w > SKETCH_WIDTH or abs(w / h - info.width / info.height) > 0.02 * info.width / info.height:
+        if (
+            not 0 < w <= SKETCH_WIDTH
+            or h == 0
+            or abs(w / h - info.width / info.height) > 0.02 * info.width / info.height
+        ):
             raise StudioError(
                 422,
                 f"the sketch is {w}x{h}: send the film's shape ({info.width}x{info.height}), at most {SKETCH_WIDTH} wide",
             )
+        strokes = _rgba(data)
         gray = self.gray(frame)
         chroma = engine.quick_fill(
             self.film, engine.keyframe_picture(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA), strokes)
@@ -435,14 +451,11 @@ class Session:
         `swatch`: the colours the new strokes used (#rrggbb, comma-separated), the latest first.
         Returns the new revision; its coarse fill is made before returning."""
         self._check_frame(frame)
-        strokes = engine.decode_png(data)
-        if strokes is None:
-            raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
         width, height = self.film.info.width, self.film.info.height
-        if strokes.shape[:2] != (height, width):
-            raise StudioError(
-                422, f"the strokes are {strokes.shape[1]}x{strokes.shape[0]}, not the keyframe's {width}x{height}"
-            )
+        declared = _png_size(data)
+        if declared != (width, height):
+            raise StudioError(422, f"the strokes are {declared[0]}x{declared[1]}, not the keyframe's {width}x{height}")
+        strokes = _rgba(data)
         gray = self.gray(frame)
         picture = engine.keyframe_picture(gray, strokes)
         with self.lock:
@@ -642,22 +655,23 @@ class Session:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                start_new_session=True,  # Ctrl-C in the terminal is the studio's: it stops the render itself
             )
             self.render = job
         threading.Thread(target=self._follow_render, args=(job,), daemon=True, name="studio-render").start()
         return self._render_state()
 
     def _output(self) -> Path:
-        """Where the render writes: the --output given, else beside the film, FILM-color.mp4
-        (-2, -3 ... when taken: nothing the user has is written over)."""
-        if self.output is not None:
-            return self.output
+        """Where the render writes: the --output given, else beside the film, FILM-color.mp4;
+        numbered (OUTPUT-2.mp4, -3 ... when taken) so that a second render from the page works
+        and nothing the user has is written over."""
         film = self.film.path
+        first = self.output if self.output is not None else film.with_name(f"{film.stem}-color.mp4")
         for n in range(1, 1000):
-            candidate = film.with_name(f"{film.stem}-color{'' if n == 1 else f'-{n}'}.mp4")
+            candidate = first if n == 1 else first.with_name(f"{first.stem}-{n}{first.suffix}")
             if not candidate.exists():
                 return candidate
-        raise StudioError(409, f"too many renders beside {film}; move some")
+        raise StudioError(409, f"too many renders named after {first}; move some")
 
     def _follow_render(self, job: RenderJob) -> None:
         assert job.process is not None and job.process.stdout is not None
@@ -703,6 +717,22 @@ class Session:
     def _check_frame(self, frame: int) -> None:
         if not 0 <= frame < self.film.frames:
             raise StudioError(404, f"no frame {frame}: the film has {self.film.frames}")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) an uploaded PNG declares, read before it is decoded (`engine.png_size`)."""
+    size = engine.png_size(data)
+    if size is None:
+        raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
+    return size
+
+
+def _rgba(data: bytes) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA of an uploaded PNG whose size was checked (`_png_size`)."""
+    strokes = engine.decode_png(data)
+    if strokes is None:
+        raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
+    return strokes
 
 
 def _shot_of(starts: list[int], frame: int) -> int | None:
