@@ -45,6 +45,10 @@ class GuideConfig:
         None,
         "Folder of coloured keyframes (NNNNNN.png or ref_NNNNNN.png, the frame's 0-based number; strokes on a gray frame or transparent parts are filled), carried through their shots.",
     )
+    keyframes_of_another_film: bool = setting(
+        False,
+        "Use a --keyframes folder whose keyframes.json says it was made for another film (its shot list is not used).",
+    )
     reach: float = setting(
         30.0,
         "Seconds a keyframe's colour is carried backward in its shot, decoded ahead (fading in over the first fifth); forward it is carried to the shot's end.",

@@ -607,7 +607,7 @@ def test_a_keyframes_folder_from_elsewhere(film, tmp_path):
     assert session.save_strokes(24, _png(layer[..., [2, 1, 0, 3]]), 0) == 1
     session.close()
     assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "000024.jpg.orig", "000024.png", "keyframes.json"]
-    assert engine.keyframe_pictures(keys, 48).keys() == {0, 24}
+    assert engine.keyframe_pictures(keys, session.film).keys() == {0, 24}
 
 
 def _three_shots() -> list[np.ndarray]:

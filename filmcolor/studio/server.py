@@ -93,7 +93,7 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
     if config.output is not None and Path(config.output).parent.exists() is False:
         raise OutputError(f"{Path(config.output).parent} does not exist; create it first, or give another --output")
     if folder.is_dir():
-        engine.keyframe_pictures(folder, film.frames)  # refuse a folder holding pictures that are not keyframes, now
+        engine.keyframe_pictures(folder, film)  # refuse a folder holding pictures that are not keyframes, now
     if config.host not in LOCAL:
         log.warning(
             "the studio listens on %s: other machines can reach it (only the token in its address keeps them out)",

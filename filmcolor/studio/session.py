@@ -140,7 +140,7 @@ class Session:
         self.shots: list[Shot] = []
         self.scanned, self.scan_finished = 0, False
         self.scan_error: str | None = None
-        listing = engine.read_listing(self.folder)
+        listing = engine.listing_of(self.folder)
         listed = engine.listed_cuts(self.folder, film.frames)
         self.transitions: list[engine.Transition] = []  # dissolves and fades, each one cut among the shots
         self.shots_edited = listed is not None and bool(listing.get("shots_edited", False))
@@ -156,8 +156,7 @@ class Session:
         swatches = listing.get("studio", {}).get("swatches", []) if isinstance(listing.get("studio"), dict) else []
         self.swatches: list[str] = [s for s in swatches if _is_colour(s)][:SWATCHES]
         self.keyframes = {
-            f: KeyState(revisions.get(f, 0), None, p)
-            for f, p in engine.keyframe_pictures(self.folder, film.frames).items()
+            f: KeyState(revisions.get(f, 0), None, p) for f, p in engine.keyframe_pictures(self.folder, film).items()
         }
         self.grays = Cache(6)
         self.autos = Cache(6)
@@ -237,7 +236,9 @@ class Session:
                 return
             if state.kind is None:
                 try:
-                    kind = engine.kind(engine.strokes_layer(state.path, (self.film.info.width, self.film.info.height)))
+                    kind = engine.kind(
+                        engine.strokes_layer(state.path, (self.film.shown.width, self.film.shown.height))
+                    )
                 except engine.InputError:
                     kind = "blank"
                 with self.lock:
@@ -272,7 +273,7 @@ class Session:
     def state(self, since: int = 0) -> dict:
         """The film, the shots from number `since` on (and the last one before, whose end may
         have moved), the cut detection's progress, the keyframes, the swatches and the render."""
-        info = self.film.info
+        shown = self.film.shown
         with self.lock:
             first = max(0, min(since, len(self.shots)) - 1)
             shots = [{"n": n, "first": s.first, "end": s.end} for n, s in enumerate(self.shots[first:], first)]
@@ -280,11 +281,11 @@ class Session:
             return {
                 "film": {
                     "name": self.film.path.name,
-                    "width": info.width,
-                    "height": info.height,
+                    "width": shown.width,  # as shown: the shape the page paints at
+                    "height": shown.height,
                     "frames": self.film.frames,
                     "rate": self.film.rate,
-                    "work": list(self.film.size),
+                    "work": list(self.film.shown_size),
                 },
                 "folder": self.folder.name,
                 "shots": shots,
@@ -353,11 +354,11 @@ class Session:
         return data
 
     def strokes_png(self, frame: int) -> tuple[bytes, int]:
-        """(the keyframe's strokes as an RGBA PNG of the frame's size, clear where none; its revision)."""
+        """(the keyframe's strokes as an RGBA PNG of the frame's size as shown, clear where none; its revision)."""
         self._check_frame(frame)
         with self.lock:
             state = self.keyframes.get(frame)
-        size = (self.film.info.width, self.film.info.height)
+        size = (self.film.shown.width, self.film.shown.height)
         if state is None:
             return engine.encode_png(np.zeros((size[1], size[0], 4), np.uint8)), 0
         return engine.encode_png(engine.strokes_layer(state.path, size)), state.revision
@@ -404,11 +405,11 @@ class Session:
         if strokes is None:
             raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
         h, w = strokes.shape[:2]
-        info = self.film.info
-        if w > SKETCH_WIDTH or abs(w / h - info.width / info.height) > 0.02 * info.width / info.height:
+        shown = self.film.shown
+        if w > SKETCH_WIDTH or abs(w / h - shown.width / shown.height) > 0.02 * shown.width / shown.height:
             raise StudioError(
                 422,
-                f"the sketch is {w}x{h}: send the film's shape ({info.width}x{info.height}), at most {SKETCH_WIDTH} wide",
+                f"the sketch is {w}x{h}: send the film's shape as shown ({shown.shape}), at most {SKETCH_WIDTH} wide",
             )
         gray = self.gray(frame)
         chroma = engine.quick_fill(
@@ -438,7 +439,7 @@ class Session:
         strokes = engine.decode_png(data)
         if strokes is None:
             raise StudioError(415, "the strokes must be a PNG with transparency (RGBA)")
-        width, height = self.film.info.width, self.film.info.height
+        width, height = self.film.shown.width, self.film.shown.height
         if strokes.shape[:2] != (height, width):
             raise StudioError(
                 422, f"the strokes are {strokes.shape[1]}x{strokes.shape[0]}, not the keyframe's {width}x{height}"
@@ -539,7 +540,7 @@ class Session:
         listing = {
             "format": engine.LIST_FORMAT,
             "version": 1,
-            "film": str(self.film.path.resolve()),
+            **engine.film_fields(self.film.path),
             "auto": self.auto_listing,
             "keyframes": entries,
             **self._shot_fields(),
