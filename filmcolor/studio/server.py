@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import secrets
 import socket
 import threading
 import webbrowser
@@ -24,6 +23,7 @@ from ..errors import OutputError
 from ..settings import setting
 from . import engine
 from .session import Session
+from .tokens import studio_token
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
         folder.mkdir(exist_ok=True)
         session = Session(film, folder, config.output)
         stack.callback(session.close)
-        token = secrets.token_urlsafe(24)
+        token = studio_token(folder)  # the last start's on this folder: an open tab goes on
         port = sock.getsockname()[1]
         shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
         url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/?token={token}"

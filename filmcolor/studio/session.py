@@ -465,6 +465,12 @@ class Session:
             self.changed.notify_all()
         return revision
 
+    def keyframe_kind(self, frame: int) -> str | None:
+        """What keyframe `frame`'s strokes are (engine.kind), None for no keyframe or one not read yet."""
+        with self.lock:
+            state = self.keyframes.get(frame)
+            return None if state is None else state.kind
+
     # ---- correcting the shots -----------------------------------------------------------------
 
     def merge_shot(self, n: int) -> dict:
