@@ -18,6 +18,11 @@ def shipped_weights() -> Path:
     return _asset("filmcolor.pt")
 
 
+def shipped_onnx_folder() -> Path:
+    """Where the shipped weights' ONNX graph lies (`filmcolor.onnx_engine`), beside them."""
+    return _asset("")
+
+
 def shipped_colour_set() -> Path:
     """The default domain B of `filmcolor train`: a folder of colour photographs."""
     return _asset("colour")

@@ -49,7 +49,7 @@ from .flow import warp
 from .guide import Carried, GuideConfig, Guided, carrying
 from .hints import fill_chroma
 from .inference import to_working
-from .keyframe_files import Keyframe, read_keyframes
+from .keyframe_files import Keyframe, film_luma, read_keyframes
 from .shots import Shots
 from .temporal import Motion, SmoothConfig, flow_between, luma8, motion
 
@@ -423,8 +423,9 @@ class Plan:
         default_factory=list
     )  # keyframes left gray: not used, their shots get the automatic colour
 
-    def keyframes(self, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
-        return read_keyframes(self.files, info, size, matrix)
+    def keyframes(self, source: Path, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
+        """The keyframes read at the working size, strokes filled along the film's own frames."""
+        return read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
 
     def unkeyed(self) -> list[tuple[int, int]]:
         """(first, last) frame of each shot no coloured keyframe guides: it gets the automatic colour."""
@@ -440,5 +441,5 @@ class Plan:
         smooth: SmoothConfig,
     ) -> KeyframeGuide:
         return KeyframeGuide(
-            source, self.keyframes(info, size, matrix), self.cuts, self.times, info, size, config.reach, smooth
+            source, self.keyframes(source, info, size, matrix), self.cuts, self.times, info, size, config.reach, smooth
         )

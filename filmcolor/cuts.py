@@ -134,7 +134,7 @@ def _aligned(a: Thumb, b: Thumb) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     started from the global shift that phase correlation finds: DIS alone loses a pan of
     more than a few pixels a frame at this size."""
     h, w = b.picture.shape
-    (dx, dy), sure = cv2.phaseCorrelate(b.picture, a.picture, _window(w, h))
+    (dx, dy), sure = cv2.phaseCorrelate(b.picture, a.picture, hanning_window(w, h))
     start = np.empty((h, w, 2), np.float32)
     start[..., 0], start[..., 1] = dx, dy
     to_a = _DIS.calc(_codes(b.picture), _codes(a.picture), start)  # (h, w, 2): b[x] ~ a[x + to_a[x]]
@@ -149,7 +149,8 @@ def _aligned(a: Thumb, b: Thumb) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 @lru_cache(maxsize=4)
-def _window(w: int, h: int) -> np.ndarray:
+def hanning_window(w: int, h: int) -> np.ndarray:
+    """The (h, w) window phase correlation weighs a picture by (its edges do not wrap around)."""
     return cv2.createHanningWindow((w, h), cv2.CV_32F)
 
 

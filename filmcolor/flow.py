@@ -16,7 +16,9 @@ PRESETS = {
 }
 
 
-def flow(prev_gray: np.ndarray, next_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
+def flow(
+    prev_gray: np.ndarray, next_gray: np.ndarray, preset: str = "medium", start: tuple[float, float] | None = None
+) -> np.ndarray:
     """Dense optical flow from `prev_gray` to `next_gray`: (H, W, 2) float32 (dx, dy) in px.
 
     Kroeger, Timofte, Dai and Van Gool (2016), "Fast optical flow using dense inverse search"
@@ -25,9 +27,15 @@ def flow(prev_gray: np.ndarray, next_gray: np.ndarray, preset: str = "medium") -
     to download. Convention (OpenCV's):
     prev_gray[y, x] ~ next_gray[y + dy, x + dx], so `warp(next, flow(prev, next))` looks like
     `prev`. Inputs: (H, W) uint8 luma (other dtypes are clipped to [0, 255] and rounded).
+    `start`: a global (dx, dy) the search starts from (DIS takes a flow it is given as its
+    first guess), for motion larger than its coarsest scale finds alone.
     """
     dis = cv2.DISOpticalFlow.create(PRESETS[preset])
-    return dis.calc(_gray8(prev_gray), _gray8(next_gray), None)  # type: ignore[call-overload]  # None: a new flow (the stub omits it)
+    initial = None
+    if start is not None:
+        initial = np.empty((*prev_gray.shape[:2], 2), np.float32)
+        initial[..., 0], initial[..., 1] = start
+    return dis.calc(_gray8(prev_gray), _gray8(next_gray), initial)  # type: ignore[call-overload,arg-type]  # None: a new flow (the stub omits it)
 
 
 def _gray8(x: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ calls, so frames can be batched, reordered or split across workers freely.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from .devices import AMP_CHOICES, autocast
 from .edgeaware import RADIUS, guided_filter
 from .errors import InputError
 from .models import Generator, load_weights
+from .onnx_engine import ENGINES, OnnxGenerator, choose
 from .settings import setting
 
 
@@ -51,6 +53,12 @@ class InferenceConfig:
     compile: bool = setting(
         False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True
     )
+    engine: str = setting(
+        "auto",
+        "What runs the generator: onnx (ONNX Runtime, the CPU only), torch, or auto (onnx on the CPU, torch on CUDA or with --compile).",
+        choices=ENGINES,
+        runtime=True,
+    )
 
     def check(self) -> None:
         """InputError for settings no run can use."""
@@ -62,6 +70,12 @@ class InferenceConfig:
             raise InputError("--saturation must be from 0 (gray) to 4")
         if self.amp not in AMP_CHOICES:
             raise InputError(f"--amp {self.amp}: use {', '.join(AMP_CHOICES)}")
+        if self.engine not in ENGINES:
+            raise InputError(f"--engine {self.engine}: use {', '.join(ENGINES)}")
+        if self.engine == "onnx" and self.device.startswith("cuda"):
+            raise InputError("--engine onnx runs on the CPU only: use --device cpu, or --engine torch on CUDA")
+        if self.engine == "onnx" and self.compile:
+            raise InputError("--compile compiles torch's generator: use it with --engine torch or auto")
 
 
 def load_model(weights: str | Path | None, device: torch.device) -> Generator:
@@ -140,8 +154,9 @@ class Pending:
 class Predictor:
     """Luma codes at full resolution -> working-size luma and predicted chroma, batch by batch.
 
-    On the CPU: OpenCV resizing, then the model under inference_mode, in the caller's thread,
-    on as many threads as the process has cores (channels_last measured slower there).
+    On the CPU: OpenCV resizing, then the model under inference_mode (or its graph in ONNX
+    Runtime, `filmcolor.onnx_engine`), in the caller's thread, on as many threads as the
+    process has cores (channels_last measured slower there).
     On CUDA: the codes are copied from pinned memory on a copy stream (non-blocking), resized
     and coloured on a compute stream that waits for that copy's event, under bf16 or fp16
     autocast with channels_last, and copied back into pinned memory; `submit` returns at once,
@@ -157,10 +172,15 @@ class Predictor:
         amp: str = "bf16",
         compile: bool = False,
         edge_radius: int = RADIUS,
+        engine: str = "auto",
     ) -> None:
-        """`edge_radius`: the guided filter's radius in px at the working size (0: the model's chroma as it is)."""
+        """`edge_radius`: the guided filter's radius in px at the working size (0: the model's
+        chroma as it is); `engine`: what runs the generator (`filmcolor.onnx_engine.choose`)."""
         self.device, self.code_range, self.size, self.amp, self.edge_radius = device, code_range, size, amp, edge_radius
         self.model = model.to(device).eval()
+        self.engine = choose(engine, device, compile)
+        if self.engine == "onnx" and device.type != "cpu":
+            raise InputError(f"--engine onnx runs on the CPU only; use --device cpu, or --engine torch on {device}")
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
             cores = (
                 len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -170,7 +190,13 @@ class Predictor:
             self.model = self.model.to(memory_format=torch.channels_last)
             self.copy_stream = torch.cuda.Stream(device)
             self.compute_stream = torch.cuda.Stream(device)
-        self.run = torch.compile(self.model) if compile else self.model
+        self.run: Callable[[torch.Tensor], torch.Tensor] = (
+            OnnxGenerator(self.model, torch.get_num_threads())
+            if self.engine == "onnx"
+            else torch.compile(self.model)
+            if compile
+            else self.model
+        )
 
     @torch.inference_mode()
     def submit(self, lumas: list[np.ndarray]) -> Pending:

@@ -4,7 +4,8 @@ A keyframe is a frame of the film coloured by the user, whole or as strokes of c
 gray frame (`filmcolor.hints` fills the rest). Its file is named by the frame's 0-based number:
 `000123.png` is the 124th frame; `ref_000123.png`, the name a VapourSynth colouriser gives its
 reference frames, is read the same, so a folder moves between the two tools. Any size of the
-film's shape; PNG, JPEG or TIFF, 8 or 16 bits, transparency marking what is not coloured.
+film's shape as shown (stretched by its sample aspect ratio, turned by its display matrix:
+`filmcolor.display`); PNG, JPEG or TIFF, 8 or 16 bits, transparency marking what is not coloured.
 
 Here: naming, finding and checking a folder's keyframes (InputError naming the first file at
 fault, before any render work), reading one at the working size, writing one (atomically), and
@@ -16,7 +17,8 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -24,12 +26,16 @@ import numpy as np
 
 from . import media
 from .color import convert_chroma, rgb_to_ycbcr
-from .errors import InputError, OutputError
+from .display import Display, display
+from .errors import DecodeError, InputError, OutputError
 from .hints import coloured, fill_chroma
-from .pictures import SUFFIXES, read_rgba
+from .inference import to_working
+from .pictures import SUFFIXES, picture_size, read_rgba
 
 _NAME = re.compile(r"^(?:ref_)?(\d+)$")
 EXACT_GRAY = 1  # 8-bit codes: a pixel whose R', G' and B' differ by at most this is the gray frame's, not coloured
+# (frame number, working (w, h)) -> the film's own frame as (h, w) luma in [0, 1] (`film_luma`)
+FrameLuma = Callable[[int, tuple[int, int]], np.ndarray]
 
 
 def frame_number(path: Path) -> int | None:
@@ -55,6 +61,7 @@ class Keyframe:
     filled: bool  # made from strokes (or a transparent picture): the fill at the working size is its colour
     matrix: str  # the matrix `chroma` is in (the model's)
     blank: bool = False  # nothing in it coloured: still the gray frame `filmcolor keyframes` wrote
+    shown: Display | None = None  # how the film is shown, the picture's orientation: turned back when read again
 
     def plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
         """(size[1], size[0], 2) chroma in the film's `matrix` at the chroma planes' size: the
@@ -67,8 +74,10 @@ class Keyframe:
                 luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
                 _PLANES[key] = convert_chroma(luma, chroma, self.matrix, matrix)
             else:
+                picture = read_rgba(self.path)[0]
+                stored = self.shown.stored(picture) if self.shown else picture
                 rgb = cv2.resize(
-                    read_rgba(self.path)[0].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA
+                    stored.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA
                 )  # floats: no rounding to 8 bits on the way
                 _PLANES[key] = np.ascontiguousarray(rgb_to_ycbcr(rgb, matrix)[..., 1:])
             while len(_PLANES) > 4:
@@ -89,9 +98,11 @@ def _identity(path: Path) -> tuple:
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
 
 
-def keyframe_files(folder: Path, frames: int) -> dict[int, Path]:
+def keyframe_files(folder: Path, frames: int, info: media.FilmInfo) -> dict[int, Path]:
     """The keyframe pictures of `folder` by frame number; InputError naming the first file that
-    is not one of a film of `frames` frames, and for a folder that holds none."""
+    is not one of a film of `frames` frames shown as `info` says (its shape read from its
+    header: a picture of another film is refused where it is found, not minutes into a render),
+    and for a folder that holds none."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(
@@ -110,6 +121,9 @@ def keyframe_files(folder: Path, frames: int) -> dict[int, Path]:
             raise InputError(f"{path}: frame {index} is beyond the film, whose last frame is {frames - 1}")
         if index in found:
             raise InputError(f"{path} and {found[index]} are the same frame; keep one")
+        size = picture_size(path)
+        if size is not None:
+            check_shape(path, *size, display(info))
         found[index] = path
     if not found:
         raise InputError(
@@ -118,14 +132,32 @@ def keyframe_files(folder: Path, frames: int) -> dict[int, Path]:
     return found
 
 
+def check_shape(path: Path, width: int, height: int, shown: Display) -> None:
+    """InputError naming the picture `path` of `width` x `height` when it is not of the film's
+    shape as shown (the shape `filmcolor keyframes` writes, which the colourist sees)."""
+    if not shown.fits(width, height):
+        raise InputError(
+            f"{path} is {width}x{height}, not of the film's shape as shown ({shown.shape}); colour the frame filmcolor keyframes wrote, at any size of that shape"
+        )
+
+
 def keyframe_from_picture(
-    rgb: np.ndarray, alpha: np.ndarray | None, size: tuple[int, int], matrix: str, index: int = 0, path: Path = Path()
+    rgb: np.ndarray,
+    alpha: np.ndarray | None,
+    size: tuple[int, int],
+    matrix: str,
+    index: int = 0,
+    path: Path = Path(),
+    frame: Callable[[], np.ndarray] | None = None,
 ) -> Keyframe:
     """A keyframe at the working `size` from (H, W, 3) uint8 R'G'B' (and (H, W) uint8 alpha, or
     None): coloured whole, or strokes on the gray frame filled along the luma (`hints`). A
     picture is strokes where most of it is exactly gray (R' = G' = B' to a code, as the frame
     `filmcolor keyframes` wrote): a photograph's own grays are seldom exact, and must keep
-    their full detail, not be filled."""
+    their full detail, not be filled. A picture with transparent parts is filled along
+    `frame()`, the film's own frame as (h, w) luma in [0, 1]: an image editor exports a
+    transparent layer with anything under its clear pixels (black, often), and a fill along
+    that would leave the strokes as patches on gray."""
     ycc = rgb_to_ycbcr(
         cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA), matrix
     )  # (h, w, 3)
@@ -136,6 +168,8 @@ def keyframe_from_picture(
             return Keyframe(index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), False, matrix)
     known = coloured(chroma, None if alpha is None else cv2.resize(alpha, size, interpolation=cv2.INTER_AREA))
     filled = not known.all()
+    if filled and known.any() and frame is not None and alpha is not None and alpha.min() < 255:
+        luma = frame()  # not the picture's: what is under its clear pixels is anything
     if filled:
         chroma = fill_chroma(luma, chroma, known)
     return Keyframe(
@@ -143,37 +177,68 @@ def keyframe_from_picture(
     )
 
 
-def read_keyframe(path: Path, index: int, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> Keyframe:
-    """One keyframe file at the working `size` (`keyframe_from_picture`), checked to be of the film's shape."""
+def read_keyframe(
+    path: Path,
+    index: int,
+    info: media.FilmInfo,
+    size: tuple[int, int],
+    matrix: str,
+    film_frames: FrameLuma | None = None,
+) -> Keyframe:
+    """One keyframe file at the working `size` (`keyframe_from_picture`), checked to be of the
+    film's shape as shown and turned back as the film stores its frames. `film_frames`: the
+    film's own frames (`film_luma`), for a picture with transparent parts; None: its own luma throughout."""
     try:
         rgb, alpha = read_rgba(path)
     except InputError as exc:
         raise InputError(f"{path}: {exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None
-    h, w = rgb.shape[:2]
-    film = info.width * float(info.sample_aspect_ratio or 1) / info.height
-    if abs(w / h - film) > 0.01 * film:
-        raise InputError(
-            f"{path} is {w}x{h}, not the film's shape ({info.width}x{info.height}); colour the frame filmcolor keyframes wrote, at any size of that shape"
-        )
-    return keyframe_from_picture(rgb, alpha, size, matrix, index, Path(path))
+    shown = display(info)
+    check_shape(path, rgb.shape[1], rgb.shape[0], shown)
+    rgb, alpha = shown.stored(rgb), None if alpha is None else shown.stored(alpha)
+    frame = None if film_frames is None else (lambda: film_frames(index, size))
+    return replace(keyframe_from_picture(rgb, alpha, size, matrix, index, Path(path), frame), shown=shown)
+
+
+def film_luma(source: Path, times: list[int], info: media.FilmInfo) -> FrameLuma:
+    """The film's own frames by number (frame i at pts `times[i]`), each decoded when asked
+    for, as (h, w) working luma in [0, 1]: what a keyframe's strokes are filled along."""
+
+    def luma(index: int, size: tuple[int, int]) -> np.ndarray:
+        with media.open_film(source) as container:
+            for item in media.read(container, times[index], times[index] + 1, first_index=index):
+                assert isinstance(item, media.Decoded)  # frames only: no packets asked for
+                return to_working(item.luma(), info.code_range, size)
+        raise DecodeError(f"{source}: frame {index}, a keyframe's, could not be decoded")
+
+    return luma
 
 
 def read_keyframes(
-    files: dict[int, Path], info: media.FilmInfo, size: tuple[int, int], matrix: str
+    files: dict[int, Path],
+    info: media.FilmInfo,
+    size: tuple[int, int],
+    matrix: str,
+    film_frames: FrameLuma | None = None,
 ) -> dict[int, Keyframe]:
-    """Every file of `files` (by frame number) read at the working size."""
-    return {index: read_keyframe(path, index, info, size, matrix) for index, path in files.items()}
+    """Every file of `files` (by frame number) read at the working size (`read_keyframe`)."""
+    return {index: read_keyframe(path, index, info, size, matrix, film_frames) for index, path in files.items()}
 
 
 def coloured_files(
-    folder: Path, frames: int, info: media.FilmInfo, size: tuple[int, int], matrix: str
+    folder: Path,
+    frames: int,
+    info: media.FilmInfo,
+    size: tuple[int, int],
+    matrix: str,
+    film_frames: FrameLuma | None = None,
 ) -> tuple[dict[int, Path], list[Path]]:
     """(the keyframe pictures of `folder` with colour in them, by frame number; those still
     gray), every one read and checked first (InputError naming the first at fault). A gray one
     is a keyframe the user has not coloured yet (`filmcolor keyframes` writes them all gray):
-    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured."""
-    files = keyframe_files(folder, frames)
-    read = read_keyframes(files, info, size, matrix)
+    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured.
+    `film_frames`: the film's own frames, as `read_keyframe` takes them."""
+    files = keyframe_files(folder, frames, info)
+    read = read_keyframes(files, info, size, matrix, film_frames)
     uncoloured = [files[i] for i, k in read.items() if k.blank]
     if len(uncoloured) == len(files):
         raise InputError(

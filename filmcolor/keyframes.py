@@ -6,10 +6,12 @@
 
 The film is decoded once: the render's own shot finder (`filmcolor.shots`) finds its shots,
 and each shot's first frame (and, with `every`, one every so many seconds within it) is written
-at the film's full resolution, gray (its luma), or in the automatic colour (`auto`) as a start
-to correct. Each file is named by its 0-based frame number, which
-is how the render finds where it belongs. keyframes.json lists them with their times and shots,
-and the film's shots themselves (`cuts`, `transitions`): the list the guided render and the
+at the film's full resolution as players show it (stretched by its sample aspect ratio, turned
+by its display matrix: `filmcolor.display`), gray (its luma), or in the automatic colour
+(`auto`) as a start to correct. Each file is named by its 0-based frame number, which
+is how the render finds where it belongs. keyframes.json names the film (its path and a hash
+of its ends: a folder made for another film is refused, `check_film`), lists the pictures with
+their times and shots, and the film's shots themselves (`cuts`, `transitions`): the list the guided render and the
 studio follow (`listed_shots`), which the colourist may correct, in the studio or by hand.
 """
 
@@ -27,12 +29,13 @@ from . import media
 from .color import PICTURE
 from .cuts import Transition, check_threshold
 from .devices import pick_device
+from .display import display
 from .errors import InputError, OutputError
 from .inference import InferenceConfig, load_model
 from .keyframe_files import keyframe_name
 from .outputs import FolderKind, check_folder, folder_output
 from .progress import Progress
-from .settings import setting
+from .settings import file_identity, setting
 from .shots import ShotList, finder, scan
 from .stills import colour_picture
 from .temporal import SmoothConfig
@@ -121,7 +124,7 @@ def write_keyframes(
         listing = {
             "format": LIST_FORMAT,
             "version": 1,
-            "film": str(film.resolve()),
+            **film_fields(film),
             "auto": config.auto,
             "keyframes": picked,
             **shot_fields(ShotList([s[0] for s in shots[1:]], frames, cut_finder.transitions)),
@@ -142,18 +145,61 @@ def shot_fields(shots: ShotList, edited: bool = False) -> dict:
     }
 
 
-def listed_shots(folder: str | Path, frames: int) -> ShotList | None:
-    """The shots keyframes.json in `folder` lists, as `filmcolor keyframes` found them or the
-    colourist corrected them (they win over the detector); None where it lists none (a folder
-    made by hand). InputError for a list that is not of this film's length or not a list of frames."""
+def film_fields(film: Path) -> dict:
+    """keyframes.json's record of the film it is made for: its path, and a hash of its first and
+    last MiB (`settings.file_identity`), which the film keeps when moved, copied or renamed."""
+    identity = file_identity(film)
+    return {"film": identity["path"], "film_sha256_ends": identity["sha256_ends"]}
+
+
+def read_listing(folder: str | Path) -> dict | None:
+    """keyframes.json of `folder`; None where there is none (a folder made by hand). InputError
+    for one that cannot be read or is no keyframes list: it holds the colourist's work (the
+    shots corrected, the studio's revisions), so it is to be fixed, never written over."""
     path = Path(folder) / LIST
     if not path.is_file():
         return None
     try:
         listing = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise InputError(f"{path} cannot be read ({exc}); fix it, or remove it to find the shots again") from None
-    if not isinstance(listing, dict) or "cuts" not in listing:
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise InputError(
+            f"{path} cannot be read ({reason}); fix it, or move it out of the folder to find the shots again"
+        ) from None
+    if not isinstance(listing, dict) or listing.get("format") != LIST_FORMAT:
+        raise InputError(
+            f'{path} is no list of filmcolor keyframes (no "format": "{LIST_FORMAT}"); fix it, or move it out of the folder to find the shots again'
+        )
+    return listing
+
+
+def check_film(folder: str | Path, film: Path, another_film: bool = False) -> bool:
+    """Whether the keyframes folder `folder` is of `film` (or names no film: made by hand); its
+    pictures and shots fit another film's frames, seldom this one's, so InputError for a folder
+    made for another film unless `another_film` (then False: its shot list is not this film's).
+    The film is known by the hash of its ends (moved, copied or renamed, it is the same), or,
+    in a list written before that was kept, by its file name."""
+    listing = read_listing(folder) or {}
+    named = listing.get("film")
+    if not isinstance(named, str):
+        return True
+    digest = listing.get("film_sha256_ends")
+    ours = digest == file_identity(film)["sha256_ends"] if isinstance(digest, str) else Path(named).name == film.name
+    if ours or another_film:
+        return ours
+    raise InputError(
+        f"--keyframes {folder} was made for {named} (its keyframes.json says), not {film}; pass --keyframes-of-another-film to use it all the same"
+    )
+
+
+def listed_shots(folder: str | Path, frames: int) -> ShotList | None:
+    """The shots keyframes.json in `folder` lists, as `filmcolor keyframes` found them or the
+    colourist corrected them (they win over the detector); None where it lists none (a folder
+    made by hand). InputError for a list that cannot be read (`read_listing`), is not of this
+    film's length or not a list of frames."""
+    path = Path(folder) / LIST
+    listing = read_listing(folder)
+    if listing is None or "cuts" not in listing:
         return None
     cuts = listing["cuts"]
     if not isinstance(cuts, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts):
@@ -170,12 +216,14 @@ def listed_shots(folder: str | Path, frames: int) -> ShotList | None:
 
 
 def _write(path: Path, luma: np.ndarray, info: media.FilmInfo, model, device, inference: InferenceConfig) -> None:
-    """One keyframe at the film's full resolution: its luma as gray R'G'B', or coloured by `model`."""
+    """One keyframe at the film's full resolution as shown (the colourist paints the frame as it
+    plays, not as it is stored): its luma as gray R'G'B', or coloured by `model`."""
     y = np.clip(info.code_range.luma_to_unit(luma), 0.0, 1.0)  # (H, W)
     codes = PICTURE.unit_to_luma(y)  # 8-bit full range
     if model is None:
         rgb = np.repeat(codes[..., None], 3, axis=2)
     else:
         rgb = colour_picture(codes, model, device, inference)  # a gray picture's luma is the same in every matrix
-    if not cv2.imwrite(str(path), np.ascontiguousarray(rgb[..., ::-1])):
+    shown = display(info).show(rgb)
+    if not cv2.imwrite(str(path), np.ascontiguousarray(shown[..., ::-1])):
         raise OutputError(f"could not write {path}; is the disk full?")

@@ -48,6 +48,18 @@ def read_rgba(path: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
     return np.ascontiguousarray(img[..., 2::-1]), alpha  # BGR(A) -> RGB
 
 
+def picture_size(path: str | Path) -> tuple[int, int] | None:
+    """(width, height) of a picture as shown (its EXIF orientation applied), from its header
+    alone: a picture's shape checked before any is decoded; None when Pillow cannot read it
+    (OpenCV may: its shape is checked once read)."""
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+    except Exception:  # Pillow reads fewer formats than OpenCV
+        return None
+    return (height, width) if orientation(path) in (5, 6, 7, 8) else (width, height)
+
+
 def orientation(path: str | Path) -> int:
     """A picture's EXIF orientation (1-8), 1 when it has none or Pillow cannot read it."""
     try:

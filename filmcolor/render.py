@@ -30,8 +30,8 @@ from .encoding import EncodeConfig
 from .errors import DecodeError, FilmcolorError, InputError
 from .guide import Guidance, GuideConfig
 from .inference import InferenceConfig, load_model, working_size
-from .keyframe_files import coloured_files
-from .keyframes import listed_shots
+from .keyframe_files import coloured_files, film_luma
+from .keyframes import check_film, listed_shots
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
@@ -177,15 +177,19 @@ def _prepare_guide(
     progress: Progress | None,
     work: segments.WorkFolder | None = None,
 ) -> tuple[carry.Plan, dict[str, float]]:
-    """A guided render's preparation: the keyframes checked and read, before the long pass,
-    then the shots: as keyframes.json lists them (the colourist's corrections), else found
-    (kept in the work folder of a segmented render, so going on after an interruption does
-    not look for them again)."""
-    assert config.guide.keyframes is not None  # called for guided renders only
+    """A guided render's preparation: the keyframes checked (made for this film) and read,
+    before the long pass, then the shots: as keyframes.json lists them (the colourist's
+    corrections), else found (kept in the work folder of a segmented render, so going on after
+    an interruption does not look for them again)."""
+    folder = config.guide.keyframes
+    assert folder is not None  # called for guided renders only
+    own = check_film(folder, source, config.guide.keyframes_of_another_film)
     size = working_size(info.width, info.height, config.inference.model_size)
     t = time.perf_counter()
-    files, uncoloured = coloured_files(config.guide.keyframes, len(times), info, size, model.config.matrix)
-    shot_list = listed_shots(config.guide.keyframes, len(times)) or _shots(source, config, progress, work)
+    files, uncoloured = coloured_files(
+        folder, len(times), info, size, model.config.matrix, film_luma(source, times, info)
+    )
+    shot_list = (listed_shots(folder, len(times)) if own else None) or _shots(source, config, progress, work)
     plan = carry.Plan(files, shot_list.cuts, times, uncoloured)
     return plan, {"shots": time.perf_counter() - t}
 

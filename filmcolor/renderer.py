@@ -175,7 +175,14 @@ class Renderer:
         self.model = model if model is not None else load_model(inference.weights, device)
         self.size = working_size(info.width, info.height, inference.model_size)
         self.predictor = Predictor(
-            self.model, device, info.code_range, self.size, inference.amp, inference.compile, inference.edge_radius
+            self.model,
+            device,
+            info.code_range,
+            self.size,
+            inference.amp,
+            inference.compile,
+            inference.edge_radius,
+            inference.engine,
         )
         dtype = np.dtype(np.uint8 if info.code_range.bits <= 8 else np.uint16)
         self.batch_size = inference.batch_size or self.predictor.auto_batch_size((info.height, info.width), dtype)

@@ -46,6 +46,7 @@ def colour_picture(luma: np.ndarray, model: Generator, device: torch.device, inf
         working_size(w, h, inference.model_size),
         inference.amp,
         edge_radius=inference.edge_radius,
+        engine=inference.engine,
     )
     _, chroma = predictor.submit([luma]).result()  # (1, 2, h', w')
     small = np.ascontiguousarray(chroma[0].transpose(1, 2, 0)) * inference.saturation  # (h', w', 2)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .cuts import CutConfig
+from .cuts import SURE_SHIFT, CutConfig, hanning_window
 from .flow import flow, occlusion_mask, warp
 from .settings import setting
 
@@ -39,6 +39,10 @@ class SmoothConfig:
     flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
     flow_scale: float = setting(
         0.5, "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper."
+    )
+    global_start: bool = setting(
+        True,
+        "Start the flow from the global shift phase correlation finds, where it is sure: DIS's fast preset at half the working size loses a pan of more than a few px a frame.",
     )
 
 
@@ -59,18 +63,30 @@ def motion(prev: np.ndarray, cur: np.ndarray, config: SmoothConfig) -> Motion:
 
 
 def flow_between(a: np.ndarray, b: np.ndarray, config: SmoothConfig) -> np.ndarray:
-    """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2)."""
+    """flow(a, b) estimated at `flow_scale` of the size and brought back to it: (h, w, 2);
+    with `global_start`, started from the global shift between them where phase correlation
+    is sure of one (a pan: measured on the shot set's tune pans, the automatic render's warping
+    error fell from 1.6-2.6x the truth's to 1.3-1.8x)."""
     scale = config.flow_scale
-    if scale >= 1:
-        return flow(a, b, config.flow_preset)
     h, w = a.shape
-    small = (max(8, round(w * scale)), max(8, round(h * scale)))
-    f = flow(
-        cv2.resize(a, small, interpolation=cv2.INTER_AREA),
-        cv2.resize(b, small, interpolation=cv2.INTER_AREA),
-        config.flow_preset,
+    small = (max(8, round(w * scale)), max(8, round(h * scale))) if scale < 1 else (w, h)
+    sa, sb = (
+        (cv2.resize(a, small, interpolation=cv2.INTER_AREA), cv2.resize(b, small, interpolation=cv2.INTER_AREA))
+        if scale < 1
+        else (a, b)
     )
+    f = flow(sa, sb, config.flow_preset, global_shift(sa, sb) if config.global_start else None)
+    if scale >= 1:
+        return f
     return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
+
+
+def global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+    """(dx, dy) with a[y, x] ~ b[y + dy, x + dx] for the whole picture, where phase correlation
+    is sure of it (peak response SURE_SHIFT, the cut test's) and it is more than a pixel; else None."""
+    h, w = a.shape
+    (dx, dy), sure = cv2.phaseCorrelate(a.astype(np.float32), b.astype(np.float32), hanning_window(w, h))
+    return (dx, dy) if sure >= SURE_SHIFT and abs(dx) + abs(dy) > 1.0 else None
 
 
 def luma8(luma: np.ndarray) -> np.ndarray:

@@ -10,8 +10,12 @@ at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS
   guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), right
   after the plain render so both see the same load on a shared machine, finding the shots
   timed apart;
+- render-torch: the same render with the generator in torch rather than ONNX Runtime
+  (`--engine torch`), what each engine costs;
 - floor: the same film decoded and encoded again with the same encoder settings, audio
-  copied, no model: what any render must at least spend;
+  copied, no model: what any render must at least spend; and the colour floor: the render's
+  own coloured output decoded and encoded again (x264 works harder on chroma than on a gray
+  film), the floor of any colouriser;
 - seed-style: the peer. Every frame written as a PNG, each PNG coloured by the reference
   CycleGAN generator (ResNet, 9 blocks, 64 filters; random weights: only the cost matters) at
   256x256 on RGB and resized back to full size, written as a PNG again, and the PNGs encoded
@@ -67,13 +71,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
-def run_render(film: Path, out: Path, segment_seconds: float | None = 60.0, keyframes: Path | None = None) -> dict:
+def run_render(
+    film: Path, out: Path, segment_seconds: float | None = 60.0, keyframes: Path | None = None, engine: str = "auto"
+) -> dict:
     from filmcolor.encoding import EncodeConfig
     from filmcolor.guide import GuideConfig
+    from filmcolor.inference import InferenceConfig
     from filmcolor.render import RenderConfig, render
     from filmcolor.segments import SegmentConfig
 
     config = RenderConfig(
+        inference=InferenceConfig(engine=engine),
         encode=EncodeConfig(**ENCODER),
         segments=SegmentConfig(seconds=segment_seconds),
         guide=GuideConfig(keyframes=keyframes),
@@ -178,7 +186,9 @@ def run_seed(film: Path, out: Path, limit: int) -> dict:
 def child(mode: str, film: Path, out: Path, limit: int) -> None:
     """One measurement in this (fresh) process; prints its JSON."""
     result = {
-        "render": lambda: run_render(film, out),  # the defaults: segments of 60 s
+        "render": lambda: run_render(film, out),  # the defaults: segments of 60 s (ONNX Runtime on the CPU)
+        "render-torch": lambda: run_render(film, out, engine="torch"),  # the generator in torch instead
+        "colour-floor": lambda: run_floor(out.with_name(f"{film.stem}-render.mp4"), out),  # the render's own output
         "one-pass": lambda: run_render(film, out, None),
         "segments-2s": lambda: run_render(film, out, 2.0),  # a join every 48 frames: the segments' cost, magnified
         "guided": lambda: run_render(film, out, keyframes=film.with_name(film.stem + "-keyframes")),
@@ -250,8 +260,12 @@ def main() -> None:
             row["guided"] = measure("guided", film, args.work)
             row["guided_time_vs_render"] = round(row["guided"]["seconds"] / row["render"]["seconds"], 3)
         if frames == args.frames:
+            row["render-torch"] = measure("render-torch", film, args.work)
+            row["torch_time_vs_onnx"] = round(row["render-torch"]["seconds"] / row["render"]["seconds"], 3)
             row["floor"] = measure("floor", film, args.work)
             row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
+            row["colour-floor"] = measure("colour-floor", film, args.work)
+            row["render_vs_colour_floor"] = round(row["render"]["fps"] / row["colour-floor"]["fps"], 3)
             if not args.only_1080p:
                 row["seed"] = measure("seed", film, args.work, args.seed_frames)
                 row["render_vs_seed"] = round(row["render"]["fps"] / row["seed"]["fps"], 2)

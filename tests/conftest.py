@@ -1,10 +1,24 @@
 import logging
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
 from filmcolor.models import Generator, GeneratorConfig, save_weights
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _graphs_cached_apart(tmp_path_factory):
+    """The ONNX graphs the tests' weights need are exported into a cache of the test run's own
+    (subprocesses inherit it), never into the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 @pytest.fixture(scope="session")

@@ -117,7 +117,7 @@ def test_keyframes_all_left_gray_are_one_line(tmp_path, tiny_weights, films, cap
 BAD = {
     "not a number": (lambda d: d / "first.png", "is named by its frame number"),
     "beyond the film": (lambda d: d / "000999.png", "frame 999 is beyond the film, whose last frame is 47"),
-    "other shape": (lambda d: d / "000010.png", "not the film's shape"),
+    "other shape": (lambda d: d / "000010.png", "is 72x72, not of the film's shape as shown (96x72)"),
     "unreadable": (lambda d: d / "000011.png", "not a picture OpenCV can read"),
 }
 

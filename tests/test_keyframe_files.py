@@ -22,7 +22,7 @@ from filmcolor.keyframe_files import (
 
 def _info(width: int = 96, height: int = 72) -> SimpleNamespace:
     """What reading a keyframe asks of the film: its shape."""
-    return SimpleNamespace(width=width, height=height, sample_aspect_ratio=None)
+    return SimpleNamespace(width=width, height=height, sample_aspect_ratio=None, display_matrix=None)
 
 
 def test_names_are_frame_numbers_with_or_without_ref():
@@ -40,7 +40,7 @@ def test_a_folder_with_a_frame_twice_is_refused(tmp_path):
     for name in ("000004.png", "ref_000004.png"):
         cv2.imwrite(str(tmp_path / name), np.zeros((72, 96, 3), np.uint8))
     with pytest.raises(InputError, match="are the same frame"):
-        keyframe_files(tmp_path, 48)
+        keyframe_files(tmp_path, 48, _info())
 
 
 def test_a_photograph_with_grays_is_coloured_whole_and_strokes_are_filled():

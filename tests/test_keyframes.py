@@ -1,12 +1,16 @@
 """`filmcolor keyframes` (`filmcolor.keyframes`): a picture per shot, named by its frame number."""
 
 import json
+from fractions import Fraction
 
+import av
 import cv2
 import numpy as np
 import pytest
 from clirun import assert_one_line_error, run_cli
 from testfilms import make_film, picture
+
+from filmcolor.errors import InputError
 
 
 @pytest.fixture
@@ -162,3 +166,169 @@ def test_an_interrupted_overwrite_leaves_the_old_keyframes_whole(tmp_path, two_s
         "000018.png",
         "keyframes.json",
     ]
+
+
+def _first_frame(path):
+    """(H, W, 3) float R'G'B' of a film's first frame, as stored (not turned)."""
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+
+
+def _red_and_blue(keys, split):
+    """Paint keys/000000.png red on one side of `split` (a function of the picture's shape giving
+    the red part's mask) and blue on the other, over its gray."""
+    gray = cv2.imread(str(keys / "000000.png"))
+    red = split(*gray.shape[:2])
+    painted = np.where(red[..., None], (60, 60, 220), (220, 60, 60)).astype(np.uint8)  # BGR
+    cv2.imwrite(str(keys / "000000.png"), painted)
+
+
+def test_an_anamorphic_films_keyframes_are_as_shown(tmp_path, tiny_weights, capsys):
+    """SAR 2:1, stored 160x120: the keyframes are 320x120, as players show it; painted there,
+    they colour the stored frames in the same places; another shape is refused by that shape."""
+    film = make_film(tmp_path / "dvd.mp4", 160, 120, frames=6, audio=(), sample_aspect_ratio=Fraction(2, 1))
+    keys = tmp_path / "keys"
+    code, err = run_cli(["keyframes", film, "-o", keys], capsys)
+    assert code == 0, err
+    assert cv2.imread(str(keys / "000000.png")).shape == (120, 320, 3)
+    _red_and_blue(keys, lambda h, w: np.arange(w)[None, :].repeat(h, 0) < w // 2)  # the left half red
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert code == 0, err
+    rgb = _first_frame(tmp_path / "out.mp4")  # (120, 160, 3)
+    left, right = rgb[:, 8:72].mean(axis=(0, 1)), rgb[:, 88:152].mean(axis=(0, 1))
+    assert left[0] > left[2] + 40 and right[2] > right[0] + 40
+    cv2.imwrite(str(keys / "000000.png"), np.zeros((120, 160, 3), np.uint8))  # the stored shape
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "b.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert_one_line_error(code, err, "000000.png is 160x120, not of the film's shape as shown (320x120)")
+
+
+def test_a_rotated_films_keyframes_are_upright(tmp_path, tiny_weights, capsys):
+    """A phone's portrait film: stored 64x48 on its side, turned a quarter counter-clockwise to
+    play. The keyframes are the upright 48x64 frames; painted there, they colour the stored
+    frames where the painted parts are stored."""
+    upright = [picture(i, 48, 64) for i in range(6)]
+    stored = [np.ascontiguousarray(np.rot90(p, -1)) for p in upright]  # turned a quarter clockwise
+    film = make_film(tmp_path / "phone.mp4", pictures=stored, audio=(), rotation=90)
+    keys = tmp_path / "keys"
+    code, err = run_cli(["keyframes", film, "-o", keys], capsys)
+    assert code == 0, err
+    gray = cv2.imread(str(keys / "000000.png"), cv2.IMREAD_GRAYSCALE).astype(float)
+    assert gray.shape == (64, 48)
+    truth = cv2.cvtColor(upright[0], cv2.COLOR_RGB2GRAY).astype(float)
+    assert np.abs(gray - truth).mean() < 6  # upright, not on its side
+    _red_and_blue(keys, lambda h, w: np.arange(h)[:, None].repeat(w, 1) < h // 2)  # the top half red
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert code == 0, err
+    rgb = _first_frame(tmp_path / "out.mp4")  # (48, 64, 3), stored: the upright top is its right half
+    right, left = rgb[:, 36:60].mean(axis=(0, 1)), rgb[:, 4:28].mean(axis=(0, 1))
+    assert right[0] > right[2] + 40 and left[2] > left[0] + 40
+
+
+def test_strokes_on_a_transparent_layer_are_filled_along_the_film(tmp_path, tiny_weights, capsys):
+    """An image editor's export: the strokes on a transparent layer, black under its clear
+    pixels. The fill follows the film's frame (dark left half, bright right half): each half
+    takes the colour of its own stroke, however near the other stroke is."""
+    halves = np.where(np.arange(96) < 48, 50, 200).astype(np.uint8)[None, :, None].repeat(72, 0).repeat(3, 2)
+    film = make_film(tmp_path / "halves.mp4", pictures=[halves] * 6, audio=())
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    layer = np.zeros((72, 96, 4), np.uint8)  # BGRA: black and clear
+    layer[30:40, 4:10] = (40, 40, 220, 255)  # red, far left
+    layer[30:40, 52:58] = (220, 40, 40, 255)  # blue, just right of the edge
+    cv2.imwrite(str(keys / "000000.png"), layer)
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert code == 0, err
+    rgb = _first_frame(tmp_path / "out.mp4")
+    near_edge, far_right = rgb[:, 38:46].mean(axis=(0, 1)), rgb[:, 84:94].mean(axis=(0, 1))
+    assert near_edge[0] > near_edge[2] + 20  # red up to the edge, not the blue stroke's
+    assert far_right[2] > far_right[0] + 20
+
+
+@pytest.mark.parametrize("listing", ['{"format": "filmcolor-keyframes", "keyframes": [', "[]", '{"cuts": [12]}'])
+def test_a_keyframes_json_that_cannot_be_read_is_refused_and_kept(tmp_path, two_shots, tiny_weights, capsys, listing):
+    """A damaged keyframes.json (cut short, or no keyframes list) holds the colourist's work:
+    the render and the studio refuse it in one line naming it, and leave it as it is."""
+    from filmcolor.studio import engine
+    from filmcolor.studio.session import Session
+
+    out = _coloured_keyframes(tmp_path, two_shots, capsys)
+    (out / "keyframes.json").write_text(listing)
+    code, err = run_cli(
+        ["render", two_shots, "-o", tmp_path / "c.mp4", "--weights", tiny_weights, "--keyframes", out], capsys
+    )
+    assert_one_line_error(code, err, f"{out / 'keyframes.json'} ")
+    assert "fix it, or move it out of the folder" in err
+    with pytest.raises(InputError, match="keyframes.json"):
+        Session(engine.open_film(two_shots), out)
+    assert (out / "keyframes.json").read_text() == listing
+
+
+def test_a_keyframe_of_another_shape_is_refused_when_the_studio_opens_the_folder(tmp_path, two_shots, capsys):
+    """Named as the user has it, with the shape wanted: not minutes later, from the render's copy."""
+    from filmcolor.studio import engine
+    from filmcolor.studio.session import Session
+
+    out = _coloured_keyframes(tmp_path, two_shots, capsys)
+    cv2.imwrite(str(out / "000010.png"), np.zeros((50, 50, 3), np.uint8))
+    with pytest.raises(InputError) as caught:
+        Session(engine.open_film(two_shots), out)
+    assert str(caught.value).startswith(f"{out / '000010.png'} is 50x50, not of the film's shape as shown (96x72)")
+
+
+def test_a_keyframes_folder_of_another_film_is_refused_unless_asked(tmp_path, two_shots, tiny_weights, capsys):
+    """Known by the film's content, not its name: a copy elsewhere is the same film; another
+    film of the same size and length is not, unless --keyframes-of-another-film."""
+    out = _coloured_keyframes(tmp_path, two_shots, capsys)
+    copy = tmp_path / "elsewhere" / "renamed.mp4"
+    copy.parent.mkdir()
+    copy.write_bytes(two_shots.read_bytes())
+    other = make_film(tmp_path / "other.mp4", pictures=[picture(i, 96, 72)[::-1].copy() for i in range(24)], keyint=6)
+    args = ["--weights", tiny_weights, "--keyframes", out]
+    code, err = run_cli(["render", copy, "-o", tmp_path / "a.mp4", *args], capsys)
+    assert code == 0, err
+    code, err = run_cli(["render", other, "-o", tmp_path / "b.mp4", *args], capsys)
+    assert_one_line_error(code, err, f"--keyframes {out} was made for {two_shots}")
+    assert "pass --keyframes-of-another-film" in err and not (tmp_path / "b.mp4").exists()
+    code, err = run_cli(["render", other, "-o", tmp_path / "b.mp4", *args, "--keyframes-of-another-film"], capsys)
+    assert code == 0, err
+
+
+def test_the_studio_paints_a_rotated_film_upright(tmp_path, tiny_weights, capsys):
+    """The page sees and paints the frames as shown (48x64, upright); what it saves, the render
+    reads in the same places of the stored frames, and the render's own fill comes back upright."""
+    from filmcolor.studio import engine
+    from filmcolor.studio.session import Session
+
+    upright = [picture(i, 48, 64) for i in range(6)]
+    film = make_film(tmp_path / "phone.mp4", pictures=[np.rot90(p, -1).copy() for p in upright], audio=(), rotation=90)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(film), keys)
+    try:
+        shape = session.state()["film"]
+        assert (shape["width"], shape["height"]) == (48, 64)
+        truth = cv2.cvtColor(upright[0], cv2.COLOR_RGB2GRAY).astype(float)
+        assert np.abs(session.gray(0).astype(float) - truth).mean() < 6
+        strokes = np.zeros((64, 48, 4), np.uint8)
+        strokes[4:28, 4:44] = (220, 40, 40, 255)  # red, in the upright top half
+        assert session.save_strokes(0, engine.encode_png(strokes), 0) == 1
+    finally:
+        session.close()
+    chroma = engine.render_fill(session.film, keys / "000000.png", 0)  # (h, w, 2) Cb, Cr
+    assert chroma.shape[0] > chroma.shape[1]  # upright
+    assert chroma[: chroma.shape[0] // 4, :, 1].mean() > 0.1  # red at the top
+    code, err = run_cli(
+        ["render", film, "-o", tmp_path / "out.mp4", "--weights", tiny_weights, "--keyframes", keys], capsys
+    )
+    assert code == 0, err
+    rgb = _first_frame(tmp_path / "out.mp4")  # stored: the upright top is its right half
+    right = rgb[4:44, 40:60].mean(axis=(0, 1))
+    assert right[0] > right[2] + 40

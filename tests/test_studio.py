@@ -617,7 +617,7 @@ def test_a_keyframes_folder_from_elsewhere(film, tmp_path):
     assert session.save_strokes(24, _png(layer[..., [2, 1, 0, 3]]), 0) == 1
     session.close()
     assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "000024.jpg.orig", "000024.png", "keyframes.json"]
-    assert engine.keyframe_pictures(keys, 48).keys() == {0, 24}
+    assert engine.keyframe_pictures(keys, session.film).keys() == {0, 24}
 
 
 def _three_shots() -> list[np.ndarray]:
@@ -1151,3 +1151,296 @@ def test_a_render_copy_left_by_a_killed_studio(film, tmp_path, capsys):
     assert sorted(p.name for p in keys.iterdir()) == written
     (keys / "mine").mkdir()
     assert_one_line_error(*run_cli(["keyframes", film, "-o", keys, "--overwrite"], capsys), "mine/")
+
+
+# ---- the page's own behaviour (issue 28): each test starts a studio and drives one tab ----------
+
+BROWSER = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+)
+SETTLED = "!window.studio.painter.pending && !window.studio.state.saving"
+
+
+def _playwright():
+    return pytest.importorskip(
+        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
+    )
+
+
+def _saved(page, revision: int) -> None:
+    """Until the tab has saved revision `revision` and has nothing left to save."""
+    page.wait_for_function(f"window.studio.state.revision === {revision} && {SETTLED}", timeout=30000)
+
+
+def _saved_alpha(url: str, frame: int, x: float, y: float) -> int:
+    """The saved strokes' opacity at (x, y) (shares of the keyframe's size) of keyframe `frame`."""
+    body = _call(url.replace("/?token=", f"/api/keyframes/{frame}/strokes.png?token="))[1]
+    return int(cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)[int(H * y), int(W * x), 3])
+
+
+@BROWSER
+def test_saving_in_a_page_opened_without_the_token(studio):
+    """A bookmark, the history: the page is opened at the studio's address without `?token=`
+    (its cookie lets it in), and its strokes are saved as well."""
+    url, keys = studio
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        page.goto(url.split("?")[0])
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        _stroke(page, "#d02020", 0.1, 0.35, 0.5)
+        _saved(page, 1)
+        assert "not saved" not in page.inner_text("#status")
+        browser.close()
+    assert json.loads((keys / "keyframes.json").read_text())["keyframes"][0]["revision"] == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@BROWSER
+def test_a_restarted_studio_keeps_the_open_tab(film, tmp_path):
+    """The studio stopped and started again on the same folder and port: it takes the token it
+    kept beside the folder's lock (readable by the user only), and the tab left open goes on
+    painting and saving; a stroke painted while it was down is saved once it is back."""
+    keys, port = tmp_path / "keys", _free_port()
+    proc, url = _start(film, keys, "--port", str(port))
+    try:
+        with _playwright().sync_playwright() as p:
+            browser, page = _open(p, url)
+            page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+            _stroke(page, "#d02020", 0.1, 0.35, 0.3)
+            _saved(page, 1)
+            kept = tmp_path / ".keys.studio-token"
+            assert kept.read_text().strip() == url.split("?token=")[1] and kept.stat().st_mode & 0o777 == 0o600
+            _stop(proc)
+            page.wait_for_function("document.querySelector('#status').textContent.includes('does not answer')")
+            _stroke(page, "#2040d0", 0.65, 0.9, 0.3)  # while it is down: not saved yet
+            proc, again = _start(film, keys, "--port", str(port))
+            assert again == url
+            _saved(page, 2)  # the stroke painted while it was down
+            _stroke(page, "#20c040", 0.1, 0.35, 0.7)
+            _saved(page, 3)
+            assert "403" not in page.inner_text("#status")
+            for x, y in ((0.2, 0.3), (0.8, 0.3), (0.2, 0.7)):
+                assert _saved_alpha(url, 0, x, y) == 255, (x, y)
+            browser.close()
+    finally:
+        _stop(proc)
+    assert json.loads((keys / "keyframes.json").read_text())["keyframes"][0]["revision"] == 3
+
+
+def test_the_token_kept_is_private(tmp_path):
+    """The token file is made mode 0600 and taken again; one others could read, or a link put in
+    its place, is not trusted: a new token replaces it."""
+    from filmcolor.studio.tokens import studio_token, token_path
+
+    keys = tmp_path / "keys"
+    token = studio_token(keys)
+    path = token_path(keys)
+    assert path == tmp_path / ".keys.studio-token" and path.stat().st_mode & 0o777 == 0o600
+    assert studio_token(keys) == token
+    path.chmod(0o644)
+    fresh = studio_token(keys)
+    assert fresh != token and path.stat().st_mode & 0o777 == 0o600 and studio_token(keys) == fresh
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("A" * 40)
+    elsewhere.chmod(0o600)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert studio_token(keys) != "A" * 40 and not path.is_symlink()
+
+
+@BROWSER
+def test_undo_lives_with_the_keyframe(studio):
+    """Undo and Redo (the buttons, Ctrl+Z, Ctrl+Y) go on after a reload and after coming back to
+    the keyframe from another shot; they are disabled, and the keys say so, when there is
+    nothing to undo or redo."""
+    url, keys = studio
+    buttons = "[document.querySelector('#undo').disabled, document.querySelector('#redo').disabled]"
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.evaluate(buttons) == [True, True]
+        _stroke(page, "#d02020", 0.1, 0.35, 0.3)
+        _saved(page, 1)
+        _stroke(page, "#2040d0", 0.1, 0.35, 0.7)
+        _saved(page, 2)
+        assert page.evaluate(buttons) == [False, True]
+
+        page.reload()
+        page.wait_for_function(f"window.studio.state.loaded === 0 && {buttons}.join() === 'false,true'")
+        page.click("#undo")
+        _saved(page, 3)
+        assert _saved_alpha(url, 0, 0.2, 0.7) == 0 and _saved_alpha(url, 0, 0.2, 0.3) == 255
+        assert page.evaluate(buttons) == [False, False]
+        page.click("#redo")
+        _saved(page, 4)
+        assert _saved_alpha(url, 0, 0.2, 0.7) == 255
+
+        page.locator(".shot").nth(1).click()
+        page.wait_for_function(f"window.studio.state.loaded === {SHOT}")
+        assert page.evaluate(buttons) == [True, True]  # nothing painted on this one
+        page.locator(".shot").nth(0).click()
+        page.wait_for_function("window.studio.state.loaded === 0")
+        page.keyboard.press("Control+z")
+        _saved(page, 5)
+        assert _saved_alpha(url, 0, 0.2, 0.7) == 0
+        page.keyboard.press("Control+y")
+        _saved(page, 6)
+        assert _saved_alpha(url, 0, 0.2, 0.7) == 255
+
+        for revision in (7, 8):  # back to before the first stroke
+            page.keyboard.press("Control+z")
+            _saved(page, revision)
+        assert _saved_alpha(url, 0, 0.2, 0.3) == 0 and page.evaluate(buttons) == [True, False]
+        page.keyboard.press("Control+z")
+        page.wait_for_function("document.querySelector('#status').textContent === 'nothing to undo on this keyframe'")
+        assert page.evaluate("window.studio.state.revision") == 8
+        browser.close()
+
+
+@BROWSER
+def test_painting_only_on_the_keyframe_shown(studio):
+    """Scrubbed to another frame of the shot, the page names that frame, the cursor is no brush,
+    and a stroke there is refused with what to do; back on the keyframe, painting goes on."""
+    url, keys = studio
+    cursor = "getComputedStyle(document.querySelector('#strokes')).cursor"
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.evaluate(cursor) == "crosshair"
+        _set(page, "scrubber", 10)
+        assert "frame 10 " in page.inner_text("#frame-info") and "not a keyframe" in page.inner_text("#frame-info")
+        assert page.evaluate(cursor) == "not-allowed"
+        _stroke(page, "#d02020", 0.1, 0.35, 0.5)
+        assert "frame 10 is not a keyframe" in page.inner_text("#status")
+        assert page.evaluate("window.studio.painter.edits") == 0 and not (keys / "000010.png").exists()
+        _set(page, "scrubber", 0)
+        assert "frame 0 " in page.inner_text("#frame-info") and page.evaluate(cursor) == "crosshair"
+        _stroke(page, "#d02020", 0.1, 0.35, 0.5)
+        _saved(page, 1)
+        browser.close()
+    assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "keyframes.json"]
+
+
+# every picture of the page that is shown but has no picture in it (a broken picture's icon)
+BROKEN = (
+    "Array.from(document.images).filter(i => i.checkVisibility() && i.complete && i.naturalWidth === 0)"
+    ".map(i => i.id || i.alt)"
+)
+
+
+def _boxes_meet(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def _hold_polls(page) -> list:
+    """Hold the page's polls of the studio's state from now on; the list of those held."""
+    held: list = []
+    page.route("**/api/state*", lambda route: held.append(route))
+    return held
+
+
+def _release_polls(page, held: list) -> None:
+    """The polls held go on, and those after them are not held."""
+    while held:
+        held.pop().continue_()
+    page.unroute("**/api/state*")
+
+
+def _until_held(page, held: list) -> None:
+    """Until a poll is held: none is on its way then (each waits for the one before)."""
+    deadline = time.monotonic() + 30
+    while not held:
+        assert time.monotonic() < deadline, "the page did not poll"
+        page.wait_for_timeout(50)
+
+
+@BROWSER
+def test_no_broken_picture_before_the_first_shot(studio):
+    url, keys = studio
+    with _playwright().sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
+        held = _hold_polls(page)
+        page.goto(url)
+        _until_held(page, held)
+        page.wait_for_timeout(300)
+        assert page.evaluate(BROKEN) == []  # the page as it is before the first shot comes
+        _release_polls(page, held)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.evaluate(BROKEN) == []
+        browser.close()
+
+
+@BROWSER
+def test_a_long_render_progress_moves_nothing(studio, tmp_path):
+    """The render's progress names its output by an absolute path, long here: it stays on the
+    header's one line (cut short, whole in its tooltip), and the keyframe stays where it was."""
+    url, keys = studio
+    output = str(tmp_path / "a folder with a long name, as films are kept" / "and another one inside it" / "out.mp4")
+    progress = {"output": output, "done": 3, "total": 48, "step": "colouring", "finished": False, "error": None}
+
+    def rendering(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "render": {**progress, "seconds": 1.5}})
+
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url, size=(1000, 700))
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        before = page.locator("#strokes").bounding_box()
+        page.route("**/api/state*", rendering)
+        page.wait_for_function("document.querySelector('#render-text').textContent.startsWith('colouring: 3/48')")
+        assert page.locator("#strokes").bounding_box() == before
+        assert page.get_attribute("#render-text", "title").endswith("out.mp4")
+        browser.close()
+
+
+@BROWSER
+def test_a_message_covers_no_control(studio):
+    """A message shown while the preview's controls are at the bottom of the window (where
+    messages were put) covers none of them."""
+    url, keys = studio
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url, size=(1000, 700))
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        page.evaluate("document.querySelector('#preview-box').scrollIntoView({block: 'end'})")
+        page.click("#preview")  # no coloured keyframe yet: refused, with a message
+        page.wait_for_function("document.querySelector('#status').textContent.includes('no keyframe of this shot')")
+        message = page.locator("#status").bounding_box()
+        for control in page.locator("#preview-box button, #preview-box input").all():
+            assert not _boxes_meet(message, control.bounding_box()), control.get_attribute("id")
+        browser.close()
+
+
+@BROWSER
+def test_the_badge_follows_a_start_from_the_automatic_colour_at_once(studio):
+    """The shot's badge says "coloured" as soon as the automatic colour put on its keyframe is
+    saved, with no poll of the studio's state in between (they are held here)."""
+    url, keys = studio
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.locator(".shot .badge").first.inner_text() == "not started"
+        held = _hold_polls(page)
+        _until_held(page, held)
+        page.click("#from-auto")
+        _saved(page, 1)
+        assert page.locator(".shot .badge").first.inner_text() == "coloured"
+        _release_polls(page, held)
+        browser.close()

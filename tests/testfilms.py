@@ -39,13 +39,17 @@ def make_film(
     pictures: list[np.ndarray] | None = None,
     keyint: int | None = None,
     preset: str = "ultrafast",
+    sample_aspect_ratio: Fraction | None = None,
+    rotation: int = 0,
 ) -> Path:
     """Write a film; `pts` (in `time_base`) gives variable frame timing; `audio` names one encoder
     per stream, each starting `audio_start` seconds after the picture. `pictures`, (H, W, 3) uint8
     RGB each, are written instead of the moving square and set the size and frame count.
     `keyint`: a sync frame (the codec's key frame) every so many frames (where segments may
     start); `preset`: x264's
-    (from "medium" on, with B-frames: packets out of presentation order)."""
+    (from "medium" on, with B-frames: packets out of presentation order). `sample_aspect_ratio`:
+    an anamorphic film's (2:1: shown twice as wide as stored); `rotation`: degrees
+    counter-clockwise players turn the stored frames by (the display matrix, as a phone writes it)."""
     if pictures is not None:
         (height, width), frames = pictures[0].shape[:2], len(pictures)
     with av.open(str(path), "w") as out:
@@ -59,6 +63,10 @@ def make_film(
             video.codec_context.options = {"crf": "10", "preset": preset}
         if keyint:
             video.codec_context.gop_size = keyint
+        if sample_aspect_ratio is not None:
+            video.codec_context.sample_aspect_ratio = sample_aspect_ratio
+        if rotation:
+            video.set_display_rotation(rotation)
         tones = []
         for n, name in enumerate(audio):
             a = out.add_stream(name, rate=22050 if name != "libopus" else 48000, layout="mono")

@@ -3,7 +3,9 @@
 Every request must carry the session's token: the `token` query parameter of the address
 the command printed (the page is then given it as a cookie for its own scripts and pictures),
 or the X-Filmcolor-Token header, which every change must carry (a page of another site can
-neither read the token nor set that header). Numbers are the only things taken from a
+neither read the token nor set that header). The page holds the token in its HTML, so that
+opened without it in its address (a bookmark, the history: the cookie let it in) it still
+sends the header, and its changes are saved. Numbers are the only things taken from a
 request's path; the static files are a fixed list read at start.
 
 In depth: a request whose Host header names another site is refused (a page of a site whose
@@ -177,11 +179,12 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
     """The studio's ASGI app for `session`, guarded by `token`, for requests to `hosts` (names
     and addresses a Host header may give)."""
     files = static_files()
+    # served only to a request with the token: another site's page cannot read it (same-origin policy)
+    page = files["index.html"][0].replace(b"%TOKEN%", token.encode())
     cookie = f"filmcolor-studio-{port}"  # cookies do not tell ports apart: one per studio
 
     async def index(request: Request) -> Response:
-        body, kind = files["index.html"]
-        response = Response(body, media_type=kind, headers={"Cache-Control": "no-store"})
+        response = Response(page, media_type=files["index.html"][1], headers={"Cache-Control": "no-store"})
         if request.query_params.get("token"):
             response.set_cookie(cookie, request.query_params["token"], httponly=True, samesite="strict")
         return response
@@ -236,7 +239,8 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
         revision = await run_in_threadpool(
             session.save_strokes, request.path_params["frame"], body, int(base), request.headers.get("x-swatch")
         )
-        return JSONResponse({"revision": revision})
+        # its kind too: the shot's badge shows it at once (a start from the automatic colour is "coloured")
+        return JSONResponse({"revision": revision, "kind": session.keyframe_kind(request.path_params["frame"])})
 
     async def sketch(request: Request) -> Response:
         body = await _png_body(request, MAX_SKETCH)

@@ -27,12 +27,14 @@ import numpy as np
 from .. import media, shots
 from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..cuts import Transition
+from ..display import Display, display
 from ..errors import InputError, OutputError
 from ..guide import GuideConfig, carrying
 from ..hints import coloured, fill_chroma
 from ..inference import InferenceConfig, to_working, working_size
 from ..keyframe_files import (
     EXACT_GRAY,
+    film_luma,
     frame_number,
     keyframe_files,
     keyframe_name,
@@ -40,7 +42,7 @@ from ..keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
-from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, listed_shots, shot_fields
+from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
 from ..progress import Progress
@@ -61,6 +63,7 @@ __all__ = [
     "InputError",
     "OutputError",
     "Transition",
+    "film_fields",
     "keyframe_name",
     "locked",
 ]  # passed on to the studio as they are
@@ -68,13 +71,21 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Film:
-    """A film the studio works on: its facts, every frame's pts (frame i is `times[i]`) and the
-    working size the render colours it at."""
+    """A film the studio works on: its facts, every frame's pts (frame i is `times[i]`), the
+    working size the render colours it at, and how it is shown. The page sees the frames as
+    shown (stretched by the sample aspect ratio, turned by the display matrix), and paints
+    keyframes there, as `filmcolor keyframes` writes them and `render --keyframes` reads them."""
 
     path: Path
     info: media.FilmInfo
     times: list[int]
-    size: tuple[int, int]  # (w, h) the render's working size
+    size: tuple[int, int]  # (w, h) the render's working size, of the stored frames
+    shown: Display
+
+    @property
+    def shown_size(self) -> tuple[int, int]:
+        """(w, h) the working size of the frames as shown: where the page's fills run."""
+        return working_size(self.shown.width, self.shown.height, InferenceConfig.model_size)
 
     @property
     def frames(self) -> int:
@@ -93,7 +104,8 @@ def open_film(path: Path) -> Film:
         times, _ = media.video_times(container)
     if not times:
         raise InputError(f"{path} has no video frames")
-    return Film(Path(path), info, times, working_size(info.width, info.height, InferenceConfig.model_size))
+    size = working_size(info.width, info.height, InferenceConfig.model_size)
+    return Film(Path(path), info, times, size, display(info))
 
 
 def scan(
@@ -102,11 +114,13 @@ def scan(
     """Every frame of the film, in order, as (index, whether a shot starts there, (h, w) uint8
     luma at the working size): the render's own shot finder (`shots.scan`), frame by frame
     (a few frames behind the decoder), so shots can be shown as they are found. `transitions`
-    gets the dissolves and fades found, at the end (keyframes.json lists them with the cuts)."""
+    gets the dissolves and fades found, at the end (keyframes.json lists them with the cuts).
+    The luma is as shown, at the working size of that shape."""
     cut_finder = shots.finder(film.info.code_range, threshold)
     with media.open_film(film.path) as container:
         for item, starts in shots.scan(container, cut_finder):
-            yield item.index, starts, luma8(to_working(item.luma(), film.info.code_range, film.size))
+            y8 = luma8(to_working(item.luma(), film.info.code_range, film.size))
+            yield item.index, starts, film.shown.show(y8, film.shown_size)
     if transitions is not None:
         transitions.extend(cut_finder.transitions)
 
@@ -125,21 +139,23 @@ def shot_list_fields(cuts: list[int], frames: int, transitions: list[Transition]
 
 
 def gray_frame(film: Film, index: int) -> np.ndarray:
-    """(H, W) uint8: frame `index`'s luma as a full-range picture's codes (what `filmcolor keyframes` writes)."""
+    """(H, W) uint8: frame `index`'s luma as a full-range picture's codes, as shown (what
+    `filmcolor keyframes` writes)."""
     with media.open_film(film.path) as container:
         for item in media.read(container, film.times[index], film.times[index] + 1, first_index=index):
             assert isinstance(item, media.Decoded)  # frames only: no packets asked for
             y = np.clip(film.info.code_range.luma_to_unit(item.luma()), 0.0, 1.0)
-            return PICTURE.unit_to_luma(y).astype(np.uint8)
+            return film.shown.show(PICTURE.unit_to_luma(y).astype(np.uint8))
     raise InputError(f"{film.path}: frame {index} could not be decoded")
 
 
-def keyframe_pictures(folder: Path, frames: int) -> dict[int, Path]:
+def keyframe_pictures(folder: Path, film: Film) -> dict[int, Path]:
     """The keyframe pictures already in `folder` by frame number ({} for an empty folder);
-    InputError naming a file that is not one (`guide.keyframe_files`)."""
+    InputError naming a file that is not one of `film` (`keyframe_files.keyframe_files`: a
+    name that is no frame of it, a picture not of its shape)."""
     if not any(p.suffix.lower() in SUFFIXES for p in folder.iterdir()):
         return {}
-    return keyframe_files(folder, frames)
+    return keyframe_files(folder, film.frames, film.info)
 
 
 def strokes_layer(path: Path, size: tuple[int, int]) -> np.ndarray:
@@ -191,19 +207,22 @@ def kind(strokes: np.ndarray) -> str:
 
 
 def quick_fill(film: Film, picture: np.ndarray, max_side: int = COARSE_SIDE) -> np.ndarray:
-    """(h, w, 2) chroma at the working size of a keyframe picture (H, W, 4) as
-    `guide.read_keyframe` reads it, but filled at `max_side`: the coarse fill shown at once."""
-    rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, film.size, interpolation=cv2.INTER_AREA)
+    """(h, w, 2) chroma at the working size of a keyframe picture (H, W, 4), as shown, as
+    `keyframe_files.read_keyframe` reads it, but filled at `max_side`: the coarse fill shown at once."""
+    size = film.shown_size
+    rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
     ycc = rgb_to_ycbcr(rgb, MATRIX)
     chroma = np.ascontiguousarray(ycc[..., 1:])
-    known = coloured(chroma, cv2.resize(picture[..., 3], film.size, interpolation=cv2.INTER_AREA))
+    known = coloured(chroma, cv2.resize(picture[..., 3], size, interpolation=cv2.INTER_AREA))
     return chroma if known.all() else fill_chroma(ycc[..., 0], chroma, known, max_side)
 
 
 def render_fill(film: Film, path: Path, index: int) -> np.ndarray:
     """(h, w, 2) chroma at the working size of the keyframe file at `path`: exactly what
-    `render --keyframes` reads and fills (`keyframe_files.read_keyframe`)."""
-    return read_keyframe(path, index, film.info, film.size, MATRIX).chroma
+    `render --keyframes` reads and fills (`keyframe_files.read_keyframe`), turned as shown
+    (`colour_picture` stretches it to the frame it colours)."""
+    own = film_luma(film.path, film.times, film.info)
+    return film.shown.turn(read_keyframe(path, index, film.info, film.size, MATRIX, own).chroma)
 
 
 def colour_picture(gray: np.ndarray, chroma: np.ndarray, width: int | None = None) -> np.ndarray:
@@ -262,13 +281,15 @@ def carry_shot(
     """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
     the render's own guide (`carry.KeyframeGuide`: forward, backward from later keyframes,
     the unsure extended along the luma) and its smoothing, at a preview size. `emit(index,
-    rgb)` gets each frame as (h, w, 3) uint8 RGB; it returns False to stop. `files`: the
+    rgb)` gets each frame as (h, w, 3) uint8 RGB, as shown; it returns False to stop. `files`: the
     shot's keyframes. Where the render would blend in the automatic colour (far from any
     trusted pixel) the preview fades to gray instead: the generator is not run."""
     from ..carry import KeyframeGuide
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
-    keyframes = {i: k for i, k in read_keyframes(files, film.info, size, MATRIX).items() if not k.blank}
+    shown = working_size(film.shown.width, film.shown.height, PREVIEW_SHORT)
+    own = film_luma(film.path, film.times, film.info)
+    keyframes = {i: k for i, k in read_keyframes(files, film.info, size, MATRIX, own).items() if not k.blank}
     cuts = [c for c in (first, end) if 0 < c < film.frames]
     guide = KeyframeGuide(film.path, keyframes, cuts, film.times, film.info, size, GuideConfig.reach, SmoothConfig())
     smoother = Smoother(carrying(SmoothConfig()), follow=True)
@@ -291,7 +312,8 @@ def carry_shot(
                 sure = guided.sure[..., None]
                 chroma = sure * fit_chroma_to_gamut(y, carried, MATRIX) + (1.0 - sure) * chroma
             ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, chroma, MATRIX)], axis=-1)
-            if not emit(item.index, np.clip(ycbcr_to_rgb(ycc, MATRIX) * 255.0 + 0.5, 0, 255).astype(np.uint8)):
+            rgb = np.clip(ycbcr_to_rgb(ycc, MATRIX) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            if not emit(item.index, film.shown.show(rgb, shown)):
                 return
 
 
@@ -419,13 +441,10 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
     return data.tobytes()
 
 
-def read_listing(folder: Path) -> dict:
-    """The folder's keyframes.json ({} when there is none or it is not one)."""
-    try:
-        listing = json.loads((folder / LIST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return listing if isinstance(listing, dict) and listing.get("format") == LIST_FORMAT else {}
+def listing_of(folder: Path) -> dict:
+    """The folder's keyframes.json ({} when there is none); InputError for one that cannot be
+    read or is no keyframes list (`keyframes.read_listing`): the studio never writes over it."""
+    return read_listing(folder) or {}
 
 
 def render_command(film: Film, folder: Path, output: Path) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import secrets
 import signal
 import socket
 import threading
@@ -25,6 +24,7 @@ from ..errors import InputError, OutputError
 from ..settings import setting
 from . import engine
 from .session import Session
+from .tokens import studio_token
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
     if config.output is not None and Path(config.output).parent.exists() is False:
         raise OutputError(f"{Path(config.output).parent} does not exist; create it first, or give another --output")
     if folder.is_dir():
-        engine.keyframe_pictures(folder, film.frames)  # refuse a folder holding pictures that are not keyframes, now
+        engine.keyframe_pictures(folder, film)  # refuse a folder holding pictures that are not keyframes, now
     sock = listen(config.host, config.port)
     shown = own_address(config.host)
     if config.host not in LOCAL:  # said once it listens: a busy port's error comes alone
@@ -167,7 +167,7 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
         folder.mkdir(exist_ok=True)
         session = Session(film, folder, config.output)
         stack.callback(session.close)
-        token = secrets.token_urlsafe(24)
+        token = studio_token(folder)  # the last start's on this folder: an open tab goes on
         port = sock.getsockname()[1]
         url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/?token={token}"
         app = build_app(session, token, port, host_names(config.host, shown))

@@ -141,7 +141,7 @@ class Session:
         self.shots: list[Shot] = []
         self.scanned, self.scan_finished = 0, False
         self.scan_error: str | None = None
-        listing = engine.read_listing(self.folder)
+        listing = engine.listing_of(self.folder)
         listed = engine.listed_cuts(self.folder, film.frames)
         self.transitions: list[engine.Transition] = []  # dissolves and fades, each one cut among the shots
         self.shots_edited = listed is not None and bool(listing.get("shots_edited", False))
@@ -157,8 +157,7 @@ class Session:
         swatches = listing.get("studio", {}).get("swatches", []) if isinstance(listing.get("studio"), dict) else []
         self.swatches: list[str] = [s for s in swatches if _is_colour(s)][:SWATCHES]
         self.keyframes = {
-            f: KeyState(revisions.get(f, 0), None, p)
-            for f, p in engine.keyframe_pictures(self.folder, film.frames).items()
+            f: KeyState(revisions.get(f, 0), None, p) for f, p in engine.keyframe_pictures(self.folder, film).items()
         }
         self.grays = Cache(6)
         self.autos = Cache(6)
@@ -251,7 +250,9 @@ class Session:
                 return
             if state.kind is None:
                 try:
-                    kind = engine.kind(engine.strokes_layer(state.path, (self.film.info.width, self.film.info.height)))
+                    kind = engine.kind(
+                        engine.strokes_layer(state.path, (self.film.shown.width, self.film.shown.height))
+                    )
                 except engine.InputError:
                     kind = "blank"
                 with self.lock:
@@ -286,7 +287,7 @@ class Session:
     def state(self, since: int = 0) -> dict:
         """The film, the shots from number `since` on (and the last one before, whose end may
         have moved), the cut detection's progress, the keyframes, the swatches and the render."""
-        info = self.film.info
+        shown = self.film.shown
         with self.lock:
             first = max(0, min(since, len(self.shots)) - 1)
             shots = [{"n": n, "first": s.first, "end": s.end} for n, s in enumerate(self.shots[first:], first)]
@@ -294,11 +295,11 @@ class Session:
             return {
                 "film": {
                     "name": self.film.path.name,
-                    "width": info.width,
-                    "height": info.height,
+                    "width": shown.width,  # as shown: the shape the page paints at
+                    "height": shown.height,
                     "frames": self.film.frames,
                     "rate": self.film.rate,
-                    "work": list(self.film.size),
+                    "work": list(self.film.shown_size),
                 },
                 "folder": self.folder.name,
                 "shots": shots,
@@ -367,11 +368,11 @@ class Session:
         return data
 
     def strokes_png(self, frame: int) -> tuple[bytes, int]:
-        """(the keyframe's strokes as an RGBA PNG of the frame's size, clear where none; its revision)."""
+        """(the keyframe's strokes as an RGBA PNG of the frame's size as shown, clear where none; its revision)."""
         self._check_frame(frame)
         with self.lock:
             state = self.keyframes.get(frame)
-        size = (self.film.info.width, self.film.info.height)
+        size = (self.film.shown.width, self.film.shown.height)
         if state is None:
             return engine.encode_png(np.zeros((size[1], size[0], 4), np.uint8)), 0
         return engine.encode_png(engine.strokes_layer(state.path, size)), state.revision
@@ -415,15 +416,15 @@ class Session:
         full-size strokes are being saved. Nothing is written."""
         self._check_frame(frame)
         w, h = _png_size(data)
-        info = self.film.info
+        shown = self.film.shown
         if (
             not 0 < w <= SKETCH_WIDTH
             or h == 0
-            or abs(w / h - info.width / info.height) > 0.02 * info.width / info.height
+            or abs(w / h - shown.width / shown.height) > 0.02 * shown.width / shown.height
         ):
             raise StudioError(
                 422,
-                f"the sketch is {w}x{h}: send the film's shape ({info.width}x{info.height}), at most {SKETCH_WIDTH} wide",
+                f"the sketch is {w}x{h}: send the film's shape as shown ({shown.shape}), at most {SKETCH_WIDTH} wide",
             )
         strokes = _rgba(data)
         gray = self.gray(frame)
@@ -451,7 +452,7 @@ class Session:
         `swatch`: the colours the new strokes used (#rrggbb, comma-separated), the latest first.
         Returns the new revision; its coarse fill is made before returning."""
         self._check_frame(frame)
-        width, height = self.film.info.width, self.film.info.height
+        width, height = self.film.shown.width, self.film.shown.height
         declared = _png_size(data)
         if declared != (width, height):
             raise StudioError(422, f"the strokes are {declared[0]}x{declared[1]}, not the keyframe's {width}x{height}")
@@ -476,6 +477,12 @@ class Session:
             self.fine_wanted[frame] = revision
             self.changed.notify_all()
         return revision
+
+    def keyframe_kind(self, frame: int) -> str | None:
+        """What keyframe `frame`'s strokes are (engine.kind), None for no keyframe or one not read yet."""
+        with self.lock:
+            state = self.keyframes.get(frame)
+            return None if state is None else state.kind
 
     # ---- correcting the shots -----------------------------------------------------------------
 
@@ -552,7 +559,7 @@ class Session:
         listing = {
             "format": engine.LIST_FORMAT,
             "version": 1,
-            "film": str(self.film.path.resolve()),
+            **engine.film_fields(self.film.path),
             "auto": self.auto_listing,
             "keyframes": entries,
             **self._shot_fields(),

@@ -1,6 +1,8 @@
-// Talking to the studio's server: every request carries the session's token (from the address
-// the command printed), in a header for fetches and in the query for pictures.
-const token = new URLSearchParams(location.search).get("token") || "";
+// Talking to the studio's server: every request carries the session's token, in a header for
+// fetches and in the query for pictures. The server puts it in the page: the address the page
+// was opened at may not hold it (a bookmark, the history: its cookie let the page in), and a
+// change is refused without the header.
+export const token = document.querySelector('meta[name="filmcolor-token"]').content;
 
 export function url(path) {
   return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
@@ -40,4 +42,13 @@ export async function picture(path) {
   }
   const blob = await response.blob();
   return { url: URL.createObjectURL(blob), blob, headers: response.headers };
+}
+
+// A picture file (a Blob) as an Image ready to draw; null for none.
+export async function imageOf(blob) {
+  if (!blob) return null;
+  const image = new Image();
+  image.src = URL.createObjectURL(blob);
+  await image.decode();
+  return image;
 }

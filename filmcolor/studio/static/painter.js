@@ -1,13 +1,16 @@
 // The strokes layer of one keyframe: a canvas at the frame's own size, painted with the brush
 // or the eraser. It is a base picture (the strokes saved before, or the automatic colour)
 // with a list of operations on top, so undo and redo redraw, and strokes painted while another
-// tab saved the keyframe can be put on top of that tab's strokes (`rebase`).
+// tab saved the keyframe can be put on top of that tab's strokes (`rebase`). The base and the
+// operations are the keyframe's undo history: the page keeps them with the keyframe (`restore`).
 export class Painter {
-  constructor(canvas, { onStroke, onPick }) {
+  constructor(canvas, { onStroke, onPick, onRefused, onHistory }) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d", { willReadFrequently: false });
     this.onStroke = onStroke;
     this.onPick = onPick;
+    this.onRefused = onRefused; // a stroke begun while painting is off: the page says why
+    this.onHistory = onHistory; // what undo and redo can do changed
     this.tool = "brush";
     this.size = 12;
     this.colour = "#c0392b";
@@ -27,14 +30,21 @@ export class Painter {
 
   // Start over on a keyframe of width x height whose saved strokes are `base` (an image or null).
   load(base, width, height) {
+    this.restore(base, [], [], width, height);
+  }
+
+  // Start over on a keyframe whose saved strokes are `base` with `ops` on top (all of them saved),
+  // `undone` what redo puts back: the keyframe's history, as it was when it was last saved.
+  restore(base, ops, undone, width, height) {
     this.canvas.width = width;
     this.canvas.height = height;
     this.base = base;
-    this.ops = [];
-    this.undone = [];
-    this.saved = 0;
+    this.ops = ops;
+    this.undone = undone;
+    this.saved = ops.length;
     this.savedEdits = this.edits;
     this.redraw();
+    this.onHistory();
   }
 
   // Another tab saved this keyframe: its strokes become the base, ours not yet saved go on top.
@@ -45,6 +55,7 @@ export class Painter {
     this.saved = 0;
     if (!this.ops.length) this.savedEdits = this.edits; // nothing of ours left: the same as the server's
     this.redraw();
+    this.onHistory();
   }
 
   point(e) {
@@ -53,7 +64,11 @@ export class Painter {
   }
 
   down(e) {
-    if (!this.enabled || e.button !== 0) return;
+    if (e.button !== 0) return;
+    if (!this.enabled) {
+      this.onRefused();
+      return;
+    }
     const p = this.point(e);
     if (this.tool === "pick") {
       this.onPick(p);
@@ -75,44 +90,49 @@ export class Painter {
 
   up(e) {
     if (!this.current) return;
-    this.ops.push(this.current);
+    const op = this.current;
     this.current = null;
-    this.undone = [];
-    this.edits++;
-    this.onStroke(this.ops[this.ops.length - 1]);
+    this.push(op);
   }
 
-  // A picture over the whole keyframe (the automatic colour as a start), undoable like a stroke.
-  paste(image) {
-    this.ops.push({ kind: "image", image });
-    this.undone = [];
-    this.edits++;
-    this.redraw();
-    this.onStroke(this.ops[this.ops.length - 1]);
+  // A picture over the whole keyframe (the automatic colour as a start; `blob` its file, for the
+  // history kept with the keyframe), undoable like a stroke.
+  paste(image, blob) {
+    if (!this.enabled) return this.onRefused();
+    this.push({ kind: "image", image, blob }, true);
   }
 
   clear() {
-    this.ops.push({ kind: "clear" });
+    if (!this.enabled) return this.onRefused();
+    this.push({ kind: "clear" }, true);
+  }
+
+  // A new operation ends (`draw`: it is not on the canvas yet): what redo could put back is gone.
+  push(op, draw = false) {
+    this.ops.push(op);
     this.undone = [];
     this.edits++;
-    this.redraw();
-    this.onStroke(this.ops[this.ops.length - 1]);
+    if (draw) this.redraw();
+    this.onHistory();
+    this.onStroke(op);
   }
 
   undo() {
-    if (!this.ops.length) return false;
+    if (!this.enabled || !this.ops.length) return false;
     this.undone.push(this.ops.pop());
     this.saved = Math.min(this.saved, this.ops.length);
     this.edits++;
     this.redraw();
+    this.onHistory();
     return true;
   }
 
   redo() {
-    if (!this.undone.length) return false;
+    if (!this.enabled || !this.undone.length) return false;
     this.ops.push(this.undone.pop());
     this.edits++;
     this.redraw();
+    this.onHistory();
     return true;
   }
 

@@ -1,7 +1,8 @@
 // The studio page: the shots strip, the keyframe being painted, its fill, the shot preview and
 // the render. The server holds every file; this page holds only what is on screen and the
 // strokes not yet saved (each stroke is saved as soon as it ends).
-import { json, picture, request, url } from "./api.js";
+import { imageOf, json, picture, request, url } from "./api.js";
+import { keep, recall } from "./history.js";
 import { Painter } from "./painter.js";
 
 const $ = (id) => document.getElementById(id);
@@ -14,13 +15,16 @@ const S = {
   swatches: [],
   scanFinished: false,
   shot: null,
-  frame: null,
+  frame: null, // the keyframe being painted
+  shown: null, // the frame on screen: the keyframe, or another the scrubber shows
   loaded: null, // the frame whose strokes are loaded: painting waits for it
   opening: null, // the frame asked for last (opening waits for a save)
   revision: 0,
+  base: null, // the file of the strokes the keyframe's undo history starts from
+  unsaved: false, // a save failed (the studio did not answer): the next answer from it saves again
   view: "filled",
   urls: { gray: null, filled: null, auto: null },
-  autoImage: null,
+  autoBlob: null, // the automatic colour's file, for the history of a keyframe started from it
   saving: false,
   saveAgain: false,
   sketching: false,
@@ -32,12 +36,13 @@ const S = {
 };
 window.studio = { timings: [], state: S }; // for tests and benchmarks: stroke-to-fill times (ms)
 
-const painter = new Painter($("strokes"), { onStroke: stroked, onPick: pick });
+const painter = new Painter($("strokes"), { onStroke: stroked, onPick: pick, onRefused: refused, onHistory: drawUndo });
 window.studio.painter = painter;
 
 function say(text, info = false) {
   const box = $("status");
   box.textContent = text;
+  box.title = text; // the whole of it, where the header's line cuts it short
   box.className = "show" + (info ? " info" : "");
   clearTimeout(say.timer);
   say.timer = setTimeout(() => (box.className = ""), info ? 4000 : 8000);
@@ -140,10 +145,19 @@ async function poll() {
         else if (S.keyframes[S.frame]) loadFilled();
       }
     }
+    if (S.unsaved && !S.saving) {
+      // the studio answers again (restarted, say): what it did not take is saved now
+      S.unsaved = false;
+      save();
+    }
     const busy = !state.scan.finished || (state.render && !state.render.finished);
     setTimeout(poll, busy ? 400 : 1500);
   } catch (error) {
-    say(`the studio does not answer (${error.message}); is it still running?`);
+    say(
+      error.status === 403
+        ? "the studio running now does not know this page (it was started on another keyframes folder): open the address it printed"
+        : `the studio does not answer (${error.message}); is it still running?`,
+    );
     setTimeout(poll, 3000);
   }
 }
@@ -214,34 +228,70 @@ function drawShotControls() {
       return b;
     }),
   );
-  const k = S.keyframes[S.frame];
-  const what =
-    S.loaded !== S.frame ? "loading…" : k ? `keyframe (revision ${k.revision}, ${k.kind ?? "reading"})` : "not a keyframe yet: paint on it to make it one";
-  $("frame-info").textContent = `Shot ${S.shot + 1} of ${S.shots.length}${S.scanFinished ? "" : "+"} · frame ${S.frame} (${seconds(S.frame)}) · ${what}`;
+  if (S.shown !== null) scrub.value = S.shown; // (after its range: a range input keeps its value within it)
+  const shown = S.shown ?? S.frame;
+  $("frame-info").textContent = `Shot ${S.shot + 1} of ${S.shots.length}${S.scanFinished ? "" : "+"} · frame ${shown} (${seconds(shown)}) · ${frameState(shown)}`;
+}
+
+// What the frame on screen is, for the header: the keyframe being painted, or another frame.
+function frameState(shown) {
+  const k = S.keyframes[shown];
+  if (S.frame === null || S.loaded !== S.frame) return "loading…";
+  if (shown !== S.frame) return `${k ? "another keyframe" : "not a keyframe"}: “Paint on this frame” to paint on it (keyframe ${S.frame} stays as it is)`;
+  return k ? `keyframe (revision ${k.revision}, ${k.kind ?? "reading"})` : "not a keyframe yet: paint on it to make it one";
+}
+
+// Painting only on the keyframe shown, once its strokes are in: elsewhere the cursor is not a
+// brush, the header names the frame shown, and a stroke begun there is refused with the reason.
+function drawPaintable() {
+  const on = S.frame !== null && S.loaded === S.frame && S.shown === S.frame;
+  painter.enabled = on;
+  $("main-view").classList.toggle("off", !on);
+  drawUndo();
+  if (S.shot !== null) drawShotControls();
+}
+
+function refused() {
+  const k = S.keyframes[S.shown];
+  if (S.loaded !== S.frame || S.shown === S.frame) say("the keyframe is loading: paint on it in a moment", true);
+  else if (k) say(`frame ${S.shown} is another keyframe: click “Paint on this frame” to paint on it`);
+  else say(`frame ${S.shown} is not a keyframe: click “Paint on this frame” to make it one and paint on it`);
+}
+
+function drawUndo() {
+  $("undo").disabled = !painter.enabled || !painter.ops.length;
+  $("redo").disabled = !painter.enabled || !painter.undone.length;
+}
+
+// Ctrl+Z / Ctrl+Y: as the buttons, and a word where there is nothing to do.
+function undoKey(redo) {
+  if (!painter.enabled) refused();
+  else if (redo ? painter.redo() : painter.undo()) changed();
+  else say(`nothing to ${redo ? "redo" : "undo"} on this keyframe`, true);
 }
 
 async function openFrame(frame) {
   layout();
   S.opening = frame;
-  painter.enabled = false; // until its strokes are in: a stroke painted before would be lost
+  S.loaded = null; // no painting until its strokes are in: a stroke painted before would be lost
+  drawPaintable();
   await saveBeforeLeaving();
   if (S.opening !== frame) return; // another frame was asked for meanwhile
   S.frame = frame;
-  S.loaded = null;
+  S.shown = frame;
   S.shot = shotOf(frame);
   $("scrubber").value = frame;
   $("scrub-text").textContent = `frame ${frame}`;
   for (const key of ["gray", "filled", "auto"]) S.urls[key] = null;
-  S.autoImage = null;
+  S.autoBlob = null;
   const gray = await picture(`/api/frames/${frame}/gray.jpg?w=${displayWidth()}`);
   if (S.frame !== frame) return;
   S.urls.gray = gray.url;
-  $("side").src = gray.url;
+  showIn($("side"), gray.url);
   await loadStrokes();
   if (S.frame !== frame) return;
-  painter.enabled = true;
   S.loaded = frame;
-  drawShotControls();
+  drawPaintable();
   drawShots();
   await showView();
   if (S.keyframes[frame]) await loadFilled();
@@ -261,17 +311,24 @@ async function saveBeforeLeaving() {
 }
 
 // The keyframe's saved strokes; `keep`: strokes painted here and not saved yet go on top of
-// them (another tab saved meanwhile), else painting starts over from them (another keyframe).
+// them (another tab saved meanwhile), else painting goes on from them with the keyframe's undo
+// history, where the browser kept it at this revision (a reload, or back to this keyframe).
 async function loadStrokes(keep = false) {
   const frame = S.frame;
-  const strokes = await picture(`/api/keyframes/${frame}/strokes.png`);
-  const image = new Image();
-  image.src = strokes.url;
-  await image.decode();
+  const { image, blob, revision } = await strokesOf(frame);
+  const kept = keep ? null : await recall(frame, revision).catch(() => null); // none kept, or no IndexedDB
   if (S.frame !== frame) return;
-  S.revision = Number(strokes.headers.get("X-Revision"));
+  S.revision = revision;
+  S.base = kept ? kept.blob : blob;
   if (keep) painter.rebase(image);
+  else if (kept) painter.restore(kept.base, kept.ops, kept.undone, S.film.width, S.film.height);
   else painter.load(image, S.film.width, S.film.height);
+}
+
+// Keyframe `frame`'s saved strokes: { image, blob, revision }.
+async function strokesOf(frame) {
+  const strokes = await picture(`/api/keyframes/${frame}/strokes.png`);
+  return { image: await imageOf(strokes.blob), blob: strokes.blob, revision: Number(strokes.headers.get("X-Revision")) };
 }
 
 // The keyframe's box: as large as the stage allows, at most 62% of the window's height, the
@@ -353,9 +410,18 @@ async function sketch() {
 }
 
 async function show(src) {
-  const base = $("base");
-  base.src = src;
-  await base.decode().catch(() => {});
+  await showIn($("base"), src);
+}
+
+// An <img> shown only once its picture is in: never a broken picture's icon (before the first
+// shot, or where one failed). A picture asked for later than `src` has the last word.
+async function showIn(img, src) {
+  img.src = src;
+  const ok = await img.decode().then(
+    () => true,
+    () => false,
+  );
+  if (img.src === src) img.hidden = !ok;
 }
 
 async function showView() {
@@ -377,6 +443,7 @@ async function autoUrl() {
     $("fill-text").textContent = "computing the automatic colour…";
     const auto = await picture(`/api/frames/${S.frame}/auto.jpg`);
     S.urls.auto = auto.url;
+    S.autoBlob = auto.blob;
     $("fill-text").textContent = "";
   }
   return S.urls.auto;
@@ -415,26 +482,30 @@ async function save() {
     const data = await response.json().catch(() => ({}));
     if (response.status === 409) {
       // another tab saved this keyframe: take its strokes, put ours on top, save again
-      const strokes = await picture(`/api/keyframes/${frame}/strokes.png`);
-      const image = new Image();
-      image.src = strokes.url;
-      await image.decode();
-      S.revision = Number(strokes.headers.get("X-Revision"));
-      painter.rebase(image);
+      const strokes = await strokesOf(frame);
+      S.revision = strokes.revision;
+      S.base = strokes.blob;
+      painter.rebase(strokes.image);
       sketch();
       say("another tab changed this keyframe: its strokes were loaded and yours put on top", true);
       S.saveAgain = true;
     } else if (!response.ok) {
       say(`not saved: ${data.error || response.status}`);
+      S.unsaved = response.status === 403; // another studio on this port: saved again once this one answers
     } else if (S.frame === frame) {
       S.revision = data.revision;
       painter.markSaved(held);
-      S.keyframes[frame] = { revision: data.revision, kind: S.keyframes[frame]?.kind ?? "strokes" };
+      S.keyframes[frame] = { revision: data.revision, kind: data.kind }; // the badge says it at once
       drawShotControls();
-      if (!painter.pending) loadFine(frame, data.revision, held.edits); // else the next save fetches it
+      drawShots();
+      if (!painter.pending) {
+        keepHistory(frame, data.revision);
+        loadFine(frame, data.revision, held.edits); // else the next save fetches it
+      }
     }
   } catch (error) {
     say(`not saved: ${error.message}`);
+    S.unsaved = true; // the studio did not answer: saved once it does
   } finally {
     S.saving = false;
     if (S.saveAgain) {
@@ -442,6 +513,11 @@ async function save() {
       save();
     }
   }
+}
+
+// The keyframe's undo history as just saved, kept with it (a reload, or coming back to it, goes on from it).
+function keepHistory(frame, revision) {
+  keep(frame, revision, S.base, painter.ops, painter.undone).catch((error) => say(`undo will not outlast a reload here: ${error.message}`));
 }
 
 function remember(colour) {
@@ -493,7 +569,7 @@ async function startPreview() {
   try {
     const p = await json("POST", "/api/previews", { frame: S.frame });
     S.preview = { ...p, frames: [], k: 0, timer: null, finished: false };
-    $("preview-img").hidden = false;
+    $("preview-img").hidden = true; // until its first frame is in
     $("preview-scrub").max = p.stop - p.start - 1;
     $("preview-scrub").value = 0;
     $("preview-scrub").disabled = false;
@@ -526,7 +602,7 @@ function showPreviewFrame(k) {
   const p = S.preview;
   if (!p || !p.frames[k]) return false;
   p.k = k;
-  $("preview-img").src = p.frames[k];
+  showIn($("preview-img"), p.frames[k]);
   $("preview-scrub").value = k;
   return true;
 }
@@ -573,6 +649,7 @@ function drawRender(render) {
   } else {
     text.textContent = `rendered in ${render.seconds} s -> ${render.output}`;
   }
+  text.title = text.textContent; // the header's one line cuts a long path short: the whole of it here
 }
 
 async function renderFilm() {
@@ -607,23 +684,25 @@ function wire() {
   $("redo").addEventListener("click", () => painter.redo() && changed());
   $("clear").addEventListener("click", () => painter.clear());
   $("from-auto").addEventListener("click", async () => {
-    const image = new Image();
-    image.src = await autoUrl();
-    await image.decode();
-    painter.paste(image);
+    if (!painter.enabled) return refused();
+    const frame = S.frame;
+    await autoUrl();
+    const image = await imageOf(S.autoBlob);
+    if (S.frame === frame) painter.paste(image, S.autoBlob); // (else another keyframe was opened meanwhile)
   });
   $("scrubber").addEventListener("input", async () => {
     // looking through the shot: the keyframe being painted stays as it is until "Paint on this frame"
     const frame = Number($("scrubber").value);
-    painter.enabled = frame === S.frame && S.loaded === frame;
+    S.shown = frame;
+    drawPaintable();
     $("scrub-text").textContent = frame === S.frame ? `frame ${frame} (painting here)` : `frame ${frame}: Paint on this frame to make it a keyframe`;
     if (frame === S.frame) {
       showView();
       return;
     }
     const gray = await picture(`/api/frames/${frame}/gray.jpg?w=${Math.min(480, displayWidth())}`);
-    if (Number($("scrubber").value) === frame && frame !== S.frame) {
-      $("base").src = gray.url;
+    if (S.shown === frame && frame !== S.frame) {
+      showIn($("base"), gray.url);
       $("strokes").className = "hidden";
     }
   });
@@ -638,10 +717,10 @@ function wire() {
     if (e.target.tagName === "INPUT" && e.target.type !== "range") return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
       e.preventDefault();
-      if (e.shiftKey ? painter.redo() : painter.undo()) changed();
+      undoKey(e.shiftKey);
     } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") {
       e.preventDefault();
-      if (painter.redo()) changed();
+      undoKey(true);
     }
   });
   const drop = $("reference");
@@ -678,6 +757,7 @@ async function reference(file) {
 }
 
 wire();
+drawPaintable(); // nothing to paint on before the first keyframe is in
 window.addEventListener("resize", layout);
 poll().then(() => {
   layout();
