@@ -26,7 +26,7 @@ import numpy as np
 from . import media
 from .errors import InputError
 from .guide import Guidance
-from .outputs import atomic_output
+from .outputs import atomic_output, beside
 from .progress import Progress
 from .renderer import Renderer
 from .settings import file_identity, setting
@@ -92,7 +92,7 @@ def plan(times: list[int], sync: list[int], time_base: Fraction, seconds: float)
 def work_folder(output: Path) -> Path:
     """The work folder for `output`: named after the output, never after the input, so it can
     only ever hold this render's pieces."""
-    return output.parent / f".{output.name}.filmcolor-work"
+    return beside(output, ".filmcolor-work")
 
 
 ONE_PASS_ONLY = (
