@@ -322,10 +322,11 @@ class _Inspector:
     Missing frames: two frames more than GAP_PERIODS frame periods apart (the rate FFmpeg
     guesses the timestamps are counted in; exact arithmetic), less the packets between that
     could not be decoded (noted already). Such a gap is a loss where the frame after it is a
-    sync frame (whole groups of pictures may be gone), where packets between failed, or where
-    the container keeps each frame's duration (MP4) and the frame before it ends early; else
-    it is a held frame of a VFR film: the next frame was coded from the one before, so nothing
-    between was in the stream. (Frames cut out of a group of pictures without a decoding error
+    sync frame of a constant-rate film (whole groups of pictures may be gone), where packets
+    between failed, or where the container keeps each frame's duration (MP4) and the frame
+    before it ends early; else it is a held frame: in a variable-rate film (`varies`) a frame
+    may be held before any frame, and before a frame coded from the one before nothing between
+    was in the stream. (Frames cut out of a group of pictures without a decoding error
     look exactly like a held frame, and are taken as one.) Only damage within the span read
     ([start, end), in the stream's pts) is noted, so a film read in segments reports each
     stretch once, as one pass does."""
@@ -348,6 +349,7 @@ class _Inspector:
             name in _MOV_FAMILY for name in container.format.name.split(",")
         )  # each frame's own duration stored (MP4's sample table)
         self.span = span
+        self.index, self.variable = stream.index, None  # the film variable-rate: `_varies`, once asked
         self.failed: list[float] = []  # times of the packets that could not be decoded, not yet counted in a gap
         self.last_failed: float | None = None
 
@@ -407,7 +409,7 @@ class _Inspector:
         if periods <= GAP_PERIODS:
             return
         ends_early = self.durations and duration > 0 and (a + duration - b) * self.tb * self.rate < Fraction(-1, 2)
-        held = not between and not key and not ends_early
+        held = not between and not ends_early and (not key or self._varies())
         lost = round(periods) - 1 - len(between)
         if held or lost <= 0:
             return
@@ -421,6 +423,13 @@ class _Inspector:
         failed = sum(d.frames for d in inside)
         why = f"{failed} could not be decoded: {inside[0].why}; {lost} gave no picture"
         self.notes.append(Damage(ta + self.period, tb, lost + failed, "lost", why=why))
+
+    def _varies(self) -> bool:
+        """Whether the film is variable-rate (`varies`): asked only at a gap before a sync frame,
+        the one gap a constant-rate film's loss and a variable-rate film's held frame share."""
+        if self.variable is None:
+            self.variable = varies(self.container.name, self.index)
+        return self.variable
 
     def settle(self, index: int, t: float | None = None) -> None:
         """Number the lost stretches before time `t` (all, without): `index` is the frame read
@@ -453,6 +462,33 @@ class _Inspector:
                 f"{self.container.name}: the film breaks at {where} ({at}); its container declares {total}, so the file is truncated or damaged{advice}"
             )
         self.notes.append(short)
+
+
+VARYING_SHARE = 0.01  # of a film's frame intervals off its usual one, above which it is variable-rate
+
+
+def varies(path: str, index: int) -> bool:
+    """Whether video stream `index` of film `path` is variable-rate: frame durations that vary
+    elsewhere than at its gaps (as screen and phone recordings have throughout), by more than
+    its time base's rounding, in more than a few intervals. Such a film holds frames as it
+    goes, before any kind of frame; a constant-rate film never does, so there a gap is loss.
+    Read from the packets' timestamps alone (no decoding), in a second opening of the file;
+    measured against the usual interval, not the rate FFmpeg guesses (for such a film, often
+    a fine common tick of its timestamps)."""
+    times = []
+    try:
+        with av.open(path, metadata_errors="replace") as container:
+            times = sorted(p.pts for p in container.demux(container.streams[index]) if p.size and p.pts is not None)
+    except av.error.FFmpegError:
+        pass  # a damaged film: what was read before the damage
+    steps = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
+    if not steps:
+        return False
+    usual = steps[len(steps) // 2]
+    steps = [d for d in steps if d <= GAP_PERIODS * usual]  # not the gaps
+    slack = max(Fraction(3, 2), Fraction(usual, 100))  # a tick of rounding, in ticks
+    off = sum(abs(d - usual) > slack for d in steps)
+    return off >= max(2, VARYING_SHARE * len(steps))
 
 
 @overload
@@ -624,7 +660,9 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
     A damaged film often decodes without an error and just stops early; compare with what the
     container declares, leaving slack for edit lists and rounding, so only real losses count."""
     video = video_stream(container)
-    period = 1 / float(video.guessed_rate or video.average_rate or 24)
+    period = 1 / float(
+        video.average_rate or video.guessed_rate or 24
+    )  # the film's own frame period: a variable-rate film's guessed rate is a fine common tick
     end = _declared_end(video)
     missing_frames = video.frames - frames if video.frames and frames is not None else 0
     short = end - (last + period) if end is not None and last is not None else 0.0
