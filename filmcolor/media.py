@@ -349,7 +349,8 @@ class _Inspector:
             name in _MOV_FAMILY for name in container.format.name.split(",")
         )  # each frame's own duration stored (MP4's sample table)
         self.span = span
-        self.index, self.variable = stream.index, None  # the film variable-rate: `_varies`, once asked
+        self.index = stream.index
+        self.variable: bool | None = None  # the film variable-rate: `_varies`, once asked
         self.failed: list[float] = []  # times of the packets that could not be decoded, not yet counted in a gap
         self.last_failed: float | None = None
 
