@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -459,8 +460,9 @@ class _Inspector:
             where = f"frame {frames}" if frames is not None else "the end"
             at = f"{last:.2f} s" if last is not None else "the start"
             advice = "; pass --damaged skip to render what is there" if self.advice else ""
+            why = short.why or f"its container declares {total}"
             raise DecodeError(
-                f"{self.container.name}: the film breaks at {where} ({at}); its container declares {total}, so the file is truncated or damaged{advice}"
+                f"{self.container.name}: the film breaks at {where} ({at}); {why}, so the file is truncated or damaged{advice}"
             )
         self.notes.append(short)
 
@@ -664,6 +666,12 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
     period = 1 / float(
         video.average_rate or video.guessed_rate or 24
     )  # the film's own frame period: a variable-rate film's guessed rate is a fine common tick
+    cut = _cut_fragments(container, video)
+    if cut is not None:
+        t = last + period if last is not None else 0.0
+        lost = max(1, cut - frames) if frames is not None else 1  # at least: what followed the cut is unknown
+        why = "the file ends inside a fragment, and how much followed is unknown"
+        return Damage(t, t + lost * period, lost, "missing", why=why)
     end = _declared_end(video)
     missing_frames = video.frames - frames if video.frames and frames is not None else 0
     short = end - (last + period) if end is not None and last is not None else 0.0
@@ -672,3 +680,67 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
         t = last + period if last is not None else 0.0
         return Damage(t, end if end is not None else t + lost * period, lost, "missing")
     return None
+
+
+_FRAGMENTED = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}  # demuxers whose files may hold movie fragments (moof)
+
+
+def _cut_fragments(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> int | None:
+    """For a fragmented MP4 cut short, the video frames its whole fragments declare (those
+    after the cut are not known); None for any other file. Such a file has no sample table to say how long the film is: each
+    fragment declares its own samples, so a cut leaves a film that just ends early, whole to
+    the last fragment read. A cut shows as the file's last box running past its end."""
+    if not _FRAGMENTED & set(container.format.name.split(",")):
+        return None
+    declared, fragmented = 0, False
+    try:
+        with open(container.name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            for kind, start, length in _boxes(f, 0, size):
+                if start + length > size:
+                    return declared if fragmented else None
+                if kind == b"moof":
+                    fragmented = True
+                    f.seek(start)
+                    declared += _fragment_samples(f.read(length), video.id)
+    except (OSError, struct.error):
+        return None  # not a file we can walk: the other checks stand
+    return None
+
+
+def _boxes(f, offset: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """The ISO boxes from `offset` to `end` of the file `f`: (type, start, length as declared)."""
+    while offset + 8 <= end:
+        f.seek(offset)
+        length, kind = struct.unpack(">I4s", f.read(8))
+        if length == 1:
+            length = struct.unpack(">Q", f.read(8))[0]
+        elif length == 0:  # to the end of the file
+            length = end - offset
+        if length < 8:
+            return  # not a box: the demuxer says what it makes of it
+        yield kind, offset, length
+        offset += length
+
+
+def _fragment_samples(moof: bytes, track: int) -> int:
+    """Samples of track `track` that a movie fragment (a whole moof box) declares: its trun
+    boxes' sample counts, in the traf whose tfhd names the track."""
+    total, offset = 0, 8
+    while offset + 8 <= len(moof):
+        length, kind = struct.unpack_from(">I4s", moof, offset)
+        if length < 8:
+            break
+        if kind == b"traf":
+            traf, inner, mine = moof[offset : offset + length], 8, False
+            while inner + 8 <= len(traf):
+                size, box = struct.unpack_from(">I4s", traf, inner)
+                if size < 8:
+                    break
+                if box == b"tfhd":
+                    mine = struct.unpack_from(">I", traf, inner + 12)[0] == track
+                elif box == b"trun" and mine:
+                    total += struct.unpack_from(">I", traf, inner + 12)[0]
+                inner += size
+        offset += length
+    return total
