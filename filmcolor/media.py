@@ -60,6 +60,7 @@ class FilmInfo:
         None  # how players rotate or flip the picture (FFmpeg's 3x3 display matrix), as the film has it
     )
     stream: int = 0  # the index (as ffprobe numbers streams) of the video stream read: `video_stream`
+    field_order: int = 0  # FFmpeg's AVFieldOrder: 0 unknown, 1 progressive, 2-5 interlaced (`writer.FIELDS`)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ def film_info(container: av.container.InputContainer) -> FilmInfo:
         sample_aspect_ratio=stream.sample_aspect_ratio,
         display_matrix=_display_matrix(container.name, stream.index),
         stream=stream.index,
+        field_order=cc.field_order,
     )
 
 
