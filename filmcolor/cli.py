@@ -203,6 +203,7 @@ def _extract() -> click.Command:
 
 @cli.command_builder
 def _train() -> click.Command:
+    from .runs import UNCHECKED_OPTION
     from .train import TrainConfig, train as fit
 
     @click.command()
@@ -217,8 +218,14 @@ def _train() -> click.Command:
     @config_options(TrainConfig, exclude=("beta1", "pool_size", "disc_width"))
     @click.option("--resume", is_flag=True, help="Continue the run in OUTPUT from its checkpoint.")
     @click.option("--overwrite", is_flag=True, help="Start over in OUTPUT, discarding the run there.")
+    @click.option(
+        UNCHECKED_OPTION,
+        "unchecked",
+        is_flag=True,
+        help="With --resume: go on from a checkpoint that has no SHA256SUMS (a run from an older filmcolor), unchecked for damage.",
+    )
     @click.pass_context
-    def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **options) -> None:
+    def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, unchecked: bool, **options) -> None:
         """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
         given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
         config = build(
@@ -227,7 +234,9 @@ def _train() -> click.Command:
         )
         main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
         with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
-            result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=progress)
+            result = fit(
+                run, config, resume=resume, given=given, overwrite=overwrite, progress=progress, unchecked=unchecked
+            )
         if main_process:
             console.print(
                 f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}"

@@ -285,18 +285,20 @@ def train(
     given: frozenset[str] | set[str] = frozenset(),
     overwrite: bool = False,
     progress: Progress | None = None,
+    unchecked: bool = False,
 ) -> TrainResult:
     """Train (or, with `resume`, continue) the CycleGAN of run folder `run`.
 
     A resumed run keeps its stored settings; `given` names the settings the user set
-    explicitly, and those outside RESUMABLE must agree with the stored ones.
+    explicitly, and those outside RESUMABLE must agree with the stored ones. Its checkpoint
+    must match the run's SHA256SUMS; `unchecked` takes one that has no sum as it is.
     """
     run = Path(run)
     ranks, device = distributed.setup(config.device)
     try:
         runs.check(run, resume, overwrite)
         with locked(run, "train") if ranks.main else nullcontext():  # rank 0 alone writes the run
-            return _train(run, config, resume, given, overwrite, progress, ranks, device)
+            return _train(run, config, resume, given, overwrite, progress, ranks, device, unchecked)
     finally:
         distributed.teardown(ranks)
 
@@ -310,9 +312,10 @@ def _train(
     progress: Progress | None,
     ranks: distributed.Ranks,
     device: torch.device,
+    unchecked: bool = False,
 ) -> TrainResult:
     distributed.barrier(ranks)  # every process has seen the folder as it was before rank 0 starts it
-    state = runs.load_checkpoint(run) if resume else None
+    state = runs.load_checkpoint(run, unchecked) if resume else None
     if state is not None:
         config = _resumed_config(run, _config_from_dict(state["config"]), config, given)
         if state["step"] >= config.steps:
