@@ -148,7 +148,7 @@ def read_keyframe(path: Path, index: int, info: media.FilmInfo, size: tuple[int,
     try:
         rgb, alpha = read_rgba(path)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None
+        raise InputError(f"{exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None  # it names the file
     h, w = rgb.shape[:2]
     film = info.width * float(info.sample_aspect_ratio or 1) / info.height
     if abs(w / h - film) > 0.01 * film:

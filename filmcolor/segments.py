@@ -29,7 +29,7 @@ from .guide import Guidance
 from .outputs import atomic_output, beside
 from .progress import Progress
 from .renderer import Renderer
-from .settings import file_identity, setting
+from .settings import Bounds, file_identity, setting
 
 MANIFEST = "manifest.json"
 
@@ -37,7 +37,9 @@ MANIFEST = "manifest.json"
 @dataclass(frozen=True)
 class SegmentConfig:
     seconds: float | None = setting(
-        60.0, "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing."
+        60.0,
+        "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing.",
+        bounds=Bounds(0, words="a number of seconds more than 0, or 0 for one pass"),
     )
     restart: bool = setting(
         False, "Discard an interrupted render's segments instead of going on from them.", runtime=True
