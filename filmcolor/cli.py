@@ -133,17 +133,15 @@ def _add_options(command: Callable, cls: type, exclude: tuple[str, ...], prefix:
                 default=default,
                 show_default=default not in (None, ""),
                 help=f.metadata["help"],
-                callback=bounded(f.metadata["bounds"]) if kind in (int, float) else None,
+                callback=bounded(f.metadata["bounds"]) if f.metadata["bounds"] else None,
             )
         command = option(command)
     return command
 
 
-def bounded(bounds: Bounds | None) -> Callable | None:
+def bounded(bounds: Bounds) -> Callable:
     """The click callback refusing a number outside `bounds` (one line, exit 2, before any
-    work); None where there are none."""
-    if bounds is None:
-        return None
+    work)."""
 
     def check(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
         problem = None if value is None else bounds.problem(param.opts[0], value)
