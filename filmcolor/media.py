@@ -480,12 +480,15 @@ def varies(path: str, index: int) -> bool:
     Read from the packets' timestamps alone (no decoding), in a second opening of the file;
     measured against the usual interval, not the rate FFmpeg guesses (for such a film, often
     a fine common tick of its timestamps)."""
-    times = []
+    times: list[int] = []
     try:
         with av.open(path, metadata_errors="replace") as container:
-            times = sorted(p.pts for p in container.demux(container.streams[index]) if p.size and p.pts is not None)
+            for packet in container.demux(container.streams[index]):
+                if packet.size and packet.pts is not None:
+                    times.append(packet.pts)
     except av.error.FFmpegError:
         pass  # a damaged film: what was read before the damage
+    times.sort()
     steps = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
     if not steps:
         return False
