@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputError
-from ..settings import setting
+from ..settings import Bounds, setting
 from . import engine
 from .session import Session
 from .tokens import studio_token
@@ -44,7 +44,7 @@ class StudioConfig:
     host: str = setting(
         "127.0.0.1", "Address to listen on; anything but 127.0.0.1 lets other machines in (with the token)."
     )
-    port: int = setting(8642, "Port to listen on (0: any free port).")
+    port: int = setting(8642, "Port to listen on (0: any free port).", bounds=Bounds(0, 65535))
     browser: bool = setting(True, "Open the studio in the browser.")
 
 
