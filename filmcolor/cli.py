@@ -36,6 +36,7 @@ from rich.text import Text
 
 from .encoding import EncodeConfig
 from .errors import FilmcolorError
+from .settings import Bounds
 
 if typing.TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -126,10 +127,33 @@ def _add_options(command: Callable, cls: type, exclude: tuple[str, ...], prefix:
                 kind = click.Path(path_type=Path)
             default = f.default if f.default is not dataclasses.MISSING else None
             option = click.option(
-                flag, name, type=kind, default=default, show_default=default not in (None, ""), help=f.metadata["help"]
+                flag,
+                name,
+                type=kind,
+                default=default,
+                show_default=default not in (None, ""),
+                help=f.metadata["help"],
+                callback=bounded(f.metadata["bounds"]) if f.metadata["bounds"] else None,
             )
         command = option(command)
     return command
+
+
+def bounded(bounds: Bounds) -> Callable:
+    """The click callback refusing a number outside `bounds` (one line, exit 2, before any
+    work)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+        problem = None if value is None else bounds.problem(param.opts[0], value)
+        if problem:
+            raise click.UsageError(problem, ctx)
+        return value
+
+    return check
+
+
+def _bounds(cls: type, name: str) -> Bounds:
+    return next(f.metadata["bounds"] for f in dataclasses.fields(cls) if f.name == name)
 
 
 def build(cls: type[C], options: dict, prefix: str = "", **nested) -> C:
@@ -203,6 +227,7 @@ def _extract() -> click.Command:
 
 @cli.command_builder
 def _train() -> click.Command:
+    from .runs import UNCHECKED_OPTION
     from .train import TrainConfig, train as fit
 
     @click.command()
@@ -217,8 +242,14 @@ def _train() -> click.Command:
     @config_options(TrainConfig, exclude=("beta1", "pool_size", "disc_width"))
     @click.option("--resume", is_flag=True, help="Continue the run in OUTPUT from its checkpoint.")
     @click.option("--overwrite", is_flag=True, help="Start over in OUTPUT, discarding the run there.")
+    @click.option(
+        UNCHECKED_OPTION,
+        "unchecked",
+        is_flag=True,
+        help="With --resume: go on from a checkpoint that has no SHA256SUMS (a run from an older filmcolor), unchecked for damage.",
+    )
     @click.pass_context
-    def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, **options) -> None:
+    def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, unchecked: bool, **options) -> None:
         """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
         given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
         config = build(
@@ -227,7 +258,9 @@ def _train() -> click.Command:
         )
         main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
         with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
-            result = fit(run, config, resume=resume, given=given, overwrite=overwrite, progress=progress)
+            result = fit(
+                run, config, resume=resume, given=given, overwrite=overwrite, progress=progress, unchecked=unchecked
+            )
         if main_process:
             console.print(
                 f"trained {result.steps_run} steps (now at step {result.step}) in {result.seconds:.1f} s ({result.it_s:.2f} it/s) -> {result.run / 'weights.pt'}"
@@ -253,16 +286,25 @@ def _render() -> click.Command:
         help="Flow-guided temporal smoothing of the colour, restarted at scene cuts.",
     )
     @click.option(
-        "--smooth-strength", default=SmoothConfig.strength, show_default=True, help=_help(SmoothConfig, "strength")
+        "--smooth-strength",
+        default=SmoothConfig.strength,
+        show_default=True,
+        help=_help(SmoothConfig, "strength"),
+        callback=bounded(_bounds(SmoothConfig, "strength")),
     )
     @click.option(
         "--scene-threshold",
         default=SmoothConfig.scene_threshold,
         show_default=True,
         help=_help(SmoothConfig, "scene_threshold"),
+        callback=bounded(_bounds(SmoothConfig, "scene_threshold")),
     )
     @click.option(
-        "--segment-seconds", default=SegmentConfig.seconds, show_default=True, help=_help(SegmentConfig, "seconds")
+        "--segment-seconds",
+        default=SegmentConfig.seconds,
+        show_default=True,
+        help=_help(SegmentConfig, "seconds"),
+        callback=bounded(_bounds(SegmentConfig, "seconds")),
     )
     @click.option("--restart", is_flag=True, help=_help(SegmentConfig, "restart"))
     @click.option("--ray", metavar="ADDRESS", help=_help(SegmentConfig, "ray") + " Needs the ray extra.")
@@ -341,7 +383,13 @@ def _studio() -> click.Command:
     @click.option("-k", "--keyframes", type=click.Path(path_type=Path), help=_help(StudioConfig, "keyframes"))
     @click.option("-o", "--output", type=click.Path(path_type=Path), help=_help(StudioConfig, "output"))
     @click.option("--host", default=StudioConfig.host, show_default=True, help=_help(StudioConfig, "host"))
-    @click.option("--port", default=StudioConfig.port, show_default=True, help=_help(StudioConfig, "port"))
+    @click.option(
+        "--port",
+        default=StudioConfig.port,
+        show_default=True,
+        help=_help(StudioConfig, "port"),
+        callback=bounded(_bounds(StudioConfig, "port")),
+    )
     @click.option(
         "--no-browser",
         "browser",
@@ -450,16 +498,40 @@ class Terminated(BaseException):
 
 
 def _terminate(signum, frame) -> None:
+    _stopping()
     raise Terminated(signum)
 
 
 def _take_signals() -> None:
     """SIGTERM and SIGHUP end a command as Ctrl-C does (by default they end the process where it
     stands: the studio's workers and partial outputs left behind); a SIGHUP ignored, as `nohup`
-    asks, stays ignored."""
+    asks, stays ignored. Ctrl-C, the first time, as Python takes it."""
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _interrupt)
     if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
         signal.signal(signal.SIGHUP, _terminate)
+
+
+def _interrupt(signum, frame) -> None:
+    """Ctrl-C, as Python takes it (KeyboardInterrupt), the first time."""
+    _stopping()
+    raise KeyboardInterrupt
+
+
+def _stopping() -> None:
+    """From the first Ctrl-C or SIGTERM on, the ones after it are let go: the first already
+    stops the command, and a second raised inside its cleanup would leave the render's
+    worker threads running as Python exits (C++ aborts the process: SIGABRT, "terminate
+    called without an active exception"). The cleanup is short; it ends in the one line. So is
+    a SIGHUP, where it is taken (`_take_signals`)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _already_stopping)
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is _terminate:
+        signal.signal(signal.SIGHUP, _already_stopping)
+
+
+def _already_stopping(signum, frame) -> None:
+    """A second Ctrl-C or SIGTERM while the first one's cleanup runs: nothing more to do."""
 
 
 INTERRUPTED = {  # what an interrupted command leaves, and how to go on

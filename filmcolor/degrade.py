@@ -32,7 +32,7 @@ from .encoding import EncodeConfig
 from .errors import InputError
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
-from .settings import setting
+from .settings import AMOUNT, SEED, SHARE, STREAM, setting
 from .writer import FilmWriter
 
 REFERENCE_LINES = 576  # picture height the pixel sizes below are given for
@@ -48,15 +48,19 @@ MIN_PX = 1.0  # no speck or scratch thinner than a pixel, or a small film would 
 
 @dataclass(frozen=True)
 class DegradeConfig:
-    grain: float = setting(0.04, "Grain std in luma units [0, 1] at mid-gray (less in shadows and highlights).")
-    flicker: float = setting(0.04, "Std of the per-frame brightness change at mid-gray, in luma units.")
-    softness: float = setting(1.0, "Blur sigma in px at 576 lines (scaled with the film's height).")
-    dust: float = setting(3.0, "Expected dust specks per frame; each lasts one frame.")
-    scratches: float = setting(0.3, "Chance per frame (0-1) that a scratch starts; each lasts a few frames.")
-    weave: float = setting(0.6, "Gate weave std, a smooth per-frame shift, in px at 576 lines.")
-    seed: int = setting(0, "One seed for every effect: the same seed gives the same film.")
+    grain: float = setting(
+        0.04, "Grain std in luma units [0, 1] at mid-gray (less in shadows and highlights).", bounds=SHARE
+    )
+    flicker: float = setting(0.04, "Std of the per-frame brightness change at mid-gray, in luma units.", bounds=SHARE)
+    softness: float = setting(1.0, "Blur sigma in px at 576 lines (scaled with the film's height).", bounds=AMOUNT)
+    dust: float = setting(3.0, "Expected dust specks per frame; each lasts one frame.", bounds=AMOUNT)
+    scratches: float = setting(
+        0.3, "Chance per frame (0-1) that a scratch starts; each lasts a few frames.", bounds=SHARE
+    )
+    weave: float = setting(0.6, "Gate weave std, a smooth per-frame shift, in px at 576 lines.", bounds=AMOUNT)
+    seed: int = setting(0, "One seed for every effect: the same seed gives the same film.", bounds=SEED)
     clean: bool = setting(False, "Plain luma, no effects (the amounts above are ignored): the film's own luma codes.")
-    stream: int | None = setting(None, media.STREAM_HELP)
+    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
     encode: EncodeConfig = setting(factory=EncodeConfig)
     overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import av
 
 from .errors import InputError, OutputError
-from .settings import setting
+from .settings import Bounds, setting
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class EncodeConfig:
     crf: int = setting(
         18,
         "Quality on x264's scale, 0-51, mapped to each encoder's own: lower is better and bigger; 18 is visually lossless.",
+        bounds=Bounds(0, 51, note="x264's scale: lower is better, 18 is visually lossless"),
     )
     preset: str = setting(
         "medium",

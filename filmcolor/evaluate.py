@@ -44,7 +44,7 @@ from .metrics import (
     warping_error,
 )
 from .progress import Progress
-from .settings import setting
+from .settings import COUNT, THRESHOLD, setting
 from .shots import find_shots
 from .temporal import SmoothConfig
 
@@ -54,8 +54,9 @@ class EvalConfig:
     cut_threshold: float = setting(
         SmoothConfig.scene_threshold,
         "As render's --scene-threshold, on the reference (CDC and warping error do not compare across cuts).",
+        bounds=THRESHOLD,
     )
-    bins: int = setting(AB_BINS, "a*/b* histogram bins for CDC.")
+    bins: int = setting(AB_BINS, "a*/b* histogram bins for CDC.", bounds=COUNT)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from .errors import InputError, OutputError
 from .outputs import FolderKind, check_folder, folder_output
 from .pictures import resize_short_side
 from .progress import Progress
-from .settings import setting
+from .settings import COUNT, POSITIVE, STREAM, Bounds, setting
 
 # Thresholds on luma in [0, 1], whatever the film's bit depth and range.
 BLACK_LEVEL = 0.06  # mean luma below this: a black frame; a row or column this dark (and flat) is a bar
@@ -45,11 +45,13 @@ FOLDER = FolderKind("extract", MANIFEST, MANIFEST_FORMAT, lambda manifest: [f["f
 
 @dataclass(frozen=True)
 class ExtractConfig:
-    every: float = setting(2.0, "Seconds between sampled frames.")
-    max_frames: int | None = setting(None, "Stop after keeping this many frames.")
-    size: int = setting(286, "Short side of the written pictures, in px (CycleGAN loads 286 and crops 256).")
+    every: float = setting(2.0, "Seconds between sampled frames.", bounds=POSITIVE)
+    max_frames: int | None = setting(None, "Stop after keeping this many frames.", bounds=COUNT)
+    size: int = setting(
+        286, "Short side of the written pictures, in px (CycleGAN loads 286 and crops 256).", bounds=Bounds(16)
+    )
     keep_color: bool = setting(False, "Keep colour (to build a colour domain B from colour films).")
-    stream: int | None = setting(None, media.STREAM_HELP)
+    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
     overwrite: bool = setting(
         False,
         "Replace an earlier extract in OUTPUT (only the files its manifest.json lists; a folder holding anything else is refused).",

@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import InputError
 from .keyframe_files import Keyframe
-from .settings import setting
+from .settings import POSITIVE, setting
 from .temporal import Motion, SmoothConfig
 
 
@@ -52,6 +52,7 @@ class GuideConfig:
     reach: float = setting(
         30.0,
         "Seconds a keyframe's colour is carried backward in its shot, decoded ahead (fading in over the first fifth); forward it is carried to the shot's end.",
+        bounds=POSITIVE,
     )
 
     def check(self) -> None:

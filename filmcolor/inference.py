@@ -29,7 +29,7 @@ from .edgeaware import RADIUS, guided_filter
 from .errors import InputError
 from .models import Generator, load_weights
 from .onnx_engine import ENGINES, OnnxGenerator, choose
-from .settings import setting
+from .settings import COUNT, Bounds, setting
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,21 @@ class InferenceConfig:
     weights: Path | None = setting(
         None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights)."
     )
-    model_size: int = setting(256, "Short side, in px, of the picture the model sees.")
+    model_size: int = setting(256, "Short side, in px, of the picture the model sees.", bounds=Bounds(16))
     saturation: float = setting(
-        1.0, "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut)."
+        1.0,
+        "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut).",
+        bounds=Bounds(0, 4),
     )
     edge_radius: int = setting(
         RADIUS,
         "Radius in px at the working size of the luma-guided filter of the chroma (flat luma, flat chroma); 0: the model's chroma as it is.",
+        bounds=Bounds(0, 64),
     )
     amp: str = setting("bf16", "Autocast precision on CUDA (the CPU runs fp32).", choices=AMP_CHOICES)
     device: str = setting("auto", "auto, cpu or cuda (cuda:N for one GPU of several).", runtime=True)
     batch_size: int | None = setting(
-        None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True
+        None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True, bounds=COUNT
     )
     compile: bool = setting(
         False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True

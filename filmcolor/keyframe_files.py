@@ -191,7 +191,7 @@ def read_keyframe(
     try:
         rgb, alpha = read_rgba(path)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None
+        raise InputError(f"{exc}; save it as an 8- or 16-bit PNG, JPEG or TIFF") from None  # it names the file
     shown = display(info)
     check_shape(path, rgb.shape[1], rgb.shape[0], shown)
     rgb, alpha = shown.stored(rgb), None if alpha is None else shown.stored(alpha)

@@ -35,7 +35,7 @@ from .inference import InferenceConfig, load_model
 from .keyframe_files import keyframe_name
 from .outputs import FolderKind, check_folder, folder_output
 from .progress import Progress
-from .settings import file_identity, setting
+from .settings import POSITIVE, STREAM, THRESHOLD, file_identity, setting
 from .shots import ShotList, finder, scan
 from .stills import colour_picture
 from .temporal import SmoothConfig
@@ -56,10 +56,14 @@ FOLDER = FolderKind(
 
 @dataclass(frozen=True)
 class KeyframesConfig:
-    every: float | None = setting(None, "Also a keyframe every this many seconds within a shot (long shots).")
+    every: float | None = setting(
+        None, "Also a keyframe every this many seconds within a shot (long shots).", bounds=POSITIVE
+    )
     auto: bool = setting(False, "Write the automatic colouring instead of gray: a start to correct.")
-    scene_threshold: float = setting(SmoothConfig.scene_threshold, "As render's --scene-threshold (the same test).")
-    stream: int | None = setting(None, media.STREAM_HELP)
+    scene_threshold: float = setting(
+        SmoothConfig.scene_threshold, "As render's --scene-threshold (the same test).", bounds=THRESHOLD
+    )
+    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
     overwrite: bool = setting(
         False,
         "Replace an earlier keyframes folder: the pictures its keyframes.json lists, coloured or not (a folder holding anything else is refused).",

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -59,6 +60,7 @@ class FilmInfo:
         None  # how players rotate or flip the picture (FFmpeg's 3x3 display matrix), as the film has it
     )
     stream: int = 0  # the index (as ffprobe numbers streams) of the video stream read: `video_stream`
+    field_order: int = 0  # FFmpeg's AVFieldOrder: 0 unknown, 1 progressive, 2-5 interlaced (`writer.FIELDS`)
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def film_info(container: av.container.InputContainer) -> FilmInfo:
         sample_aspect_ratio=stream.sample_aspect_ratio,
         display_matrix=_display_matrix(container.name, stream.index),
         stream=stream.index,
+        field_order=cc.field_order,
     )
 
 
@@ -322,10 +325,11 @@ class _Inspector:
     Missing frames: two frames more than GAP_PERIODS frame periods apart (the rate FFmpeg
     guesses the timestamps are counted in; exact arithmetic), less the packets between that
     could not be decoded (noted already). Such a gap is a loss where the frame after it is a
-    sync frame (whole groups of pictures may be gone), where packets between failed, or where
-    the container keeps each frame's duration (MP4) and the frame before it ends early; else
-    it is a held frame of a VFR film: the next frame was coded from the one before, so nothing
-    between was in the stream. (Frames cut out of a group of pictures without a decoding error
+    sync frame of a constant-rate film (whole groups of pictures may be gone), where packets
+    between failed, or where the container keeps each frame's duration (MP4) and the frame
+    before it ends early; else it is a held frame: in a variable-rate film (`varies`) a frame
+    may be held before any frame, and before a frame coded from the one before nothing between
+    was in the stream. (Frames cut out of a group of pictures without a decoding error
     look exactly like a held frame, and are taken as one.) Only damage within the span read
     ([start, end), in the stream's pts) is noted, so a film read in segments reports each
     stretch once, as one pass does."""
@@ -348,6 +352,8 @@ class _Inspector:
             name in _MOV_FAMILY for name in container.format.name.split(",")
         )  # each frame's own duration stored (MP4's sample table)
         self.span = span
+        self.index = stream.index
+        self.variable: bool | None = None  # the film variable-rate: `_varies`, once asked
         self.failed: list[float] = []  # times of the packets that could not be decoded, not yet counted in a gap
         self.last_failed: float | None = None
 
@@ -407,7 +413,7 @@ class _Inspector:
         if periods <= GAP_PERIODS:
             return
         ends_early = self.durations and duration > 0 and (a + duration - b) * self.tb * self.rate < Fraction(-1, 2)
-        held = not between and not key and not ends_early
+        held = not between and not ends_early and (not key or self._varies())
         lost = round(periods) - 1 - len(between)
         if held or lost <= 0:
             return
@@ -421,6 +427,13 @@ class _Inspector:
         failed = sum(d.frames for d in inside)
         why = f"{failed} could not be decoded: {inside[0].why}; {lost} gave no picture"
         self.notes.append(Damage(ta + self.period, tb, lost + failed, "lost", why=why))
+
+    def _varies(self) -> bool:
+        """Whether the film is variable-rate (`varies`): asked only at a gap before a sync frame,
+        the one gap a constant-rate film's loss and a variable-rate film's held frame share."""
+        if self.variable is None:
+            self.variable = varies(self.container.name, self.index)
+        return self.variable
 
     def settle(self, index: int, t: float | None = None) -> None:
         """Number the lost stretches before time `t` (all, without): `index` is the frame read
@@ -449,10 +462,41 @@ class _Inspector:
             where = f"frame {frames}" if frames is not None else "the end"
             at = f"{last:.2f} s" if last is not None else "the start"
             advice = "; pass --damaged skip to render what is there" if self.advice else ""
+            why = short.why or f"its container declares {total}"
             raise DecodeError(
-                f"{self.container.name}: the film breaks at {where} ({at}); its container declares {total}, so the file is truncated or damaged{advice}"
+                f"{self.container.name}: the film breaks at {where} ({at}); {why}, so the file is truncated or damaged{advice}"
             )
         self.notes.append(short)
+
+
+VARYING_SHARE = 0.01  # of a film's frame intervals off its usual one, above which it is variable-rate
+
+
+def varies(path: str, index: int) -> bool:
+    """Whether video stream `index` of film `path` is variable-rate: frame durations that vary
+    elsewhere than at its gaps (as screen and phone recordings have throughout), by more than
+    its time base's rounding, in more than a few intervals. Such a film holds frames as it
+    goes, before any kind of frame; a constant-rate film never does, so there a gap is loss.
+    Read from the packets' timestamps alone (no decoding), in a second opening of the file;
+    measured against the usual interval, not the rate FFmpeg guesses (for such a film, often
+    a fine common tick of its timestamps)."""
+    times: list[int] = []
+    try:
+        with av.open(path, metadata_errors="replace") as container:
+            for packet in container.demux(container.streams[index]):
+                if packet.size and packet.pts is not None:
+                    times.append(packet.pts)
+    except av.error.FFmpegError:
+        pass  # a damaged film: what was read before the damage
+    times.sort()
+    steps = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
+    if not steps:
+        return False
+    usual = steps[len(steps) // 2]
+    steps = [d for d in steps if d <= GAP_PERIODS * usual]  # not the gaps
+    slack = max(Fraction(3, 2), Fraction(usual, 100))  # a tick of rounding, in ticks
+    off = sum(abs(d - usual) > slack for d in steps)
+    return off >= max(2, VARYING_SHARE * len(steps))
 
 
 @overload
@@ -624,7 +668,15 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
     A damaged film often decodes without an error and just stops early; compare with what the
     container declares, leaving slack for edit lists and rounding, so only real losses count."""
     video = video_stream(container)
-    period = 1 / float(video.guessed_rate or video.average_rate or 24)
+    period = 1 / float(
+        video.average_rate or video.guessed_rate or 24
+    )  # the film's own frame period: a variable-rate film's guessed rate is a fine common tick
+    cut = _cut_fragments(container, video)
+    if cut is not None:
+        t = last + period if last is not None else 0.0
+        lost = max(1, cut - frames) if frames is not None else 1  # at least: what followed the cut is unknown
+        why = "the file ends inside a fragment, and how much followed is unknown"
+        return Damage(t, t + lost * period, lost, "missing", why=why)
     end = _declared_end(video)
     missing_frames = video.frames - frames if video.frames and frames is not None else 0
     short = end - (last + period) if end is not None and last is not None else 0.0
@@ -633,3 +685,67 @@ def check_complete(container: av.container.InputContainer, frames: int | None, l
         t = last + period if last is not None else 0.0
         return Damage(t, end if end is not None else t + lost * period, lost, "missing")
     return None
+
+
+_FRAGMENTED = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}  # demuxers whose files may hold movie fragments (moof)
+
+
+def _cut_fragments(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> int | None:
+    """For a fragmented MP4 cut short, the video frames its whole fragments declare (those
+    after the cut are not known); None for any other file. Such a file has no sample table to say how long the film is: each
+    fragment declares its own samples, so a cut leaves a film that just ends early, whole to
+    the last fragment read. A cut shows as the file's last box running past its end."""
+    if not _FRAGMENTED & set(container.format.name.split(",")):
+        return None
+    declared, fragmented = 0, False
+    try:
+        with open(container.name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            for kind, start, length in _boxes(f, 0, size):
+                if start + length > size:
+                    return declared if fragmented else None
+                if kind == b"moof":
+                    fragmented = True
+                    f.seek(start)
+                    declared += _fragment_samples(f.read(length), video.id)
+    except (OSError, struct.error):
+        return None  # not a file we can walk: the other checks stand
+    return None
+
+
+def _boxes(f, offset: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """The ISO boxes from `offset` to `end` of the file `f`: (type, start, length as declared)."""
+    while offset + 8 <= end:
+        f.seek(offset)
+        length, kind = struct.unpack(">I4s", f.read(8))
+        if length == 1:
+            length = struct.unpack(">Q", f.read(8))[0]
+        elif length == 0:  # to the end of the file
+            length = end - offset
+        if length < 8:
+            return  # not a box: the demuxer says what it makes of it
+        yield kind, offset, length
+        offset += length
+
+
+def _fragment_samples(moof: bytes, track: int) -> int:
+    """Samples of track `track` that a movie fragment (a whole moof box) declares: its trun
+    boxes' sample counts, in the traf whose tfhd names the track."""
+    total, offset = 0, 8
+    while offset + 8 <= len(moof):
+        length, kind = struct.unpack_from(">I4s", moof, offset)
+        if length < 8:
+            break
+        if kind == b"traf":
+            traf, inner, mine = moof[offset : offset + length], 8, False
+            while inner + 8 <= len(traf):
+                size, box = struct.unpack_from(">I4s", traf, inner)
+                if size < 8:
+                    break
+                if box == b"tfhd":
+                    mine = struct.unpack_from(">I", traf, inner + 12)[0] == track
+                elif box == b"trun" and mine:
+                    total += struct.unpack_from(">I", traf, inner + 12)[0]
+                inner += size
+        offset += length
+    return total

@@ -16,6 +16,7 @@ one holding anything the user put there.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -48,10 +49,27 @@ def check_output(path: str | os.PathLike, overwrite: bool, inputs: tuple[Path, .
     return path
 
 
+NAME_MAX = 255  # bytes in one file name, on every common file system
+
+
+def beside(path: Path, suffix: str) -> Path:
+    """The hidden file `.NAME{suffix}` beside `path`, where filmcolor keeps what it needs while
+    writing `path` (its lock, its part, its work folder). A legal output name near the limit
+    would make that name too long for the file system, so the name is then cut and a hash of
+    the whole name added: still one name per output, still telling whose it is."""
+    name = f".{path.name}{suffix}"
+    if len(os.fsencode(name)) <= NAME_MAX:
+        return path.parent / name
+    digest = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]
+    room = NAME_MAX - len(os.fsencode(f".~{digest}{suffix}"))
+    stem = os.fsencode(path.name)[:room].decode(errors="ignore")  # not cut inside a character
+    return path.parent / f".{stem}~{digest}{suffix}"
+
+
 def part_path(path: Path) -> Path:
     """Where `path` is written until it is complete: beside it, named after it (same extension,
     so formats are still guessed right)."""
-    return path.parent / f".{path.name}.part{path.suffix}"
+    return beside(path, f".part{path.suffix}")
 
 
 @contextmanager
@@ -73,7 +91,7 @@ def locked(path: Path, what: str = "filmcolor") -> Iterator[None]:
     """Hold the lock of output `path` while the block runs, as command `what`: OutputError,
     naming the holder's command and process, when another run holds it. The operating system drops the lock of a process that
     dies, even by `kill -9`, so a stale lock file never blocks anyone; it is removed on the way out."""
-    lock = path.parent / f".{path.name}.filmcolor-lock"
+    lock = beside(path, ".filmcolor-lock")
     if fcntl is None:
         yield
         return
@@ -173,8 +191,8 @@ def folder_output(path: str | os.PathLike, kind: FolderKind, overwrite: bool) ->
     folder set aside and deleted only once the new one is in place. A failure or interruption
     leaves `path` as it was; a swap cut short by `kill -9` is put right by the next run."""
     target = Path(os.path.abspath(path))  # "frames/" and "." alike get a parent and a name
-    tmp = target.parent / f".{target.name}.part"  # named after the target: a killed run's is replaced next time
-    old = target.parent / f".{target.name}.old"
+    tmp = beside(target, ".part")  # named after the target: a killed run's is replaced next time
+    old = beside(target, ".old")
     with locked(target, kind.command):
         _recover(target, old, kind)
         shutil.rmtree(tmp, ignore_errors=True)  # a killed run's

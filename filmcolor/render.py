@@ -36,7 +36,7 @@ from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
 from .segments import SegmentConfig
-from .settings import output_settings, setting
+from .settings import AMOUNT, COUNT, POSITIVE, STREAM, output_settings, setting
 from .shots import ShotList, find_shots
 from .temporal import SmoothConfig
 from .writer import FilmWriter, join
@@ -50,18 +50,18 @@ class RenderConfig:
     encode: EncodeConfig = setting(factory=EncodeConfig)
     smooth: SmoothConfig = setting(factory=SmoothConfig)
     segments: SegmentConfig = setting(factory=SegmentConfig)
-    start: float = setting(0.0, "Seconds into the film to start from (a preview).")
-    duration: float | None = setting(None, "Seconds to render from --start (default: to the end).")
+    start: float = setting(0.0, "Seconds into the film to start from (a preview).", bounds=AMOUNT)
+    duration: float | None = setting(None, "Seconds to render from --start (default: to the end).", bounds=POSITIVE)
     damaged: str = setting(
         "stop",
         "Where the film is damaged (undecodable, frames missing): stop with a message, or skip what is lost and say what.",
         choices=media.DAMAGED_CHOICES,
     )
-    stream: int | None = setting(None, media.STREAM_HELP)
+    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
     guide: GuideConfig = setting(factory=GuideConfig)
     overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
     queue_depth: int = setting(
-        2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True
+        2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True, bounds=COUNT
     )
 
 

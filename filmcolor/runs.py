@@ -109,13 +109,23 @@ def read_sums(run: Path) -> dict[str, str]:
     return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
 
 
-def _verified_checkpoint(run: Path) -> Path:
+UNCHECKED_OPTION = "--unchecked-checkpoint"
+
+
+def _verified_checkpoint(run: Path, unchecked: bool = False) -> Path:
     """The checkpoint file whose SHA-256 is the one SHA256SUMS gives: checkpoint.pt, or its
-    temporary copy when a run was killed between summing it and renaming it into place."""
+    temporary copy when a run was killed between summing it and renaming it into place. A
+    checkpoint without a sum (a run from an older filmcolor, or a lost SHA256SUMS) may be
+    damaged, and torch reads damage without a word: refused unless `unchecked` (the user's
+    UNCHECKED_OPTION) takes it as it is; the next checkpoint has a sum again."""
     path = run / CHECKPOINT
     expected = read_sums(run).get(CHECKPOINT)
-    if expected is None:  # a run from before checksums: its next checkpoint will have one
-        log.warning("%s has no %s (a run from an older filmcolor): its checkpoint is used unchecked", run, SUMS)
+    if expected is None:
+        if not unchecked:
+            raise InputError(
+                f"{run} has no {SUMS}, so its checkpoint cannot be checked for damage; pass {UNCHECKED_OPTION} to go on from it as it is, or start a new run with --overwrite"
+            )
+        log.warning("%s has no %s: its checkpoint is used unchecked, as %s asks", run, SUMS, UNCHECKED_OPTION)
         return path
     if sha256(path) == expected:
         return path
@@ -126,9 +136,10 @@ def _verified_checkpoint(run: Path) -> Path:
     )
 
 
-def load_checkpoint(run: Path) -> dict:
-    """The checkpoint's state, once checked against SHA256SUMS; InputError for a damaged or foreign one."""
-    path = _verified_checkpoint(run)
+def load_checkpoint(run: Path, unchecked: bool = False) -> dict:
+    """The checkpoint's state, once checked against SHA256SUMS (`unchecked`: one without a sum
+    taken as it is); InputError for a damaged, unsummed or foreign one."""
+    path = _verified_checkpoint(run, unchecked)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for foreign or damaged files

@@ -26,10 +26,10 @@ import numpy as np
 from . import media
 from .errors import InputError
 from .guide import Guidance
-from .outputs import atomic_output
+from .outputs import atomic_output, beside
 from .progress import Progress
 from .renderer import Renderer
-from .settings import file_identity, setting
+from .settings import Bounds, file_identity, setting
 
 MANIFEST = "manifest.json"
 
@@ -37,7 +37,9 @@ MANIFEST = "manifest.json"
 @dataclass(frozen=True)
 class SegmentConfig:
     seconds: float | None = setting(
-        60.0, "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing."
+        60.0,
+        "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing.",
+        bounds=Bounds(0, words="a number of seconds more than 0, or 0 for one pass"),
     )
     restart: bool = setting(
         False, "Discard an interrupted render's segments instead of going on from them.", runtime=True
@@ -92,7 +94,7 @@ def plan(times: list[int], sync: list[int], time_base: Fraction, seconds: float)
 def work_folder(output: Path) -> Path:
     """The work folder for `output`: named after the output, never after the input, so it can
     only ever hold this render's pieces."""
-    return output.parent / f".{output.name}.filmcolor-work"
+    return beside(output, ".filmcolor-work")
 
 
 ONE_PASS_ONLY = (

@@ -4,6 +4,7 @@ predictor) and scaled up beside it."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def hinted_picture(rgb: np.ndarray, hints: Path, matrix: str = "bt601") -> np.nd
     try:
         strokes, alpha = read_rgba(hints)
     except InputError as exc:
-        raise InputError(f"--hints {hints}: {exc}") from None
+        raise InputError(f"--hints {exc}") from None  # it names the file
     if abs(strokes.shape[1] / strokes.shape[0] - w / h) > 0.01 * w / h:
         raise InputError(f"--hints {hints} is {strokes.shape[1]}x{strokes.shape[0]}, not the picture's shape ({w}x{h})")
     strokes = cv2.resize(strokes.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
@@ -88,11 +89,11 @@ def hinted_picture(rgb: np.ndarray, hints: Path, matrix: str = "bt601") -> np.nd
 def colorize_stills(
     paths: list[Path], out_dir: Path, config: StillsConfig, progress: Progress | None = None
 ) -> list[Path]:
-    """Write `out_dir/<name>.png` for each picture; checks every input and output before any work."""
+    """Write `out_dir/<name>.png` for each picture, `out_dir` made if need be; checks every
+    input and output before any work."""
     if not paths:
         raise InputError("no pictures given")
-    if not Path(out_dir).is_dir():
-        raise OutputError(f"output folder {out_dir} does not exist; create it first")
+    create = _check_out_dir(Path(out_dir))
     targets = [Path(out_dir) / f"{Path(p).stem}.png" for p in paths]
     if len(set(targets)) < len(targets):
         raise InputError("two pictures share a name; they would write the same output")
@@ -101,7 +102,7 @@ def colorize_stills(
             raise InputError(f"{p} is not a file" if Path(p).exists() else f"{p} does not exist")
         if not cv2.haveImageReader(str(p)):
             raise InputError(f"{p} is not a picture OpenCV can read (PNG, JPEG, TIFF, ...)")
-    for t in targets:
+    for t in targets if not create else ():  # a folder yet to be made holds nothing to overwrite
         check_output(t, config.overwrite, inputs=tuple(Path(p) for p in paths))
     if config.hints is not None:
         if len(paths) != 1:
@@ -111,6 +112,36 @@ def colorize_stills(
     config.inference.check()
     device = pick_device(config.inference.device)
     model = load_model(config.inference.weights, device) if config.hints is None else None
+    Path(out_dir).mkdir(exist_ok=True)
+    try:
+        _colour_all(paths, targets, config, model, device, progress)
+    except BaseException:
+        if create and not any(Path(out_dir).iterdir()):  # nothing written: no trace of the run
+            Path(out_dir).rmdir()
+        raise
+    return targets
+
+
+def _check_out_dir(out_dir: Path) -> bool:
+    """Refuse an output that is a file, or whose parent folder is missing; True when the folder
+    is to be made (as extract and keyframes make theirs), once everything else is checked."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file, not a folder; give a folder for the coloured pictures")
+    parent = Path(os.path.abspath(out_dir)).parent
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist; create it first")
+    return not out_dir.is_dir()
+
+
+def _colour_all(
+    paths: list[Path],
+    targets: list[Path],
+    config: StillsConfig,
+    model: Generator | None,
+    device: torch.device,
+    progress: Progress | None,
+) -> None:
+    """Colour each picture into its target, one after another."""
     for done, (src, target) in enumerate(zip(paths, targets, strict=True), start=1):
         if model is None:
             assert config.hints is not None  # no model: the hints give the colour
@@ -122,4 +153,3 @@ def colorize_stills(
                 raise OutputError(f"could not write {target}")
         if progress:
             progress(done, len(paths))
-    return targets

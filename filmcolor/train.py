@@ -37,7 +37,7 @@ from .models import Generator, GeneratorConfig, load_weights, save_weights
 from .outputs import locked
 from .pictures import list_pictures
 from .progress import Progress
-from .settings import setting
+from .settings import AMOUNT, COUNT, POSITIVE, SEED, SHARE, Bounds, setting
 
 log = logging.getLogger("filmcolor")
 
@@ -85,45 +85,61 @@ class TrainConfig:
     domain_a: str = setting("", "Folder of the film's B&W frames (filmcolor extract); required unless --resume.")
     domain_b: str = setting("", "Folder of colour pictures (default: the small set shipped with filmcolor).")
     init: str = setting("shipped", "G_AB's start: a weights file, 'shipped' or 'random'.")
-    seed: int = setting(0, "Seed of initialisation, crops and pools.")
-    batch_size: int = setting(4, "Pictures of each domain per step.")
-    size: int = setting(256, "Crop side in px.")
+    seed: int = setting(0, "Seed of initialisation, crops and pools.", bounds=SEED)
+    batch_size: int = setting(4, "Pictures of each domain per step.", bounds=COUNT)
+    size: int = setting(256, "Crop side in px.", bounds=Bounds(16))
     film_look: float = setting(
-        0.0, "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure)."
+        0.0,
+        "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure).",
+        bounds=SHARE,
     )
     video_look: float = setting(
         0.0,
         "Share of the pairs whose luma also gets camera video's defects (codec blocks and ringing, noise, motion blur, interlacing, soft focus).",
+        bounds=SHARE,
     )
-    edge_weight: float = setting(0.0, "Weight of the loss on chroma gradients where the luma is flat (pairs only).")
+    edge_weight: float = setting(
+        0.0, "Weight of the loss on chroma gradients where the luma is flat (pairs only).", bounds=AMOUNT
+    )
     confidence_weight: float = setting(
-        0.1, "Weight of the confidence's likelihood loss (pairs only; generators with the confident head)."
+        0.1,
+        "Weight of the confidence's likelihood loss (pairs only; generators with the confident head).",
+        bounds=AMOUNT,
     )
     load_size: int = setting(
-        286, "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin."
+        286,
+        "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.",
+        bounds=Bounds(16),
     )
-    steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True)
-    lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.")
-    beta1: float = setting(0.5, "Adam beta1, as in the paper.")
-    constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True)
+    steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True, bounds=COUNT)
+    lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.", bounds=POSITIVE)
+    beta1: float = setting(0.5, "Adam beta1, as in the paper.", bounds=Bounds(0, 1, below=True))
+    constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True, bounds=AMOUNT)
     decay_steps: int = setting(
         5_000,
         "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).",
         resumable=True,
+        bounds=AMOUNT,
     )
-    pool_size: int = setting(50, "Past fakes each discriminator also sees.")
+    pool_size: int = setting(50, "Past fakes each discriminator also sees.", bounds=AMOUNT)
     decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
-    disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.")
-    cycle_weight: float = setting(10.0, "Weight of the cycle-consistency L1 losses.")
-    identity_weight: float = setting(0.5, "Identity loss weight, times --cycle-weight (the reference's definition).")
-    paired_weight: float = setting(10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.")
-    gan_weight: float = setting(1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.")
+    disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.", bounds=COUNT)
+    cycle_weight: float = setting(10.0, "Weight of the cycle-consistency L1 losses.", bounds=AMOUNT)
+    identity_weight: float = setting(
+        0.5, "Identity loss weight, times --cycle-weight (the reference's definition).", bounds=AMOUNT
+    )
+    paired_weight: float = setting(
+        10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.", bounds=AMOUNT
+    )
+    gan_weight: float = setting(
+        1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.", bounds=AMOUNT
+    )
     device: str = setting("auto", "auto, cpu or cuda.", resumable=True)
     amp: str = setting(
         "bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True
     )
-    save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True)
-    preview_every: int = setting(200, "Steps between preview grids.", resumable=True)
+    save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True, bounds=COUNT)
+    preview_every: int = setting(200, "Steps between preview grids.", resumable=True, bounds=COUNT)
 
     def lr_factor(self, step: int) -> float:
         """Learning-rate multiplier at `step` (1-based): constant, then linear to 0."""
@@ -285,18 +301,20 @@ def train(
     given: frozenset[str] | set[str] = frozenset(),
     overwrite: bool = False,
     progress: Progress | None = None,
+    unchecked: bool = False,
 ) -> TrainResult:
     """Train (or, with `resume`, continue) the CycleGAN of run folder `run`.
 
     A resumed run keeps its stored settings; `given` names the settings the user set
-    explicitly, and those outside RESUMABLE must agree with the stored ones.
+    explicitly, and those outside RESUMABLE must agree with the stored ones. Its checkpoint
+    must match the run's SHA256SUMS; `unchecked` takes one that has no sum as it is.
     """
     run = Path(run)
     ranks, device = distributed.setup(config.device)
     try:
         runs.check(run, resume, overwrite)
         with locked(run, "train") if ranks.main else nullcontext():  # rank 0 alone writes the run
-            return _train(run, config, resume, given, overwrite, progress, ranks, device)
+            return _train(run, config, resume, given, overwrite, progress, ranks, device, unchecked)
     finally:
         distributed.teardown(ranks)
 
@@ -310,9 +328,10 @@ def _train(
     progress: Progress | None,
     ranks: distributed.Ranks,
     device: torch.device,
+    unchecked: bool = False,
 ) -> TrainResult:
     distributed.barrier(ranks)  # every process has seen the folder as it was before rank 0 starts it
-    state = runs.load_checkpoint(run) if resume else None
+    state = runs.load_checkpoint(run, unchecked) if resume else None
     if state is not None:
         config = _resumed_config(run, _config_from_dict(state["config"]), config, given)
         if state["step"] >= config.steps:

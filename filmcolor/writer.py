@@ -32,6 +32,13 @@ _NEGATIVE_AS_THEY_ARE = {
     "webm",
     "mpegts",
 }  # muxers that store times before 0 (an AAC stream's priming packet) as they are, if asked
+FIELDS = {  # AVFieldOrder of an interlaced film -> (the field shown first, x264's option for it)
+    2: ("top field first", "tff=1"),
+    3: ("bottom field first", "bff=1"),
+    4: ("bottom field first", "bff=1"),  # top coded first
+    5: ("top field first", "tff=1"),  # bottom coded first
+}
+_INTERLACING_ENCODERS = {"libx264"}  # encoders filmcolor asks to code fields (`_keep_fields`)
 _MORE_CODECS = {
     "mpegts": {"aac", "aac_latm", "mp2", "mp3", "ac3", "eac3", "dts", "truehd", "opus", "dvb_subtitle", "dvb_teletext"}
 }  # what the muxer takes that FFmpeg cannot be asked about
@@ -114,6 +121,7 @@ class FilmWriter:
         self.out_range = CodeRange(bits=fmt.components[0].bits, full=info.code_range.full)
         self.chroma_size = (fmt.chroma_width(info.width), fmt.chroma_height(info.height))  # (w, h)
         self._last_dts: int | None = None  # of the video stream: muxers want them growing
+        self.fields_lost: str | None = None  # an interlaced film written progressive, said once (`_keep_fields`)
         try:
             self.container = av.open(str(path), "w")
         except (av.error.FFmpegError, ValueError) as exc:
@@ -166,6 +174,8 @@ class FilmWriter:
         with tempfile.TemporaryDirectory(prefix="filmcolor-check-") as tmp:
             writer = cls(Path(tmp) / path.name, source, info, encode, copy_streams=copy_streams, announce=False)
             try:
+                if copy_streams and writer.fields_lost:  # once a render: not again for each segment
+                    log.warning(writer.fields_lost)
                 if writer.encoding:
                     try:
                         writer.video.codec_context.open()
@@ -209,11 +219,27 @@ class FilmWriter:
         if info.display_matrix:
             stream.set_display_matrix(info.display_matrix)  # a rotated film plays rotated, as before
         cc.options = encode.options()
+        self.fields_lost = self._keep_fields(cc, encode.codec)
         if self.container.format.name in _DECODE_ORDER_ONLY:
             cc.max_b_frames = (
                 0  # frames stored in decode order with no presentation times: B-frames would play out of order
             )
         self.video = stream
+
+    def _keep_fields(self, cc: av.video.codeccontext.VideoCodecContext, codec: str) -> str | None:
+        """Code an interlaced film's fields as it had them (the order shown, flagged in the
+        stream), where the encoder can; else what is lost, in one line for the log: a player
+        would take the film for progressive and never deinterlace it."""
+        fields = FIELDS.get(self.info.field_order)
+        if fields is None:
+            return None
+        shown, option = fields
+        if codec not in _INTERLACING_ENCODERS:
+            return f"the film is interlaced ({shown}); {codec} writes it progressive here (libx264 keeps its fields)"
+        cc.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
+        cc.field_order = 2 if option == "tff=1" else 3
+        cc.options = {**cc.options, "x264-params": option}
+        return None
 
     def _add_copies(
         self, source: av.container.InputContainer

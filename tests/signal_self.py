@@ -4,16 +4,19 @@ or step taken.
 
     python signal_self.py KILL 8 render FILM -o OUT ...
     python signal_self.py TERM 1 train ...
+    python signal_self.py INT*2 1 render ...   (twice, 50 ms apart: a second Ctrl-C)
 """
 
 import os
 import signal
 import sys
+import threading
 
 from filmcolor import runs, segments, train, writer
 from filmcolor.cli import main
 
-sig, after = getattr(signal, f"SIG{sys.argv[1]}"), int(sys.argv[2])
+name, _, times = sys.argv[1].partition("*")
+sig, after, times = getattr(signal, f"SIG{name}"), int(sys.argv[2]), int(times or 1)
 saved = 0
 
 
@@ -29,6 +32,8 @@ def counting(save):
 def dying(work):
     def wrapped(*args, **kwargs):
         if saved >= after:
+            for n in range(1, times):  # the later ones from another thread: the first interrupts this one
+                threading.Timer(0.05 * n, os.kill, (os.getpid(), sig)).start()
             os.kill(os.getpid(), sig)
         return work(*args, **kwargs)
 

@@ -194,7 +194,7 @@ def test_stills_errors(tmp_path, tiny_weights, capsys):
     cases = [
         ([tmp_path / "missing.png", "-o", out], "does not exist"),
         ([text, "-o", out], "not a picture"),
-        ([text, "-o", tmp_path / "nowhere"], "does not exist"),
+        ([text, "-o", tmp_path / "no" / "where"], f"output folder {tmp_path / 'no'} does not exist"),
     ]
     for args, expected in cases:
         code, err = run_cli(["colorize", *args, "--weights", tiny_weights], capsys)

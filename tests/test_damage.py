@@ -130,6 +130,39 @@ def test_a_held_frame_is_no_loss(tmp_path, tiny_weights, capsys):
     assert [round(t * 30) for t, _ in video_frames(tmp_path / "out.mp4")] == pts
 
 
+def _held_before_a_sync_frame(path, jitter):
+    """30 fps in 1/90000 s, a sync frame each second; frame 29 held for 3 periods, so the sync
+    frame 30 comes 2 periods late. `jitter`: every other interval off by so many ticks (a
+    variable-rate film: a screen or phone recording), none when 0 (constant rate)."""
+    steps = [3000 + (jitter if i % 3 == 1 else -jitter if i % 3 == 2 else 0) for i in range(59)]
+    steps[29] = 9000
+    pts = [0]
+    for step in steps:
+        pts.append(pts[-1] + step)
+    tb = Fraction(1, 90000)
+    return make_film(path, frames=60, rate=Fraction(30), time_base=tb, pts=pts, keyint=30, audio=()), pts
+
+
+def test_a_frame_held_before_a_sync_frame_is_no_loss_in_a_variable_rate_film(tmp_path, tiny_weights, capsys):
+    src, pts = _held_before_a_sync_frame(tmp_path / "screen.mp4", jitter=600)
+    frames, notes = read_all(src)
+    assert [f.pts for f in frames] == pts and notes == []
+    with media.open_film(src) as c:
+        assert len(list(media.read(c, damaged="stop"))) == 60
+    out = tmp_path / "out.mp4"
+    code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.5"], capsys)
+    assert code == 0 and "warning" not in err, err
+    assert len(video_frames(out)) == 60
+
+
+def test_the_same_gap_in_a_constant_rate_film_is_loss(tmp_path, tiny_weights, capsys):
+    src, pts = _held_before_a_sync_frame(tmp_path / "film.mp4", jitter=0)
+    frames, notes = read_all(src)
+    assert len(frames) == 60 and [str(d) for d in notes] == ["2 frames missing at 1.00-1.07 s, before frame 30"]
+    code, err = run_cli(["render", src, "-o", tmp_path / "out.mp4", "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err.strip().splitlines()[-1], "2 frames missing at 1.00-1.07 s, before frame 30")
+
+
 def _zeroed(whole, path, start, nbytes):
     data = bytearray(whole.read_bytes())
     data[start : start + nbytes] = bytes(nbytes)

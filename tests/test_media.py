@@ -129,3 +129,33 @@ def test_film_info_reads_the_display_matrix(tmp_path):
         assert media.film_info(c).display_matrix == (0, -65536, 0, 65536, 0, 0, 0, 0, 1 << 30)
     with media.open_film(make_film(tmp_path / "plain.mp4", frames=2)) as c:
         assert media.film_info(c).display_matrix is None
+
+
+def _fragmented(src, out):
+    """`src` remuxed as a fragmented MP4 (a fragment at each sync frame, an empty moov), as
+    cameras, screen recorders and live captures write them."""
+    with av.open(str(src)) as i, av.open(str(out), "w", options={"movflags": "frag_keyframe+empty_moov"}) as o:
+        streams = {s.index: o.add_stream_from_template(s) for s in i.streams}
+        for p in i.demux():
+            if p.size:
+                p.stream = streams[p.stream.index]
+                o.mux(p)
+    return out
+
+
+def test_a_fragmented_mp4_cut_short_is_damage_like_matroska(tmp_path, tiny_weights, capsys):
+    whole = _fragmented(make_film(tmp_path / "film.mp4", frames=150, rate=Fraction(25), keyint=25), tmp_path / "f.mp4")
+    with media.open_film(whole) as c:
+        assert len(list(media.read(c, damaged="stop"))) == 150  # whole: nothing said
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    out = tmp_path / "out.mp4"
+    code, err = run_cli(["render", cut, "-o", out, "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err.strip().splitlines()[-1], "the film breaks at frame ")
+    assert "ends inside a fragment" in err and "--damaged skip" in err and not out.exists()
+    code, err = run_cli(["render", cut, "-o", out, "--weights", tiny_weights, "--damaged", "skip"], capsys)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: {cut}: 1 frame missing at "), err
+    assert warnings[0].endswith("at the end (the file ends inside a fragment, and how much followed is unknown): left out")
+    assert len(video_frames(out)) == 75

@@ -4,6 +4,7 @@ filmcolor's own lock or part files), and speaks of segments only where some are 
 import errno
 from fractions import Fraction
 
+import cv2
 import numpy as np
 import pytest
 from clirun import assert_one_line_error, run_cli
@@ -23,7 +24,7 @@ def film(tmp_path):
     "option, expected",
     [
         (["--preset", "nonsense"], "--preset nonsense: use one of ultrafast, superfast"),
-        (["--crf", "99"], "--crf 99: use 0-51"),
+        (["--crf", "99"], "--crf must be from 0 to 51 (got 99); x264's scale"),
         (["--start", "10"], "has no frame at or after 10.00 s: its last frame is at 2.38 s"),
     ],
 )
@@ -68,3 +69,96 @@ def test_a_changed_keyframe_is_said_so(tmp_path):
         WorkFolder(out, manifest(film, edited, plan))
     with pytest.raises(InputError, match=r"of other settings \(--crf differs\); run that command again to finish it"):
         WorkFolder(out, manifest(film, {**settings, "crf": 30}, plan))
+
+
+def _numeric_options():
+    """(command, option, is a float) of every numeric option of every command."""
+    import click
+
+    from filmcolor.cli import cli
+
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        for param in cli.get_command(ctx, name).params:
+            if isinstance(param, click.Option) and isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+                yield name, param.opts[0], isinstance(param.type, click.types.FloatParamType)
+
+
+_ARGS = {"train": ["-o", "run"], "eval": ["a.mp4", "b.mp4"], "studio": ["film.mp4"], "colorize": ["a.png", "-o", "out"]}
+
+
+def test_every_numeric_option_refuses_what_is_out_of_its_range(tmp_path, capsys, monkeypatch):
+    """Every number any command takes has a range: below it (all start at 0 or more), nan and
+    inf are one line and exit 2, before any work (nothing is made)."""
+    monkeypatch.chdir(tmp_path)
+    options = list(_numeric_options())
+    assert len(options) > 40
+    for command, option, is_float in options:
+        for value in ["-1", "nan", "inf"] if is_float else ["-1"]:
+            code, err = run_cli([command, *_ARGS.get(command, ["film.mp4", "-o", "out.mp4"]), option, value], capsys)
+            assert_one_line_error(code, err, f"{option} must be ")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--crf", "52", "--crf must be from 0 to 51 (got 52)"),
+    ("--saturation", "4.5", "--saturation must be from 0 to 4 (got 4.5)"),
+    ("--scene-threshold", "1", "--scene-threshold must be between 0 and 1 (got 1.0); a share of the frame"),
+    ("--segment-seconds", "-1", "--segment-seconds must be a number of seconds more than 0, or 0 for one pass (got -1.0)"),
+])
+def test_a_number_above_its_range_is_refused_in_words(tmp_path, capsys, option, value, expected):
+    code, err = run_cli(["render", "film.mp4", "-o", tmp_path / "out.mp4", option, value], capsys)
+    assert_one_line_error(code, err, expected)
+
+
+def test_colorize_names_an_output_that_is_a_file_as_one(tmp_path, tiny_weights, capsys):
+    picture = tmp_path / "a.png"
+    cv2.imwrite(str(picture), np.full((24, 32, 3), 120, np.uint8))
+    out = tmp_path / "out"
+    out.write_text("a file")
+    code, err = run_cli(["colorize", picture, "-o", out, "--weights", tiny_weights], capsys)
+    assert_one_line_error(code, err, f"{out} is a file, not a folder; give a folder for the coloured pictures")
+
+
+def test_colorize_makes_its_output_folder_as_extract_and_keyframes_do(tmp_path, tiny_weights, capsys):
+    picture = tmp_path / "a.png"
+    cv2.imwrite(str(picture), np.full((24, 32, 3), 120, np.uint8))
+    out = tmp_path / "out"
+    code, err = run_cli(["colorize", picture, "-o", out, "--weights", tiny_weights], capsys)
+    assert code == 0, err
+    assert [p.name for p in out.iterdir()] == ["a.png"]
+    code, err = run_cli(["colorize", picture, "-o", tmp_path / "other", "--weights", tmp_path / "none.pt"], capsys)
+    assert code == 2 and not (tmp_path / "other").exists()  # a run that fails leaves no folder
+
+
+def _broken_png(path):
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not a picture at all" * 4)  # a PNG's signature, then nothing
+    return path
+
+
+def test_a_picture_opencv_cannot_read_is_our_one_line_not_opencvs(tmp_path, tiny_weights, capfd):
+    from filmcolor.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["colorize", str(_broken_png(tmp_path / "a.png")), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
+    err = capfd.readouterr().err
+    assert exc.value.code == 2 and err.strip().splitlines() == [
+        f"error: {tmp_path / 'a.png'} is not a picture OpenCV can read"
+    ], err
+
+
+def test_a_keyframe_or_hints_picture_that_cannot_be_read_is_named_once(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from filmcolor.keyframe_files import read_keyframe
+
+    broken = _broken_png(tmp_path / "000003.png")
+    info = SimpleNamespace(width=96, height=72, sample_aspect_ratio=None)
+    with pytest.raises(InputError) as exc:
+        read_keyframe(broken, 3, info, (96, 72), "bt601")
+    assert str(exc.value).count(str(broken)) == 1, exc.value
+    picture = tmp_path / "a.png"
+    cv2.imwrite(str(picture), np.full((24, 32, 3), 120, np.uint8))
+    code, err = run_cli(["colorize", picture, "-o", tmp_path / "out", "--hints", broken], capsys)
+    assert_one_line_error(code, err, f"--hints {broken} is not a picture OpenCV can read")
+    assert err.count(str(broken)) == 1

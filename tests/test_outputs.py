@@ -234,3 +234,33 @@ def test_an_old_folder_left_beside_a_finished_swap_is_removed_only_when_it_is_th
         with folder_output(out, KIND, overwrite=True) as tmp:
             _write_things(tmp, ["c"], "newest")
     assert (old / "notes.txt").read_text() == "not the command's" and _contents(out)["b"] == "newer"
+
+
+def test_an_output_name_near_the_limit_renders_its_hidden_files_shortened(tmp_path, tiny_weights, capsys):
+    from clirun import run_cli
+
+    src = make_film(tmp_path / "in.mp4", frames=12, keyint=6)
+    out = tmp_path / ("n" * 245 + ".mp4")  # 249 bytes: legal, but `.NAME.filmcolor-lock` is not
+    for segment_seconds in ("0", "0.25"):
+        code, err = run_cli(
+            ["render", src, "-o", out, "--weights", tiny_weights, "--segment-seconds", segment_seconds, "--overwrite"],
+            capsys,
+        )
+        assert code == 0 and "Traceback" not in err, err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", out.name]
+    assert len(part_path(out).name.encode()) <= 255 and part_path(out).name.endswith(".part.mp4")
+    assert len(work_folder(out).name.encode()) <= 255 and part_path(out) != part_path(out.with_name("m" * 245 + ".mp4"))
+
+
+def test_a_second_ctrl_c_exits_cleanly_keeping_the_work_folder(tmp_path, tiny_weights):
+    src = make_film(tmp_path / "in.mp4", frames=48, keyint=6)
+    out = tmp_path / "out.mp4"
+    run = _signalled(
+        "INT*2", 2, "render", src, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.25", "--batch-size", "2"
+    )
+    assert run.returncode == 130, run.stderr  # not SIGABRT's -6
+    lines = [line for line in run.stderr.strip().splitlines() if line and not line.startswith("render ")]  # the bar
+    assert lines == [
+        "error: interrupted: the output was not written; its finished segments are kept: run the same command again to go on"
+    ], run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.filmcolor-work", "in.mp4"]

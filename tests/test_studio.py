@@ -992,7 +992,7 @@ def test_a_png_bomb_is_refused_before_it_is_decoded(film, tmp_path):
 @pytest.mark.parametrize("port", ["99999", "-1", "65536"])
 def test_a_port_out_of_range(film, tmp_path, capsys, port):
     code, err = run_cli(["studio", film, "-k", tmp_path / "k", "--port", port, "--no-browser"], capsys)
-    assert_one_line_error(code, err, f"--port {port} is not a port")
+    assert_one_line_error(code, err, f"--port must be from 0 to 65535 (got {port})")
 
 
 def _get(address: str, host: str, path: str) -> http.client.HTTPResponse:

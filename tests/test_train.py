@@ -257,12 +257,23 @@ def test_a_damaged_checkpoint_is_refused_by_resume(tmp_path, tiny, capsys):
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
 
 
-def test_a_run_from_before_checksums_resumes_with_a_warning(tmp_path, tiny, capsys):
+def test_a_checkpoint_without_checksums_is_refused_unless_asked(tmp_path, tiny, capsys):
     run = tmp_path / "run"
     train(run, replace(tiny, steps=2))
     (run / "SHA256SUMS").unlink()
+    path = run / "checkpoint.pt"
+    data = bytearray(path.read_bytes())
+    middle = _middle_of_tensor_data(data)
+    data[middle - 2500 : middle + 2500] = bytes(5000)  # damaged, and nothing to tell it by
+    path.write_bytes(bytes(data))
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume"], capsys)
-    assert code == 0 and "has no SHA256SUMS (a run from an older filmcolor): its checkpoint is used unchecked" in err, (
+    assert_one_line_error(
+        code, err, f"{run} has no SHA256SUMS, so its checkpoint cannot be checked for damage; pass --unchecked-checkpoint"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume", "--unchecked-checkpoint"], capsys)
+    assert code == 0 and "has no SHA256SUMS: its checkpoint is used unchecked, as --unchecked-checkpoint asks" in err, (
         err
     )
     assert (run / "SHA256SUMS").is_file()  # the new checkpoint has one

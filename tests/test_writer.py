@@ -97,3 +97,48 @@ def test_repeated_decode_timestamps_are_moved_up_and_no_frame_moves(tmp_path):
     with av.open(str(tmp_path / "out.mp4")) as c:
         v = c.streams.video[0]
         assert sorted(round(float(p.pts * v.time_base) * 1000) for p in c.demux(v) if p.size) == times
+
+
+def _interlaced_film(path, option):
+    """12 frames of x264 coded as fields (`-flags +ildct+ilme`), `option` "tff=1" or "bff=1"."""
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.codec_context.flags |= av.codec.context.Flags.interlaced_dct | av.codec.context.Flags.interlaced_me
+        video.codec_context.options = {"preset": "ultrafast", "x264-params": option}
+        for i in range(12):
+            frame = av.VideoFrame.from_ndarray(picture(i, 64, 48), format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+    return path
+
+
+def _fields(path):
+    """(the stream's field order, every decoded frame flagged interlaced)."""
+    with av.open(str(path)) as c:
+        frames = list(c.decode(video=0))
+        return c.streams.video[0].codec_context.field_order, all(f.interlaced_frame for f in frames)
+
+
+@pytest.mark.parametrize("option, order, name, segments", [("tff=1", 2, "out.mp4", "0.25"), ("bff=1", 3, "out.mkv", "0")])
+def test_an_interlaced_film_stays_interlaced(tmp_path, tiny_weights, capsys, option, order, name, segments):
+    src = _interlaced_film(tmp_path / "in.mp4", option)
+    assert _fields(src) == (order, True)
+    out = tmp_path / name
+    args = ["render", src, "-o", out, "--weights", tiny_weights, "--segment-seconds", segments, "--batch-size", "4"]
+    code, err = run_cli(args, capsys)
+    assert code == 0 and "warning" not in err, err
+    assert _fields(out) == (order, True)
+
+
+def test_an_interlaced_film_an_encoder_writes_progressive_is_said_so(tmp_path, tiny_weights, capsys):
+    src = _interlaced_film(tmp_path / "in.mp4", "tff=1")
+    out = tmp_path / "out.mkv"
+    code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights, "--codec", "ffv1"], capsys)
+    assert code == 0, err
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [
+        "warning: the film is interlaced (top field first); ffv1 writes it progressive here (libx264 keeps its fields)"
+    ]

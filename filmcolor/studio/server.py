@@ -20,8 +20,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, OutputError
-from ..settings import setting
+from ..errors import OutputError
+from ..settings import Bounds, setting
 from . import engine
 from .session import Session
 from .tokens import studio_token
@@ -46,7 +46,7 @@ class StudioConfig:
     host: str = setting(
         "127.0.0.1", "Address to listen on; anything but 127.0.0.1 lets other machines in (with the token)."
     )
-    port: int = setting(8642, "Port to listen on (0: any free port).")
+    port: int = setting(8642, "Port to listen on (0: any free port).", bounds=Bounds(0, 65535))
     browser: bool = setting(True, "Open the studio in the browser.")
 
 
@@ -62,12 +62,6 @@ def check_folder(folder: Path) -> None:
         raise OutputError(f"{folder} is a file; give a folder for the keyframes (-k DIR)")
     if not folder.exists() and not folder.parent.is_dir():
         raise OutputError(f"{folder.parent} does not exist; create it first, or give another folder with -k DIR")
-
-
-def check_port(port: int) -> None:
-    """InputError for a port number no socket can have (Python's own error is an OverflowError)."""
-    if not 0 <= port <= 65535:
-        raise InputError(f"--port {port} is not a port: give 1 to 65535, or 0 for any free port")
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -145,7 +139,6 @@ def serve(config: StudioConfig, ready: Callable[[str, Path], None]) -> None:
 
     from .app import build_app
 
-    check_port(config.port)
     film = engine.open_film(config.film)
     folder = keyframes_folder(config)
     check_folder(folder)
