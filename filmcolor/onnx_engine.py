@@ -96,6 +96,9 @@ class OnnxGenerator:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: its notes are not the user's
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "0"
+        )  # threads that wait spinning take the cores the decoder, smoother and encoder share
         self.session = ort.InferenceSession(str(graph_for(model)), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, luma: torch.Tensor) -> torch.Tensor:

@@ -867,20 +867,27 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+@BROWSER
 def test_the_studio_leaves_no_process_behind(film, tmp_path):
-    """kill -9 during a render: the fill worker, the resource tracker and the render end within
-    seconds; its copy of the keyframes (.studio-render) does not outlive the next start. A
-    closed terminal (SIGHUP) during a render: the studio stops as on Ctrl-C, one line, status
-    129, nothing left running, nothing left in the folder."""
+    """kill -9 during a render, the page open in the browser: the fill worker, the resource
+    tracker and the render end within seconds, and the page says the studio does not answer;
+    its copy of the keyframes (.studio-render) does not outlive the next start. A closed
+    terminal (SIGHUP) during a render: the studio stops as on Ctrl-C, one line, status 129,
+    nothing left running, nothing left in the folder."""
     keys = tmp_path / "keys"
     studio = _start_session(film, keys)
     try:
-        _paint_and_render(studio.url)
-        started = _wait_rendering(studio.proc)
-        assert len(started) >= 3, started
-        studio.proc.kill()
-        studio.proc.wait(timeout=30)
-        assert _left_running(started, 10) == []
+        with _playwright().sync_playwright() as p:
+            browser, page = _open(p, studio.url)
+            page.wait_for_function("window.studio && window.studio.state.frame !== null", timeout=30000)
+            _paint_and_render(studio.url)
+            started = _wait_rendering(studio.proc)
+            assert len(started) >= 3, started
+            studio.proc.kill()
+            studio.proc.wait(timeout=30)
+            assert _left_running(started, 10) == []
+            page.wait_for_function("/does not answer/.test(document.body.innerText)", timeout=30000)
+            browser.close()
     finally:
         studio.stop()
     assert (keys / ".studio-render").is_dir()  # the killed studio's: nothing could remove it then
