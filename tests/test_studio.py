@@ -36,6 +36,10 @@ from filmcolor.studio import engine
 from filmcolor.studio.session import Conflict, Session, StudioError
 
 CHROMIUM = Path("/usr/bin/chromium")
+BROWSER = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+)
 W, H, SHOT = 160, 96, 24  # the test film: two shots of 24 frames
 
 
@@ -1162,10 +1166,6 @@ def test_a_render_copy_left_by_a_killed_studio(film, tmp_path, capsys):
 
 # ---- the page's own behaviour (issue 28): each test starts a studio and drives one tab ----------
 
-BROWSER = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
 SETTLED = "!window.studio.painter.pending && !window.studio.state.saving"
 
 
