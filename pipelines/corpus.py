@@ -43,11 +43,10 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-from PIL import Image
-
 from corpus_lists import EXCLUDE, FRAME_EXCLUDE, INCLUDE, SAME_PHOTO
-from credits import gcompris_readmes, match_dep5, no_ext, parse_dep5, plasma_credit
 from corpus_pictures import contact_sheets, decode, fingerprint, is_duplicate, is_gray, opaque_box, thumbnail
+from credits import gcompris_readmes, match_dep5, no_ext, parse_dep5, plasma_credit
+from PIL import Image
 from rcc import read_rcc
 from source import EVAL_PHOTOS, PHOTOS, SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS
 

@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 import torch
+from first_weights import film_frames
+from pan_films import pan_film
+from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
 
 from filmcolor import runs
 from filmcolor.assets import shipped_colour_set
@@ -34,9 +37,6 @@ from filmcolor.inference import InferenceConfig
 from filmcolor.models import Generator, load_weights, save_weights
 from filmcolor.render import RenderConfig, render
 from filmcolor.train import TrainConfig, train
-from pan_films import pan_film
-from first_weights import film_frames
-from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
 
 HELD_OUT = (SAMPLE_START - 1.0, SAMPLE_START + SAMPLE_DURATION + 1.0)  # seconds of the source never trained on
 

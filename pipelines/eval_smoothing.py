@@ -27,6 +27,9 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from pan_films import pan_film
+from report import write_section
+from source import EVAL_PHOTOS, fetch_photos
 
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.evaluate import evaluate
@@ -34,9 +37,6 @@ from filmcolor.inference import InferenceConfig
 from filmcolor.metrics import chroma
 from filmcolor.render import RenderConfig, render
 from filmcolor.temporal import SmoothConfig
-from pan_films import pan_film
-from report import write_section
-from source import EVAL_PHOTOS, fetch_photos
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOKS = {"clean": DegradeConfig(clean=True), "old film": DegradeConfig()}
@@ -73,14 +73,14 @@ def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -
     the first frame's index."""
     films = [rgb_frames(p) for p in (plain, smooth, truth)]
     change = [
-        float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:])
+        float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:], strict=False)
     ]  # change[i]: frame i -> i + 1
     starts = [
         s for s in range(len(films[0]) - STRIP_FRAMES) if s // shot_frames == (s + STRIP_FRAMES - 1) // shot_frames
     ]
     first = max(starts, key=lambda s: sum(change[s : s + STRIP_FRAMES - 1]))
     rows = []
-    for label, frames in zip(("no smoothing", "smoothing", "colour truth"), films):
+    for label, frames in zip(("no smoothing", "smoothing", "colour truth"), films, strict=False):
         row = np.hstack(frames[first : first + STRIP_FRAMES])
         cv2.putText(row, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
         rows.append(row)
@@ -114,7 +114,7 @@ def changes(results: dict[str, list[dict]]) -> str:
     for key, rows in results.items():
         plain, smooth = (next(r for r in rows if r["candidate"] == c) for c in ("no smoothing", "smoothing"))
 
-        def pct(k: str) -> str:
+        def pct(k: str, smooth: dict = smooth, plain: dict = plain) -> str:
             return f"{100 * (smooth[k] / plain[k] - 1):+.1f}%"
 
         lines.append(

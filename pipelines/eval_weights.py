@@ -33,6 +33,8 @@ import av
 import cv2
 import numpy as np
 import torch
+from pan_films import pan_film, write_film
+from report import fmt, write_section
 
 from filmcolor.assets import shipped_weights
 from filmcolor.degrade import DegradeConfig, degrade
@@ -40,8 +42,6 @@ from filmcolor.edgeaware import RADIUS
 from filmcolor.evaluate import evaluate
 from filmcolor.inference import InferenceConfig
 from filmcolor.render import RenderConfig, render
-from pan_films import pan_film, write_film
-from report import fmt, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_FILM = 8  # photographs to a film

@@ -14,10 +14,10 @@ import argparse
 from pathlib import Path
 
 import cv2
+from source import NOT_PHOTOGRAPHS, PHOTOS, fetch_photos
 
 from filmcolor.assets import shipped_colour_set
 from filmcolor.pictures import resize_short_side
-from source import NOT_PHOTOGRAPHS, PHOTOS, fetch_photos
 
 OUT = shipped_colour_set()
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import av
 import numpy as np
+from source import SAMPLE_DURATION, SAMPLE_START, source_film
 
 from filmcolor import media
 from filmcolor.encoding import EncodeConfig
 from filmcolor.outputs import atomic_output, check_output
 from filmcolor.writer import FilmWriter
-from source import SAMPLE_DURATION, SAMPLE_START, source_film
 
 NAME = "band"  # the excerpt: a band playing, several shots with hard cuts
 

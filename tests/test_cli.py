@@ -8,9 +8,9 @@ import wave
 import numpy as np
 import pytest
 import torch
-
 from clirun import assert_one_line_error, run_cli
 from testfilms import make_film
+
 from filmcolor.models import Generator, GeneratorConfig
 
 
@@ -122,9 +122,7 @@ def test_bad_options(tmp_path, film, tiny_weights, capsys, args, expected):
     assert not out.exists() and len(list(tmp_path.iterdir())) == 1
 
 
-@pytest.mark.parametrize(
-    "command, option", [("keyframes", "--scene-threshold"), ("eval", "--cut-threshold")]
-)
+@pytest.mark.parametrize("command, option", [("keyframes", "--scene-threshold"), ("eval", "--cut-threshold")])
 def test_the_cut_tests_threshold_is_a_share(tmp_path, film, capsys, command, option):
     out = tmp_path / "out"
     args = [command, film, "-o", out] if command == "keyframes" else [command, film, film]
@@ -177,6 +175,7 @@ def test_weights_that_do_not_fit(tmp_path, film, capsys):
         assert not (tmp_path / "c.mp4").exists()
 
 
+@pytest.mark.slow
 def test_a_real_process_prints_no_traceback(tmp_path):
     res = subprocess.run(
         [sys.executable, "-m", "filmcolor", "render", tmp_path / "nope.mp4", "-o", tmp_path / "x.mp4"],

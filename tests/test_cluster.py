@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
-
 from configs import render_config
 from testfilms import make_film, packets, video_frames
+
 from filmcolor.metrics import psnr
 from filmcolor.render import render
 from filmcolor.segments import work_folder
+
+pytestmark = pytest.mark.slow  # a Ray cluster
 
 
 @pytest.fixture
@@ -42,7 +44,6 @@ def _rgb(path):
 def test_a_guided_ray_render_gives_each_segment_its_keyframes(tmp_path, tiny_weights):
     pytest.importorskip("ray")
     import cv2
-
     from testfilms import pan_pictures
 
     pictures = pan_pictures(24)

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from filmcolor.color import MATRICES, CodeRange, convert_chroma, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb

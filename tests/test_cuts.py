@@ -8,10 +8,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from testfilms import SHOT_H as H, SHOT_W as W, camera_pan as pan, camera_view as view, scene
 
 from filmcolor import cuts
 from filmcolor.cuts import CutFinder, with_cuts
-from testfilms import SHOT_H as H, SHOT_W as W, camera_pan as pan, camera_view as view, scene
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame
 
 PHOTOS = [scene(seed) for seed in range(12)]

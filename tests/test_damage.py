@@ -194,6 +194,7 @@ def test_what_skip_leaves_out_adds_up_and_is_listed_once(zeroed):
     assert all(d.frame >= 0 for d in one_notes)  # each names the frame it comes before, or the frame kept
 
 
+@pytest.mark.slow
 def test_a_segmented_render_skipping_damage_keeps_no_part_files(tmp_path, tiny_weights, capsys, zeroed):
     out = tmp_path / "out.mp4"
     args = [

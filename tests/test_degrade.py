@@ -5,8 +5,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-
 from testfilms import make_film, packets, video_frames
+
 from filmcolor import media
 from filmcolor.degrade import (
     DegradeConfig,
@@ -108,7 +108,7 @@ def test_a_scratch_is_a_thin_vertical_line_that_persists_and_drifts():
         columns.append(col)
         damage.step(rng)
     assert first not in damage.scratches  # gone after its life
-    assert lives >= 3 and all(abs(a - b) <= 2 for a, b in zip(columns, columns[1:]))  # drifts slowly
+    assert lives >= 3 and all(abs(a - b) <= 2 for a, b in zip(columns, columns[1:], strict=False))  # drifts slowly
     assert len(damage.scratches) <= 15  # old ones die as new ones come
 
 
@@ -164,7 +164,7 @@ def test_same_seed_same_frames():
         return [degrade_frame(texture(), config, damage, rng) for _ in range(8)]
 
     a, b, c = run(0), run(0), run(1)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=False))
     assert not np.array_equal(a[0], c[0])
 
 
@@ -196,8 +196,8 @@ def test_degrade_keeps_frames_timestamps_and_audio(tmp_path, colour_film):
     for out in (clean, old):
         assert packets(out) == packets(colour_film)  # audio bytes and times, packet for packet
         assert all(np.abs(c.astype(int) - 128).max() <= 2 for c in _chroma(out))  # neutral: gray
-    assert min(psnr(x, y) for (_, x), (_, y) in zip(src, a)) >= 40
-    assert max(psnr(x, y) for (_, x), (_, y) in zip(a, b)) < 35  # the damage shows
+    assert min(psnr(x, y) for (_, x), (_, y) in zip(src, a, strict=False)) >= 40
+    assert max(psnr(x, y) for (_, x), (_, y) in zip(a, b, strict=False)) < 35  # the damage shows
     with media.open_film(old) as c:
         assert media.film_info(c).frames == 8
 

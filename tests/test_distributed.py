@@ -9,11 +9,13 @@ from dataclasses import asdict, replace
 import pytest
 import torch
 import torch.multiprocessing as mp
+from test_train import _pictures
 
 from filmcolor.errors import InputError
 from filmcolor.gan import DecolouriserConfig
 from filmcolor.train import TrainConfig, train
-from test_train import _pictures
+
+pytestmark = pytest.mark.slow  # torchrun processes
 
 
 def _free_port() -> int:

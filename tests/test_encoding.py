@@ -74,6 +74,7 @@ def _unit_luma(path):
         ("ffv1", ".mkv", "yuv420p"),
     ],
 )
+@pytest.mark.slow
 def test_each_encoder_keeps_every_frame_and_the_luma(tmp_path, tiny_weights, codec, suffix, pix_fmt):
     src = make_film(tmp_path / "in.mp4", width=64, height=48, frames=12, keyint=6)
     out = tmp_path / f"out{suffix}"

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 import pytest
-
 from testfilms import make_film, picture
+
 from filmcolor.errors import InputError
 from filmcolor.evaluate import EvalConfig, evaluate
 

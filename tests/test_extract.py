@@ -8,8 +8,8 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
-
 from testfilms import make_film
+
 from filmcolor.errors import DecodeError, InputError, OutputError
 from filmcolor.extract import (
     ExtractConfig,
@@ -133,7 +133,7 @@ def test_extract_keeps_scenes_skips_the_rest_and_crops_bars(tmp_path, film):
         "frame-000003.png",
         "manifest.json",
     ]
-    for f, seed in zip(m["frames"], (1, 2, 3)):
+    for f, seed in zip(m["frames"], (1, 2, 3), strict=False):
         png = cv2.imread(str(tmp_path / "frames" / f["file"]), cv2.IMREAD_UNCHANGED)
         assert png.dtype == np.uint8 and png.shape == (36, 64)  # gray, 16:9 at short side 36: no bars
         assert png[0].mean() > 40 and png[-1].mean() > 40

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
 from testfilms import false_colour, moving_texture
-from filmcolor.flow import flow, occlusion_mask, warp
 
+from filmcolor.flow import flow, occlusion_mask, warp
 
 H, W = 72, 96
 SHIFT = (3, 2)  # (dx, dy): the picture moves 3 px right and 2 px down from the previous frame

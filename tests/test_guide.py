@@ -10,10 +10,10 @@ import av
 import cv2
 import numpy as np
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film, packets, pan_pictures, video_frames
+
 from filmcolor.metrics import psnr
 from filmcolor.render import render
 
@@ -40,21 +40,28 @@ def _rgb(path):
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
+@pytest.mark.slow
 def test_keyframes_colour_their_shots_and_keep_everything_else(tmp_path, tiny_weights, films):
     truth, bw, keys = films
     out, auto = tmp_path / "guided.mp4", tmp_path / "auto.mp4"
     r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=0.5))
     render(bw, auto, render_config(weights=tiny_weights))
     t, g, a = _rgb(truth), _rgb(out), _rgb(auto)
-    guided, automatic = np.mean([psnr(x, y) for x, y in zip(t, g)]), np.mean([psnr(x, y) for x, y in zip(t, a)])
+    guided, automatic = (
+        np.mean([psnr(x, y) for x, y in zip(t, g, strict=False)]),
+        np.mean([psnr(x, y) for x, y in zip(t, a, strict=False)]),
+    )
     assert guided >= automatic + 5, (guided, automatic)
     assert min(psnr(t[i], g[i]) for i in (0, 24)) >= 35  # the keyframes themselves, as coloured
     assert r.frames == 48 and r.cuts == [24] and set(r.guide_seconds) == {"shots"}
     src, dst = video_frames(bw), video_frames(out)
-    assert [x for x, _ in src] == [x for x, _ in dst] and min(psnr(x, y) for (_, x), (_, y) in zip(src, dst)) >= 40
+    assert [x for x, _ in src] == [x for x, _ in dst] and min(
+        psnr(x, y) for (_, x), (_, y) in zip(src, dst, strict=False)
+    ) >= 40
     assert packets(out) == packets(bw)
 
 
+@pytest.mark.slow
 def test_strokes_on_a_keyframe_are_filled_and_carried(tmp_path, tiny_weights, films):
     truth, bw, keys = films
     strokes = tmp_path / "strokes"
@@ -74,6 +81,7 @@ def _gray(index: int) -> np.ndarray:
     return np.repeat(cv2.cvtColor(_shots()[index], cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["no keyframe", "keyframe left gray"])
 def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weights, films, how):
     truth, bw, keys = films
@@ -86,13 +94,14 @@ def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weig
     render(bw, auto, render_config(weights=tiny_weights))
     g, a = _rgb(out), _rgb(auto)
     assert (
-        min(psnr(x, y) for x, y in zip(g[24:], a[24:])) >= 30
+        min(psnr(x, y) for x, y in zip(g[24:], a[24:], strict=False)) >= 30
     )  # the second shot: the base model's colour (smoothed along finer flow)
     assert r.uncoloured_keyframes == ([] if how == "no keyframe" else [keys / "000024.png"])
     assert [shot[:2] for shot in r.unkeyed_shots] == [(24, 47)]  # named in the summary, with its times
     assert r.unkeyed_shots[0][2] == pytest.approx(24 * 1001 / 24000, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_the_summary_names_the_shots_left_to_the_automatic_colour(tmp_path, tiny_weights, films, capsys):
     truth, bw, keys = films
     (keys / "000024.png").unlink()
@@ -154,6 +163,7 @@ def test_a_keyframes_folder_that_is_not_one(tmp_path, tiny_weights, films, capsy
         assert_one_line_error(code, err, expected)
 
 
+@pytest.mark.slow
 def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, films):
     truth, bw, keys = films
     out, whole = tmp_path / "out.mkv", tmp_path / "whole.mkv"
@@ -178,7 +188,9 @@ def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, fil
     )
     assert again.returncode == 0 and "going on after 18 frames" in again.stderr, again.stderr
     render(bw, whole, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=0.25, codec="ffv1"))
-    assert min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole))) >= 45  # the carried colour went on where it was
+    assert (
+        min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole), strict=False)) >= 45
+    )  # the carried colour went on where it was
 
 
 def _chroma(rgb: np.ndarray) -> np.ndarray:
@@ -187,6 +199,7 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
     return rgb_to_ycbcr(rgb.astype(np.float32) / 255.0)[..., 1:]  # (H, W, 2)
 
 
+@pytest.mark.slow
 def test_a_keyframes_own_frame_keeps_its_colour_as_a_plain_conversion_would(tmp_path, tiny_weights, films):
     """On its own frame a keyframe's chroma is as close to the keyframe as the keyframe simply
     converted to the output's pixel format (yuv420p), within 0.3 dB; a lossless codec, so the

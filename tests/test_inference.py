@@ -4,13 +4,12 @@ GPU uses (run here on the CPU), and the CUDA path where there is a GPU."""
 import numpy as np
 import pytest
 import torch
+from configs import render_config
+from testfilms import make_film
 
 from filmcolor.color import CodeRange
 from filmcolor.inference import Predictor, load_model, to_working, working_luma, working_size
-from configs import render_config
 from filmcolor.render import render
-
-from testfilms import make_film
 
 
 def _codes(bits=8, shape=(3, 90, 160), seed=0):

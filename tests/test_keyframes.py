@@ -230,6 +230,7 @@ def test_a_rotated_films_keyframes_are_upright(tmp_path, tiny_weights, capsys):
     assert right[0] > right[2] + 40 and left[2] > left[0] + 40
 
 
+@pytest.mark.slow
 def test_strokes_on_a_transparent_layer_are_filled_along_the_film(tmp_path, tiny_weights, capsys):
     """An image editor's export: the strokes on a transparent layer, black under its clear
     pixels. The fill follows the film's frame (dark left half, bright right half): each half
@@ -283,6 +284,7 @@ def test_a_keyframe_of_another_shape_is_refused_when_the_studio_opens_the_folder
     assert str(caught.value).startswith(f"{out / '000010.png'} is 50x50, not of the film's shape as shown (96x72)")
 
 
+@pytest.mark.slow
 def test_a_keyframes_folder_of_another_film_is_refused_unless_asked(tmp_path, two_shots, tiny_weights, capsys):
     """Known by the film's content, not its name: a copy elsewhere is the same film; another
     film of the same size and length is not, unless --keyframes-of-another-film."""
@@ -301,6 +303,7 @@ def test_a_keyframes_folder_of_another_film_is_refused_unless_asked(tmp_path, tw
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_the_studio_paints_a_rotated_film_upright(tmp_path, tiny_weights, capsys):
     """The page sees and paints the frames as shown (48x64, upright); what it saves, the render
     reads in the same places of the stored frames, and the render's own fill comes back upright."""

@@ -73,6 +73,7 @@ def damaged(tmp_path_factory):
     return {"mp4": _damaged(mp4, d / "damaged.mp4", 4096), "mkv": _damaged(mkv, d / "damaged.mkv", 16384)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["mp4", "mkv"])
 def test_a_damaged_film_is_refused_or_rendered_without_what_is_lost(tmp_path, tiny_weights, capsys, damaged, kind):
     src = damaged[kind]
@@ -157,5 +158,7 @@ def test_a_fragmented_mp4_cut_short_is_damage_like_matroska(tmp_path, tiny_weigh
     assert code == 0, err
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and warnings[0].startswith(f"warning: {cut}: 1 frame missing at "), err
-    assert warnings[0].endswith("at the end (the file ends inside a fragment, and how much followed is unknown): left out")
+    assert warnings[0].endswith(
+        "at the end (the file ends inside a fragment, and how much followed is unknown): left out"
+    )
     assert len(video_frames(out)) == 75

@@ -80,7 +80,9 @@ def _numeric_options():
     ctx = click.Context(cli)
     for name in cli.list_commands(ctx):
         for param in cli.get_command(ctx, name).params:
-            if isinstance(param, click.Option) and isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+            if isinstance(param, click.Option) and isinstance(
+                param.type, (click.types.IntParamType, click.types.FloatParamType)
+            ):
                 yield name, param.opts[0], isinstance(param.type, click.types.FloatParamType)
 
 
@@ -100,12 +102,19 @@ def test_every_numeric_option_refuses_what_is_out_of_its_range(tmp_path, capsys,
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("option, value, expected", [
-    ("--crf", "52", "--crf must be from 0 to 51 (got 52)"),
-    ("--saturation", "4.5", "--saturation must be from 0 to 4 (got 4.5)"),
-    ("--scene-threshold", "1", "--scene-threshold must be between 0 and 1 (got 1.0); a share of the frame"),
-    ("--segment-seconds", "-1", "--segment-seconds must be a number of seconds more than 0, or 0 for one pass (got -1.0)"),
-])
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("--crf", "52", "--crf must be from 0 to 51 (got 52)"),
+        ("--saturation", "4.5", "--saturation must be from 0 to 4 (got 4.5)"),
+        ("--scene-threshold", "1", "--scene-threshold must be between 0 and 1 (got 1.0); a share of the frame"),
+        (
+            "--segment-seconds",
+            "-1",
+            "--segment-seconds must be a number of seconds more than 0, or 0 for one pass (got -1.0)",
+        ),
+    ],
+)
 def test_a_number_above_its_range_is_refused_in_words(tmp_path, capsys, option, value, expected):
     code, err = run_cli(["render", "film.mp4", "-o", tmp_path / "out.mp4", option, value], capsys)
     assert_one_line_error(code, err, expected)
@@ -140,7 +149,16 @@ def test_a_picture_opencv_cannot_read_is_our_one_line_not_opencvs(tmp_path, tiny
     from filmcolor.cli import main
 
     with pytest.raises(SystemExit) as exc:
-        main(["colorize", str(_broken_png(tmp_path / "a.png")), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
+        main(
+            [
+                "colorize",
+                str(_broken_png(tmp_path / "a.png")),
+                "-o",
+                str(tmp_path / "out"),
+                "--weights",
+                str(tiny_weights),
+            ]
+        )
     err = capfd.readouterr().err
     assert exc.value.code == 2 and err.strip().splitlines() == [
         f"error: {tmp_path / 'a.png'} is not a picture OpenCV can read"

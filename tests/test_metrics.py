@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from testfilms import false_colour, moving_texture
 
 from filmcolor.flow import flow, occlusion_mask
 from filmcolor.metrics import (
@@ -18,7 +19,6 @@ from filmcolor.metrics import (
     ssim,
     warping_error,
 )
-from testfilms import false_colour, moving_texture
 
 H, W = 72, 96
 

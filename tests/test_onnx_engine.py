@@ -5,10 +5,10 @@ import av
 import numpy as np
 import pytest
 import torch
-
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
+
 from filmcolor import onnx_engine
 from filmcolor.assets import shipped_weights
 from filmcolor.color import CodeRange

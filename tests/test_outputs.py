@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from configs import render_config
 from testfilms import make_film, video_frames
+
 from filmcolor.errors import OutputError
 from filmcolor.outputs import FolderKind, folder_output, locked, part_path
 from filmcolor.render import render
@@ -48,6 +48,7 @@ def _signalled(sig: str, after: int, *args) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_sigterm_is_taken_like_ctrl_c(tmp_path, tiny_weights):
     src = make_film(tmp_path / "in.mp4", frames=48, keyint=6)
     out = tmp_path / "out.mp4"
@@ -82,6 +83,7 @@ def test_sigterm_is_taken_like_ctrl_c(tmp_path, tiny_weights):
     assert again.returncode == 0 and "going on after" in again.stderr and len(video_frames(out)) == 48
 
 
+@pytest.mark.slow
 def test_an_interrupted_training_run_says_to_resume_and_leaves_no_part(tmp_path):
     frames = tmp_path / "frames"
     frames.mkdir()
@@ -252,11 +254,23 @@ def test_an_output_name_near_the_limit_renders_its_hidden_files_shortened(tmp_pa
     assert len(work_folder(out).name.encode()) <= 255 and part_path(out) != part_path(out.with_name("m" * 245 + ".mp4"))
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_exits_cleanly_keeping_the_work_folder(tmp_path, tiny_weights):
     src = make_film(tmp_path / "in.mp4", frames=48, keyint=6)
     out = tmp_path / "out.mp4"
     run = _signalled(
-        "INT*2", 2, "render", src, "-o", out, "--weights", tiny_weights, "--segment-seconds", "0.25", "--batch-size", "2"
+        "INT*2",
+        2,
+        "render",
+        src,
+        "-o",
+        out,
+        "--weights",
+        tiny_weights,
+        "--segment-seconds",
+        "0.25",
+        "--batch-size",
+        "2",
     )
     assert run.returncode == 130, run.stderr  # not SIGABRT's -6
     lines = [line for line in run.stderr.strip().splitlines() if line and not line.startswith("render ")]  # the bar

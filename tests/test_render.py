@@ -6,9 +6,9 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from configs import render_config
 from testfilms import make_film, packets, video_frames
+
 from filmcolor import media
 from filmcolor.metrics import psnr
 from filmcolor.render import render
@@ -35,7 +35,7 @@ def _make(tmp_path, name):
 
 
 def _same_times(a, b, tol):
-    return len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b))
+    return len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b, strict=False))
 
 
 @pytest.mark.parametrize("name", list(FILMS))
@@ -48,11 +48,11 @@ def test_render_keeps_frames_timestamps_audio_and_luma(tmp_path, tiny_weights, n
     # Matroska stores milliseconds, MP4 the exact rate: allow 1 ms between containers.
     assert _same_times([t for t, _ in a], [t for t, _ in b], 1e-3 if src.suffix != out.suffix else 1e-9)
     peak = 1023 if a[0][1].dtype != np.uint8 else 255
-    assert min(psnr(x, y, peak) for (_, x), (_, y) in zip(a, b)) >= 40
+    assert min(psnr(x, y, peak) for (_, x), (_, y) in zip(a, b, strict=False)) >= 40
     pa, pb = packets(src), packets(out)
     assert [[p for p, _ in s] for s in pa] == [[p for p, _ in s] for s in pb]  # bytes, packet for packet
     tol = 0 if src.suffix == out.suffix else 1000  # µs: Matroska keeps milliseconds
-    assert all(_same_times([t for _, t in s], [t for _, t in d], tol) for s, d in zip(pa, pb))
+    assert all(_same_times([t for _, t in s], [t for _, t in d], tol) for s, d in zip(pa, pb, strict=False))
     with av.open(str(src)) as i, av.open(str(out)) as o:
         vi, vo = i.streams.video[0], o.streams.video[0]
         assert (vo.codec_context.width, vo.codec_context.height) == (vi.codec_context.width, vi.codec_context.height)

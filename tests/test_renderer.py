@@ -4,8 +4,7 @@ size that never leave the gamut of the film's own luma."""
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from filmcolor import media
 from filmcolor.color import MATRICES, CodeRange, ycbcr_to_rgb
@@ -25,7 +24,10 @@ def test_chunks_keep_every_item_in_order():
     assert [len(c.frames) for c in chunks(["a0", "a1"], batch_size=2)] == [0]  # a film of packets only
 
 
-def _info(width, height, code_range=CodeRange(8, False), matrix="bt601"):
+LIMITED_8 = CodeRange(8, False)
+
+
+def _info(width, height, code_range=LIMITED_8, matrix="bt601"):
     return media.FilmInfo(width, height, "yuv420p", code_range, matrix, Fraction(1, 24), Fraction(24), 1, 0.0, {}, None)
 
 

@@ -50,6 +50,7 @@ def _config(weights, **kw):
     return render_config(**{"weights": weights, "segment_seconds": 0.5, "batch_size": 4, **kw})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["mp4-aac", "mkv-pcm-and-opus", "vfr"])
 def test_a_segmented_render_keeps_every_frame_timestamp_and_packet(tmp_path, tiny_weights, kind):
     kw = {
@@ -154,6 +155,7 @@ def test_an_interrupted_render_goes_on_from_its_last_segment(tmp_path, tiny_weig
     assert not work_folder(out).exists()
 
 
+@pytest.mark.slow
 def test_other_settings_or_another_film_are_refused(tmp_path, tiny_weights, film, capsys):
     out = tmp_path / "out.mp4"
 
@@ -199,6 +201,7 @@ def _cli(film, out, weights):
     ]
 
 
+@pytest.mark.slow
 def test_a_render_killed_with_sigkill_goes_on_where_it_stopped(tmp_path, tiny_weights):
     film = make_film(tmp_path / "film.mp4", width=160, height=120, frames=240, keyint=12)
     out = tmp_path / "out.mp4"

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from configs import render_config
+
 from filmcolor.settings import file_identity, output_settings
 
 

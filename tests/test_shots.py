@@ -10,9 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from configs import render_config
 from testfilms import SHOT_H, SHOT_W, camera_pan, camera_view, make_film, scene
+
 from filmcolor.evaluate import evaluate
 from filmcolor.inference import InferenceConfig
 from filmcolor.keyframes import KeyframesConfig, write_keyframes
@@ -41,6 +41,7 @@ def film(tmp_path_factory):
     return make_film(tmp_path_factory.mktemp("shots") / "film.mp4", pictures=pictures(), keyint=6)
 
 
+@pytest.mark.slow
 def test_every_command_finds_the_same_shots(tmp_path, film, tiny_weights):
     assert find_shots(film).cuts == CUTS
     one_pass = render(film, tmp_path / "a.mp4", render_config(weights=tiny_weights, segment_seconds=None))

@@ -1,9 +1,9 @@
 import cv2
 import numpy as np
 import pytest
-
 from clirun import assert_one_line_error, run_cli
 from testfilms import picture
+
 from filmcolor.inference import InferenceConfig
 from filmcolor.stills import StillsConfig, colorize_stills
 

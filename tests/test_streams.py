@@ -34,6 +34,7 @@ def with_still(src, out, attached):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["still-stream.mkv", "cover-art.mp4"])
 def test_the_films_own_stream_is_read_not_a_still_before_it(tmp_path, tiny_weights, capsys, kind):
     film = make_film(tmp_path / "film.mp4", frames=60, rate=Fraction(24))

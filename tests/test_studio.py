@@ -35,11 +35,21 @@ from filmcolor.render import render
 from filmcolor.studio import engine
 from filmcolor.studio.session import Conflict, Session, StudioError
 
+pytestmark = pytest.mark.slow  # every test here starts the studio's process or server (seconds each)
+
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
+
+
+def BROWSER(test):  # a decorator, named in capitals as the markers it stands for
+    """A test of the page in Chromium: marked `browser` (left out of the fast lane), skipped
+    where Chromium is not installed."""
+    skip = pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
+    )
+    return pytest.mark.browser(skip(test))
+
+
 W, H, SHOT = 160, 96, 24  # the test film: two shots of 24 frames
 
 
@@ -172,10 +182,7 @@ def _stroke(page, colour: str, x0: float, x1: float, y: float) -> None:
     page.mouse.up()
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
+@BROWSER
 def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
     playwright = pytest.importorskip(
         "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
@@ -528,10 +535,7 @@ def test_errors_before_the_server_starts(film, tmp_path, capsys):
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
+@BROWSER
 def test_the_readme_workflow_on_the_sample(tmp_path):
     """What the README tells a new user: `filmcolor studio band.mp4`, three strokes on the first
     shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as DIR/studio.png
@@ -686,10 +690,7 @@ def test_correcting_the_shots_without_http(three_shots, tmp_path):
     again.close()
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
+@BROWSER
 def test_correcting_the_shots_in_a_browser(three_shots, tmp_path, tiny_weights):
     """A false cut merged and a missed one split in the page: saved in keyframes.json, shown
     again by a new studio on the folder, and followed by render --keyframes."""
@@ -1043,10 +1044,7 @@ def test_the_host_check_and_security_headers(studio):
             assert response.getheader("X-Content-Type-Options") == "nosniff"
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-)
+@BROWSER
 def test_the_page_under_its_policy(studio):
     """The page runs under its own Content-Security-Policy: its scripts, styles and pictures
     (blob: ones among them) load, a stroke is filled, and the browser reports nothing blocked

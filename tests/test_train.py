@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from clirun import assert_one_line_error, run_cli
 from testfilms import make_film
+
 from filmcolor.gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
 from filmcolor.models import Generator, GeneratorConfig, load_weights, save_weights
 from filmcolor.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step, train
@@ -192,6 +192,7 @@ def _weights(run):
     return load_weights(run / "weights.pt")[0].state_dict()
 
 
+@pytest.mark.slow
 def test_resume_gives_the_weights_of_one_uninterrupted_run(tmp_path, tiny):
     """20 steps, then 20 resumed == 40 at once, bit for bit (seeded, CPU)."""
     once, twice = tmp_path / "once", tmp_path / "twice"
@@ -269,7 +270,9 @@ def test_a_checkpoint_without_checksums_is_refused_unless_asked(tmp_path, tiny, 
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume"], capsys)
     assert_one_line_error(
-        code, err, f"{run} has no SHA256SUMS, so its checkpoint cannot be checked for damage; pass --unchecked-checkpoint"
+        code,
+        err,
+        f"{run} has no SHA256SUMS, so its checkpoint cannot be checked for damage; pass --unchecked-checkpoint",
     )
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
     code, err = run_cli(["train", "-o", run, "--steps", "3", "--resume", "--unchecked-checkpoint"], capsys)

@@ -123,7 +123,9 @@ def _fields(path):
         return c.streams.video[0].codec_context.field_order, all(f.interlaced_frame for f in frames)
 
 
-@pytest.mark.parametrize("option, order, name, segments", [("tff=1", 2, "out.mp4", "0.25"), ("bff=1", 3, "out.mkv", "0")])
+@pytest.mark.parametrize(
+    "option, order, name, segments", [("tff=1", 2, "out.mp4", "0.25"), ("bff=1", 3, "out.mkv", "0")]
+)
 def test_an_interlaced_film_stays_interlaced(tmp_path, tiny_weights, capsys, option, order, name, segments):
     src = _interlaced_film(tmp_path / "in.mp4", option)
     assert _fields(src) == (order, True)
