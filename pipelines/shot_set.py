@@ -55,7 +55,6 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-import skimage
 from corpus_lists import INCLUDE
 from pan_films import write_film
 from source import (
@@ -620,6 +619,8 @@ def fetched(dest: Path, files: list[tuple[str, str, str, str]]) -> list[Path]:
         for f, path in zip(missing, fetch_photos(dest, missing), strict=True):
             index[f"{f[0]}/{f[1]}"] = str(path)
         index_file.write_text(json.dumps(index, indent=1))
+    import skimage  # the photographs' package (pip install -e ".[pipelines]"), needed only to make the set
+
     site = Path(skimage.__file__).parent.parent
     return [site / f[1] if f[0] == "scikit-image" else Path(index[f"{f[0]}/{f[1]}"]) for f in files]
 
