@@ -331,12 +331,11 @@ def _one_pass(
             progress(done, max(expected, done + 1))  # the count may be an estimate: never done before the end
 
     with media.open_film(source) as container, atomic_output(output) as tmp:
-        items = media.read(
+        items = media.read_with_packets(
             container,
             start,
             end,
             first_index=first,
-            packets=True,
             rebase=start is not None,
             damaged=config.damaged,
             notes=damage,

@@ -110,7 +110,7 @@ def plain_carrier(truth: Path, bw: Path, keys: set[int], out: Path) -> float:
         info = media.film_info(container)
         with FilmWriter(out, container, info) as writer:
             prev, chroma = None, None
-            for item in media.read(container, packets=True):
+            for item in media.read_with_packets(container):
                 if not isinstance(item, media.Decoded):
                     writer.copy_packet(item)
                     continue

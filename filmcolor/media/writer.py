@@ -19,7 +19,7 @@ import numpy as np
 from ..colour import CodeRange
 from ..errors import OutputError
 from .encoding import WRITABLE, EncodeConfig
-from .reader import FilmInfo, chroma_layout, ffmpeg_reason, open_film
+from .probe import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
 
