@@ -430,7 +430,7 @@ def calibrate(
 
 
 def strip(truth: Path, guided: Path, plain: Path, key: int, late: int, out: Path) -> None:
-    """The README's picture: the keyframe, a late frame of its shot guided, the plain carrier's, and the truth's."""
+    """docs/guided-colour.md's picture: the keyframe, a late frame of its shot guided, the plain carrier's, and the truth's."""
 
     def frame(path: Path, index: int) -> np.ndarray:
         with av.open(str(path)) as c:

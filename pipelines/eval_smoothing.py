@@ -40,7 +40,7 @@ from filmcolor.temporal import SmoothConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOKS = {"clean": DegradeConfig(clean=True), "old film": DegradeConfig()}
-STRIP_FRAMES = 6  # consecutive frames in the README's picture
+STRIP_FRAMES = 6  # consecutive frames in docs/commands.md's picture
 
 
 def test_films(work: Path) -> dict[str, Path]:

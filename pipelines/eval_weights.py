@@ -16,7 +16,7 @@ render's defaults (smoothing on) and each candidate's weights, and measured agai
 warping error. The gray input is the floor: a colouring that scores below it does harm. The
 targets (issue 21) are checked per film: PSNR at least the gray input's, fringes at most 1.5x
 the truth's, CDC at most 2x the truth's, colourfulness 0.4x-1.5x the truth's. Writes its section
-of docs/evaluation.md, docs/evaluation-weights.json, docs/before-after.png (pan frames: input,
+of docs/evaluation.md, docs/evaluation-weights.json, docs/before-after.jpg (pan frames: input,
 filmcolor, truth) and docs/strip-NAME-LOOK.jpg per camera film (three frames: B&W, render, truth).
 """
 
@@ -125,7 +125,8 @@ def strip(bw: Path, render_: Path, truth: Path, out: Path, width: int = 1536) ->
 
 
 def figure(picks: list[tuple[Path, Path, Path, int]], out: Path) -> None:
-    """Rows of (B&W input | filmcolor | colour truth), one per (input, render, truth, frame), 2x enlarged."""
+    """Rows of (B&W input | filmcolor | colour truth), one per (input, render, truth, frame): a JPEG
+    small enough for the README (about 160 kB)."""
     rows = []
     for paths in picks:
         *films_, index = paths
@@ -134,8 +135,7 @@ def figure(picks: list[tuple[Path, Path, Path, int]], out: Path) -> None:
             with av.open(str(path)) as c:
                 row.append(next(f.to_ndarray(format="rgb24") for i, f in enumerate(c.decode(video=0)) if i == index))
         rows.append(np.hstack(row))
-    grid = cv2.resize(np.vstack(rows), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-    cv2.imwrite(str(out), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
 def rendered(bw: Path, weights: Path, edge_radius: int, work: Path) -> Path:
@@ -225,7 +225,7 @@ def main() -> None:
             print(key, json.dumps(rows), flush=True)
     if args.only or args.previous_only:
         return
-    figure(picks, args.docs / "before-after.png")
+    figure(picks, args.docs / "before-after.jpg")
     machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU"
     (args.docs / "evaluation-weights.json").write_text(
         json.dumps({"machine": machine, "results": results}, indent=1) + "\n"
@@ -281,7 +281,7 @@ def markdown(machine: str, results: dict) -> str:
     ]
     unmet = [f"{name} on {len(keys)} ({'; '.join(keys)})" for name, keys in missed.items() if keys]
     lines += [f"Targets not met by the shipped weights: {', '.join(unmet) or 'none'}."]
-    lines += ["", "![B&W input, filmcolor, colour truth: frames of the test films](before-after.png)"]
+    lines += ["", "![B&W input, filmcolor, colour truth: frames of the test films](before-after.jpg)"]
     strips = sorted(p.name for p in (ROOT / "docs").glob("strip-*.jpg"))
     lines += ["", "Camera video, three frames each (B&W input | filmcolor | colour truth):", ""] + [
         f"![{n}]({n})" for n in strips
