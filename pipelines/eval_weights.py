@@ -25,16 +25,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import platform
 from dataclasses import replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
-import torch
+from common import CORPUS, ROOT, fmt, machine, write_section
 from pan_films import pan_film, write_film
-from report import fmt, write_section
 
 from filmcolor.assets import shipped_weights
 from filmcolor.degrade import DegradeConfig, degrade
@@ -43,7 +41,6 @@ from filmcolor.evaluate import evaluate
 from filmcolor.inference import InferenceConfig
 from filmcolor.render import RenderConfig, render
 
-ROOT = Path(__file__).resolve().parent.parent
 PER_FILM = 8  # photographs to a film
 SHOT = 36  # frames a shot: 1.5 s
 CAMERA_FRAMES = 60  # frames of each camera video at most: vtest 6 s (of 79.5 s), tree 60 of the 68 that decode (4 s)
@@ -162,7 +159,7 @@ def measured(truth: Path, candidate: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=Path.home() / ".cache" / "filmcolor" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument(
         "--weights", type=Path, default=shipped_weights(), help="the weights to evaluate (default: the shipped ones)"
@@ -226,18 +223,18 @@ def main() -> None:
     if args.only or args.previous_only:
         return
     figure(picks, args.docs / "before-after.jpg")
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU"
+    measured_on = machine()
     (args.docs / "evaluation-weights.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=1) + "\n"
+        json.dumps({"machine": measured_on, "results": results}, indent=1) + "\n"
     )
-    write_section(args.docs / "evaluation.md", "eval_weights", markdown(machine, results))
+    write_section(args.docs / "evaluation.md", "eval_weights", markdown(measured_on, results))
 
 
-def markdown(machine: str, results: dict) -> str:
+def markdown(measured_on: str, results: dict) -> str:
     lines = [
         "## Automatic colour on the test split",
         "",
-        f"`python pipelines/eval_weights.py` on {machine} (its docstring says how the films are made): the shipped weights with the "
+        f"`python pipelines/eval_weights.py` on {measured_on} (its docstring says how the films are made): the shipped weights with the "
         "render's defaults, the previous weights rendered as before (without the luma-guided chroma filter; where --previous-films "
         "names the films), and the gray input (the floor: below it a colouring does harm). "
         "Colourfulness is given against the truth's (1.00: as colourful as the truth).",
