@@ -70,7 +70,7 @@ from source import (
 )
 
 from filmcolor.degrade import DegradeConfig, degrade
-from filmcolor.encoding import EncodeConfig
+from filmcolor.media.encoding import EncodeConfig
 
 W, H = 320, 180
 CRF, PRESET = 23, "medium"
