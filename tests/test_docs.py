@@ -124,6 +124,15 @@ def test_every_option_the_user_pages_name_exists():
         assert not named - known, f"{page.relative_to(ROOT)} names options no command has: {sorted(named - known)}"
 
 
+def test_every_command_the_user_pages_run_exists():
+    for page in USER_PAGES:
+        code = "\n".join(re.findall(r"^```.*?^```", page.read_text(), re.S | re.M))
+        run = set(re.findall(r"^(?:torchrun .*?-m )?filmcolor ([a-z-]+)", code, re.M))
+        assert not run - set(commands()), (
+            f"{page.relative_to(ROOT)} runs commands filmcolor has not: {run - set(commands())}"
+        )
+
+
 def test_the_readme_is_short():
     size = len(README.read_bytes())
     assert size < README_LIMIT, f"README.md is {size} bytes (limit {README_LIMIT}): move details to docs/"
