@@ -40,7 +40,7 @@ import torch
 from common import CORPUS, machine
 
 from filmcolor.assets import shipped_weights
-from filmcolor.color import PICTURE, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import PICTURE, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame, random_look, video_look
 from filmcolor.devices import pick_device
 from filmcolor.edgeaware import RADIUS
