@@ -26,7 +26,6 @@ import torch
 from .assets import shipped_onnx_folder
 from .models import Generator
 
-ENGINES = ("auto", "torch", "onnx")
 OPSET = 17  # ONNX opset the graph is exported at: ONNX Runtime 1.17 and later run it
 
 
