@@ -34,8 +34,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .encoding import EncodeConfig
 from .errors import FilmcolorError
+from .media.encoding import EncodeConfig
 from .settings import Bounds
 
 if typing.TYPE_CHECKING:
@@ -253,8 +253,8 @@ def _extract() -> click.Command:
 def _train() -> click.Command:
     """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
 
-    from .runs import UNCHECKED_OPTION
-    from .train import TrainConfig, train as fit
+    from .training.runs import UNCHECKED_OPTION
+    from .training.train import TrainConfig, train as fit
 
     @click.command()
     @click.option(

@@ -5,7 +5,7 @@ before it knows what a command will do, so they live apart from the code that us
 torch, OpenCV and SciPy load only when a command starts its work, and `filmcolor --help` or a
 film that is not there is answered in a fraction of a second (docs/benchmarks.md). Each
 module that does the work imports its config from here (`filmcolor.inference`,
-`filmcolor.cuts`, `filmcolor.temporal`, `filmcolor.guide`, `filmcolor.segments`,
+`filmcolor.guidance.cuts`, `filmcolor.temporal`, `filmcolor.guidance.guide`, `filmcolor.segments`,
 `filmcolor.render`).
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .encoding import EncodeConfig
 from .errors import InputError
+from .media.encoding import EncodeConfig
 from .settings import AMOUNT, COUNT, POSITIVE, SHARE, STREAM, THRESHOLD, Bounds, setting
 
 EDGE_RADIUS = 8  # px at the working size (short side 256) of the luma-guided filter (`filmcolor.edgeaware`): the window is 17 px, 7% of the picture's height
@@ -93,7 +93,7 @@ class SmoothConfig:
     )
     scene_threshold: float = setting(
         CutConfig.threshold,
-        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.cuts), and smoothing restarts.",
+        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.guidance.cuts), and smoothing restarts.",
         bounds=THRESHOLD,
     )
     residual: float = setting(

@@ -21,23 +21,24 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import carry, media, segments
+from . import media, segments
 from .assets import weights_path
 from .cluster import render_segments_on_ray, require_ray
 from .configs import RenderConfig as RenderConfig  # defined with the CLI's light settings; imported from here too
-from .cuts import check_threshold
 from .devices import pick_device
 from .errors import DecodeError, FilmcolorError, InputError
-from .guide import Guidance
+from .guidance import carry
+from .guidance.cuts import check_threshold
+from .guidance.guide import Guidance
+from .guidance.keyframe_files import coloured_files, film_luma
+from .guidance.shots import ShotList, find_shots
 from .inference import load_model, working_size
-from .keyframe_files import coloured_files, film_luma
 from .keyframes import check_film, listed_shots
+from .media.writer import FilmWriter, join
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
 from .settings import output_settings
-from .shots import ShotList, find_shots
-from .writer import FilmWriter, join
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ between the two luma frames, so a colour once chosen follows its object. Where t
 cannot be trusted (a region coming into view, fast motion, a wrong match: seen from
 forward-backward inconsistency and from the luma's own warp residual) the fresh prediction
 wins, so colour is not dragged across moving edges. At a scene cut (found by the one cut
-test, `filmcolor.cuts`, and given with each frame) the state is dropped, so no shot inherits
+test, `filmcolor.guidance.cuts`, and given with each frame) the state is dropped, so no shot inherits
 the previous one's colours.
 
 Runs at the model's working size, after batched inference, frame by frame in order; its
@@ -21,14 +21,14 @@ import cv2
 import numpy as np
 
 from .configs import SmoothConfig as SmoothConfig  # defined with the CLI's light settings; imported from here too
-from .cuts import SURE_SHIFT, hanning_window
 from .flow import flow, occlusion_mask, warp
+from .guidance.cuts import SURE_SHIFT, hanning_window
 
 
 @dataclass
 class Motion:
     """How a frame's picture came from the previous frame's, at the working size: what the
-    smoother and the keyframe carrier (`filmcolor.guide`) both follow."""
+    smoother and the keyframe carrier (`filmcolor.guidance.guide`) both follow."""
 
     to_prev: np.ndarray  # (h, w, 2) float32: cur[x] ~ prev[x + to_prev[x]]
     trust: np.ndarray  # (h, w) float32 in [0, 1]: how far each pixel may take its colour from prev along it

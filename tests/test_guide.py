@@ -1,4 +1,4 @@
-"""Guided colour (`filmcolor.guide`): keyframes carried through their shots, strokes filled,
+"""Guided colour (`filmcolor.guidance.guide`): keyframes carried through their shots, strokes filled,
 shots without keyframes left to the automatic colour, bad keyframes refused at once."""
 
 import signal

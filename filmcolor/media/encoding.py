@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import InputError, OutputError
-from .settings import Bounds, setting
+from ..errors import InputError, OutputError
+from ..settings import Bounds, setting
 
 if TYPE_CHECKING:
     import av

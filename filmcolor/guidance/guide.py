@@ -3,9 +3,9 @@
 The user's coloured keyframes, carried through their shots, are the guidance mode there is now;
 its parts each have their home:
 
-- `filmcolor.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
-- `filmcolor.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
-- `filmcolor.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
+- `filmcolor.guidance.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
+- `filmcolor.guidance.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
+- `filmcolor.guidance.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
   `KeyframeGuide`, the guide a render uses.
 
 The renderer sees only `Guidance` (a frame's colour, the state a segment hands on, going on from
@@ -22,9 +22,9 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from .configs import GuideConfig as GuideConfig  # defined with the CLI's light settings; imported from here too
+from ..configs import GuideConfig as GuideConfig  # defined with the CLI's light settings; imported from here too
+from ..temporal import Motion, SmoothConfig
 from .keyframe_files import Keyframe
-from .temporal import Motion, SmoothConfig
 
 
 def carrying(smooth: SmoothConfig) -> SmoothConfig:
