@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .assets import weights_path
-from .color import CodeRange
+from .colour import CodeRange
 from .configs import InferenceConfig as InferenceConfig  # defined with the CLI's light settings; imported from here too
 from .devices import autocast
 from .edgeaware import RADIUS, guided_filter

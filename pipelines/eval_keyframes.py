@@ -56,7 +56,7 @@ from pan_films import RATE, pan, write_film
 from report import write_section
 
 from filmcolor import media
-from filmcolor.color import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.flow import flow, occlusion_mask, warp
 from filmcolor.guidance.carry import FAR, SURE, Carrier

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from filmcolor.assets import shipped_weights
-from filmcolor.color import PICTURE, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import PICTURE, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame, random_look, video_look
 from filmcolor.devices import pick_device
 from filmcolor.edgeaware import RADIUS

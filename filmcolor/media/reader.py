@@ -23,7 +23,7 @@ import av
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
 
-from ..color import CodeRange
+from ..colour import CodeRange
 from ..configs import DAMAGED_CHOICES, STREAM_HELP as STREAM_HELP  # the settings' facts, where the CLI reads them
 from ..errors import DecodeError, InputError
 from ..inputs import check_input as check_input

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from .. import media
-from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
+from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
 from ..guidance import shots
 from ..guidance.cuts import Transition
