@@ -133,8 +133,10 @@ class Predictor:
         self.device, self.code_range, self.size, self.amp, self.edge_radius = device, code_range, size, amp, edge_radius
         self.model = model.to(device).eval()
         self.engine = choose(engine, device, compile)
-        if self.engine == "onnx" and device.type != "cpu":
-            raise InputError(f"--engine onnx runs on the CPU only; use --device cpu, or --engine torch on {device}")
+        if self.engine.startswith("onnx") and device.type != "cpu":
+            raise InputError(
+                f"--engine {self.engine} runs on the CPU only; use --device cpu, or --engine torch on {device}"
+            )
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
             cores = (
                 len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -145,8 +147,8 @@ class Predictor:
             self.copy_stream = torch.cuda.Stream(device)
             self.compute_stream = torch.cuda.Stream(device)
         self.run: Callable[[torch.Tensor], torch.Tensor] = (
-            OnnxGenerator(self.model, torch.get_num_threads())
-            if self.engine == "onnx"
+            OnnxGenerator(self.model, torch.get_num_threads(), int8=self.engine == "onnx-int8")
+            if self.engine.startswith("onnx")
             else torch.compile(self.model)
             if compile
             else self.model

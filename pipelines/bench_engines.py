@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from export_onnx import quantize
 from train_weights import score, validation
 
 from filmcolor import onnx_engine
 from filmcolor.assets import shipped_weights
-from filmcolor.colour import PICTURE
-from filmcolor.inference import load_model, to_working, working_size
+from filmcolor.inference import load_model
 
 BATCH, SIZE, THREADS = 4, (455, 256), 2  # the render's batch on the CPU, the 1080p working size (w, h)
 
@@ -61,40 +61,6 @@ def openvino_model(path: Path, precision: str | None = "f32"):
     compiled = ov.Core().compile_model(str(path), "CPU", config)
     request = compiled.create_infer_request()
     return lambda x: request.infer({0: x})[0]
-
-
-KEPT_FLOAT = ["/stem/stem.0/Conv", "/head/Conv"]  # the first and last convolutions: the luma in, the chroma out
-
-
-def quantize(fp32: Path, int8: Path, pictures: list, convs_only: bool = True) -> None:
-    """The int8 graph of `fp32`, calibrated on `pictures`' luma at the working size. With
-    `convs_only`, only the convolutions between the first and the last (where the time goes);
-    else every operator ONNX Runtime quantizes (the norms, the chroma head's table too)."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Reader(CalibrationDataReader):
-        def __init__(self) -> None:
-            self.items = iter(
-                {"luma": to_working(luma, PICTURE, working_size(luma.shape[1], luma.shape[0], 256))[None, None]}
-                for _, _, luma in pictures
-            )
-
-        def get_next(self):
-            return next(self.items, None)
-
-    prepared = int8.with_name("prepared.onnx")
-    quant_pre_process(str(fp32), str(prepared))
-    quantize_static(
-        str(prepared),
-        str(int8),
-        Reader(),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        activation_type=QuantType.QUInt8,
-        **({"op_types_to_quantize": ["Conv"], "nodes_to_exclude": KEPT_FLOAT} if convs_only else {}),
-    )
 
 
 def speed(engines: dict, rounds: int) -> dict[str, float]:
