@@ -10,8 +10,9 @@ at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS
   guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), right
   after the plain render so both see the same load on a shared machine, finding the shots
   timed apart;
-- render-torch: the same render with the generator in torch rather than ONNX Runtime
-  (`--engine torch`), what each engine costs;
+- render-torch, render-int8: the same render with the generator in torch rather than ONNX
+  Runtime (`--engine torch`), and on the shipped weights' int8 graph (`--engine onnx-int8`),
+  what each engine costs;
 - floor: the same film decoded and encoded again with the same encoder settings, audio
   copied, no model: what any render must at least spend; and the colour floor: the render's
   own coloured output decoded and encoded again (x264 works harder on chroma than on a gray
@@ -194,6 +195,7 @@ def child(mode: str, film: Path, out: Path, limit: int) -> None:
     result = {
         "render": lambda: run_render(film, out),  # the defaults: segments of 60 s (ONNX Runtime on the CPU)
         "render-torch": lambda: run_render(film, out, engine="torch"),  # the generator in torch instead
+        "render-int8": lambda: run_render(film, out, engine="onnx-int8"),  # the shipped weights' int8 graph
         "colour-floor": lambda: run_floor(out.with_name(f"{film.stem}-render.mp4"), out),  # the render's own output
         "one-pass": lambda: run_render(film, out, None),
         "segments-2s": lambda: run_render(film, out, 2.0),  # a join every 48 frames: the segments' cost, magnified
@@ -267,6 +269,8 @@ def main() -> None:
         if full:
             row["render-torch"] = measure("render-torch", film, args.work)
             row["torch_time_vs_onnx"] = round(row["render-torch"]["seconds"] / row["render"]["seconds"], 3)
+            row["render-int8"] = measure("render-int8", film, args.work)
+            row["int8_time_vs_onnx"] = round(row["render-int8"]["seconds"] / row["render"]["seconds"], 3)
             row["floor"] = measure("floor", film, args.work)
             row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
             row["colour-floor"] = measure("colour-floor", film, args.work)
