@@ -51,7 +51,7 @@ class InferenceConfig:
     )
     engine: str = setting(
         "auto",
-        "What runs the generator: onnx (ONNX Runtime, the CPU only), onnx-int8 (ONNX Runtime on the shipped weights' int8 graph: about 3x faster, its colour as good on the validation split), torch, or auto (onnx on the CPU, torch on CUDA or with --compile).",
+        "What runs the generator: onnx (ONNX Runtime, the CPU only), onnx-int8 (ONNX Runtime on the shipped weights' int8 graph: the generator about 3x faster, its colour as good on the validation split), torch, or auto (onnx on the CPU, torch on CUDA or with --compile).",
         choices=ENGINES,
         runtime=True,
     )
