@@ -98,6 +98,19 @@ def test_renders_by_either_engine_differ_by_at_most_one_code(tmp_path, tiny_weig
     assert np.abs(planes["torch"] - planes["onnx"]).max() <= 1
 
 
+@pytest.mark.slow
+def test_a_render_by_the_int8_graph_keeps_the_luma_and_stays_near_fp32s_colour(tmp_path):
+    src = make_film(tmp_path / "in.mp4", width=96, height=64, frames=4)
+    planes = {}
+    for engine in ("onnx", "onnx-int8"):
+        out = tmp_path / f"{engine}.mkv"
+        render(src, out, render_config(weights=shipped_weights(), codec="ffv1", engine=engine, pix_fmt="yuv444p"))
+        with av.open(str(out)) as c:
+            planes[engine] = np.stack([f.to_ndarray() for f in c.decode(video=0)]).astype(int)  # (T, 3, H, W)
+    luma, chroma = (planes["onnx"] - planes["onnx-int8"])[:, 0], (planes["onnx"] - planes["onnx-int8"])[:, 1:]
+    assert not luma.any() and chroma.any() and np.abs(chroma).mean() < 2
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [
