@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import av
 
+from ..configs import DAMAGED_CHOICES
 from ..errors import DecodeError, InputError
 from .probe import declared_end, ffmpeg_reason, time_base, video_stream
 
@@ -22,7 +23,6 @@ from .probe import declared_end, ffmpeg_reason, time_base, video_stream
 # may hold movie fragments (moof)
 _MOV_FAMILY = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
 
-DAMAGED_CHOICES = ("stop", "skip")  # what a reader does at damage: refuse the film, or note it and go on
 # two frames more than this many frame periods apart: the two or more between are lost (one
 # frame's gap is within a VFR film's jitter)
 GAP_PERIODS = Fraction(5, 2)

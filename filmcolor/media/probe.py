@@ -18,6 +18,7 @@ from av.sidedata.sidedata import Type as SideDataType
 
 from ..colour import CodeRange
 from ..errors import DecodeError, InputError
+from ..inputs import check_input
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,6 @@ class FilmInfo:
     field_order: int = 0  # FFmpeg's AVFieldOrder: 0 unknown, 1 progressive, 2-5 interlaced (`writer.FIELDS`)
 
 
-def check_input(path: str | Path) -> Path:
-    """Refuse what is not a file before FFmpeg sees it, with a message a user can act on."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a film file")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty")
-    return path
-
-
 def open_film(path: str | Path) -> av.container.InputContainer:
     """Open a film for reading; InputError when FFmpeg cannot read it or it has no video."""
     path = check_input(path)
@@ -84,7 +73,6 @@ def ffmpeg_reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
 
 
-STREAM_HELP = "The video stream to read (its index, as ffprobe numbers streams); default: the main one, as FFmpeg picks it (not a still picture, the most frames, then the largest picture)."
 _CHOSEN: dict[str, int] = {}  # film file -> the video stream a command asked for (`choose_stream`)
 _SAID: set[tuple[str, int]] = set()  # (film file, stream) whose choice was said already in this process
 
