@@ -28,7 +28,7 @@ from . import media
 from .color import convert_chroma, rgb_to_ycbcr
 from .display import Display, display
 from .errors import DecodeError, InputError, OutputError
-from .hints import coloured, fill_chroma
+from .hints import coloured, stroke_fill
 from .inference import to_working
 from .pictures import SUFFIXES, picture_size, read_rgba
 
@@ -171,7 +171,7 @@ def keyframe_from_picture(
     if filled and known.any() and frame is not None and alpha is not None and alpha.min() < 255:
         luma = frame()  # not the picture's: what is under its clear pixels is anything
     if filled:
-        chroma = fill_chroma(luma, chroma, known)
+        chroma = stroke_fill(luma, chroma, known)[0]
     return Keyframe(
         index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix, blank=not known.any()
     )

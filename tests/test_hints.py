@@ -1,8 +1,9 @@
-"""Colour hints (`filmcolor.hints`): strokes spread along the luma, not across its edges."""
+"""Colour hints (`filmcolor.hints`): strokes spread along the luma, not across its edges; the
+stroke fill's reach, which falls with distance and across edges."""
 
 import numpy as np
 
-from filmcolor.hints import coloured, fill_chroma
+from filmcolor.hints import coloured, fill_chroma, stroke_fill
 
 
 def _two_regions(h=60, w=80):
@@ -40,3 +41,65 @@ def test_which_pixels_a_hint_picture_colours():
     alpha = np.zeros((10, 10), np.uint8)
     alpha[:5] = 255
     assert coloured(chroma, alpha).sum() == 50  # transparency says it
+
+
+RED = (-0.1, 0.25)
+
+
+def test_the_reach_falls_with_distance_over_an_open_area():
+    """One stroke in a flat picture (60x80: the reach's 1/e at 8 px) colours what is near it, and
+    the far end of the picture hardly: Levin's fill colours all of it."""
+    luma = np.full((60, 80), 0.5) + np.random.default_rng(0).normal(0, 0.005, (60, 80))
+    chroma, known = np.zeros((60, 80, 2)), np.zeros((60, 80), bool)
+    known[28:32, 8:12], chroma[28:32, 8:12] = True, RED
+    out, reach = stroke_fill(luma, chroma, known)
+    assert reach[known].min() == 1.0 and reach[30, 14] > 0.5 and reach[:, 60:].max() < 0.05
+    assert np.allclose(out, reach[..., None] * np.array(RED), atol=1e-4)  # gray base: reach times the colour
+    assert np.abs(fill_chroma(luma, chroma, known)[:, 60:] - RED).max() < 0.01
+
+
+def test_the_reach_falls_across_an_edge():
+    """A stroke left of an edge: the region it is in keeps the colour, the other hardly gets it."""
+    luma = _two_regions()
+    chroma, known = np.zeros((60, 80, 2)), np.zeros((60, 80), bool)
+    known[10:50, 30:34], chroma[10:50, 30:34] = True, RED
+    out, reach = stroke_fill(luma, chroma, known)
+    assert reach[10:50, 36].mean() > 0.8 and reach[10:50, 44].mean() < 0.05  # as far from the stroke, either side
+
+
+def test_the_base_blends_by_the_reach_and_keep_gray_strokes_hold():
+    """out = base + reach * (fill - base): with the automatic colour as base, the unreached
+    pixels keep it; a keep-gray stroke (painted, chroma 0) keeps its pixels gray over any base."""
+    luma = np.full((40, 60), 0.5)
+    chroma, known = np.zeros((40, 60, 2)), np.zeros((40, 60), bool)
+    known[18:22, 5:9], chroma[18:22, 5:9] = True, RED
+    known[18:22, 40:44] = True  # keep gray
+    base = np.full((40, 60, 2), (0.05, 0.05), np.float32)
+    gray, reach = stroke_fill(luma, chroma, known)
+    auto, same = stroke_fill(luma, chroma, known, base)
+    assert np.array_equal(reach, same)
+    assert np.allclose(auto, gray + (1.0 - reach)[..., None] * base, atol=1e-5)
+    assert np.abs(auto[18:22, 40:44]).max() == 0 and np.abs(auto[:, 55:] - base[:, 55:]).max() < 0.02
+
+
+def test_with_many_strokes_it_is_levins_fill():
+    """Hints every few pixels: every pixel is near one, the reach is about 1, and the fill is Levin's."""
+    luma = _two_regions()
+    rng = np.random.default_rng(2)
+    truth = np.stack([np.where(luma < 0.5, 0.1, -0.1), np.where(luma < 0.5, -0.05, 0.2)], axis=2)
+    known = rng.random((60, 80)) < 0.15
+    chroma = np.where(known[..., None], truth, 0.0)
+    out, reach = stroke_fill(luma, chroma, known)
+    assert np.abs(out - fill_chroma(luma, chroma, known)).mean() < 0.005 and reach.mean() > 0.97
+
+
+def test_a_large_picture_is_filled_small_and_brought_back_along_its_luma():
+    """600x800, filled at MAX_SIDE and brought back up: the strokes kept, the colour stopping at
+    the luma's edge to the pixel (a plain scaling up would blur it over a few)."""
+    luma = np.kron(_two_regions(), np.ones((10, 10)))
+    chroma, known = np.zeros((600, 800, 2)), np.zeros((600, 800), bool)
+    known[100:500, 300:340], chroma[100:500, 300:340] = True, RED
+    out, reach = stroke_fill(luma, chroma, known)
+    assert np.array_equal(out[known], chroma[known].astype(np.float32))
+    assert reach[300, 395] > 0.5 and reach[300, 405] < 0.1  # the edge at x = 400
+    assert np.abs(stroke_fill(luma, chroma, np.zeros_like(known))[0]).max() == 0

@@ -30,7 +30,7 @@ from ..cuts import Transition
 from ..display import Display, display
 from ..errors import InputError, OutputError
 from ..guide import GuideConfig, carrying
-from ..hints import coloured, fill_chroma
+from ..hints import coloured, stroke_fill
 from ..inference import InferenceConfig, to_working, working_size
 from ..keyframe_files import (
     EXACT_GRAY,
@@ -214,7 +214,7 @@ def quick_fill(film: Film, picture: np.ndarray, max_side: int = COARSE_SIDE) -> 
     ycc = rgb_to_ycbcr(rgb, MATRIX)
     chroma = np.ascontiguousarray(ycc[..., 1:])
     known = coloured(chroma, cv2.resize(picture[..., 3], size, interpolation=cv2.INTER_AREA))
-    return chroma if known.all() else fill_chroma(ycc[..., 0], chroma, known, max_side)
+    return chroma if known.all() else stroke_fill(ycc[..., 0], chroma, known, max_side=max_side)[0]
 
 
 def render_fill(film: Film, path: Path, index: int) -> np.ndarray:
