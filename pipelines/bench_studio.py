@@ -40,6 +40,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from common import machine, print_json
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
 CHROMIUM = "/usr/bin/chromium"
@@ -83,8 +84,8 @@ def get(url: str) -> dict:
 def bench_fill(film: Path, strokes: int, repeats: int) -> dict:
     """Seconds from a keyframe's strokes to its filled picture, the studio's quick fill and the
     render's fill, on frame 0 of the 1080p `film` (median of `repeats`)."""
-    from filmcolor import hints
-    from filmcolor.keyframe_files import keyframe_from_picture
+    from filmcolor.guidance import hints
+    from filmcolor.guidance.keyframe_files import keyframe_from_picture
     from filmcolor.studio import engine
 
     with av.open(str(film)) as c:
@@ -153,6 +154,7 @@ def main() -> None:
     results: dict = {
         "film": film.name,
         "frames": args.frames,
+        "machine": machine(),
         "cpus": os.cpu_count(),
         "load_average_before": round(os.getloadavg()[0], 2),
     }
@@ -225,9 +227,7 @@ def main() -> None:
         studio.terminate()
         studio.wait(timeout=30)
     results["load_average_after"] = round(os.getloadavg()[0], 2)  # other work on the machine slows every figure
-    print(json.dumps(results, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print_json(results, args.json)
 
 
 if __name__ == "__main__":

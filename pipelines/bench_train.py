@@ -4,7 +4,7 @@ reference architecture of Zhu et al. 2017 (ResNet generators with 9 blocks and 6
 
     python pipelines/bench_train.py [--size 256] [--steps 5]
 
-Both go through the same `filmcolor.train.cyclegan_step` (both generators and both
+Both go through the same `filmcolor.training.train.cyclegan_step` (both generators and both
 discriminators, LSGAN, cycle and identity losses, pools); the reference networks are wrapped
 only to take and give our channels (luma in, chroma out), which changes no real cost.
 """
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 
 import torch
+from common import machine
 from torch import nn
 
-from filmcolor.gan import DecolouriserConfig, ImagePool, PatchDiscriminator
 from filmcolor.models import Generator
-from filmcolor.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step
+from filmcolor.training.gan import DecolouriserConfig, ImagePool, PatchDiscriminator
+from filmcolor.training.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step
 
 
 class ReferenceResnetGenerator(nn.Sequential):
@@ -107,7 +107,7 @@ def main() -> None:
     torch.manual_seed(0)
     ours, ref = CycleGAN(Generator(), DecolouriserConfig(), 64), reference_nets()
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "machine": machine(),
         "size": args.size,
         "batch": 1,
     }

@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import torch
+from common import machine
 from first_weights import film_frames
 from pan_films import pan_film
 from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
 
-from filmcolor import runs
 from filmcolor.assets import shipped_colour_set
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.evaluate import evaluate
@@ -36,7 +34,8 @@ from filmcolor.extract import ExtractConfig, extract
 from filmcolor.inference import InferenceConfig
 from filmcolor.models import Generator, load_weights, save_weights
 from filmcolor.render import RenderConfig, render
-from filmcolor.train import TrainConfig, train
+from filmcolor.training import runs
+from filmcolor.training.train import TrainConfig, train
 
 HELD_OUT = (SAMPLE_START - 1.0, SAMPLE_START + SAMPLE_DURATION + 1.0)  # seconds of the source never trained on
 
@@ -174,7 +173,7 @@ def main() -> None:
         "seconds": round(seconds),
         "blend": f"{alpha:g} of the CycleGAN weights, {1 - alpha:g} of the first (chosen on the validation film)",
         "validation": scores,
-        "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU",
+        "hardware": machine(),
         "data": f"domain A: {n_a} B&W frames, domain B: {n_photos} photographs + {n_film_b} colour frames of iscc-samples demo.mp4, outside {HELD_OUT[0]}-{HELD_OUT[1]} s",
         "init": first,
     }

@@ -46,8 +46,8 @@ from eval_keyframes import OPENCV, camera
 from pan_films import write_film
 from report import write_section
 
-from filmcolor import hints, keyframe_files
-from filmcolor.color import fit_chroma_to_gamut, rgb_to_ycbcr
+from filmcolor.guidance import hints, keyframe_files
+from filmcolor.colour import fit_chroma_to_gamut, rgb_to_ycbcr
 from filmcolor.metrics import chroma as chroma_of
 from filmcolor.metrics import psnr
 
@@ -159,7 +159,7 @@ def automatic(rgb: np.ndarray) -> np.ndarray:
     """(H, W, 2) chroma of the automatic colour of `rgb`'s luma (the shipped weights)."""
     import torch
 
-    from filmcolor.color import picture_luma
+    from filmcolor.colour import picture_luma
     from filmcolor.inference import InferenceConfig, load_model
     from filmcolor.stills import colour_picture
 
@@ -231,7 +231,7 @@ def shot_scores(name: str, first: int, count: int, strokes: int, work: Path, fil
     chroma, known = colourist_hints(key_rgb, np.ascontiguousarray(ycc[..., 1:]), strokes)
     layer = np.zeros((*known.shape, 4), np.uint8)
     cbcr = np.concatenate([np.full((*known.shape, 1), 0.5, np.float32), chroma], axis=2)
-    from filmcolor.color import ycbcr_to_rgb
+    from filmcolor.colour import ycbcr_to_rgb
 
     layer[..., :3] = np.clip(ycbcr_to_rgb(cbcr, "bt601") * 255 + 0.5, 0, 255).astype(np.uint8)
     layer[..., 3] = np.where(known, 255, 0)
@@ -257,7 +257,7 @@ def before_after(out: Path) -> None:
     """docs/stroke-fill.jpg: one stroke on the lawn of a frame of vtest.avi (its colour the
     lawn's), filled by Levin's fill (the colour runs over the whole picture) and by the stroke
     fill (the lawn green, the rest gray), side by side at 384x288."""
-    from filmcolor.color import ycbcr_to_rgb
+    from filmcolor.colour import ycbcr_to_rgb
 
     rgb = next(camera("vtest.avi", 60, 1, (384, 288)))
     ycc = rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, "bt601")

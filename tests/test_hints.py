@@ -1,9 +1,9 @@
-"""Colour hints (`filmcolor.hints`): strokes spread along the luma, not across its edges; the
-stroke fill's reach, which falls with distance and across edges."""
+"""Colour hints (`filmcolor.guidance.hints`): strokes spread along the luma, not across its
+edges; the stroke fill's reach, which falls with distance and across edges."""
 
 import numpy as np
 
-from filmcolor.hints import coloured, fill_chroma, stroke_fill
+from filmcolor.guidance.hints import coloured, fill_chroma, stroke_fill
 
 
 def _two_regions(h=60, w=80):
