@@ -16,9 +16,10 @@ cuts, cropped to 16:9 and scaled up, with grain), starts the studio on it as a u
 
 With --fill, only the fill itself, in this process (no studio, no browser: seconds, and what
 the stroke fill costs apart from the page): a 1080p frame of the film with STROKES strokes on
-it, from the strokes to the filled 1080p picture as the studio makes it (the quick fill at
-`engine.COARSE_SIDE`, joined to the 1080p luma, a JPEG), and the render's own fill of the saved
-keyframe (`keyframe_files.keyframe_from_picture`, at `hints.MAX_SIDE`), each the median of --repeats.
+it, from the strokes to the filled 1080p picture as the studio makes it (the stroke fill at
+`hints.STROKE_SIDE` from the strokes at the working size, joined to the 1080p luma, a JPEG), and
+the render's own fill of the saved keyframe (`keyframe_files.keyframe_from_picture`), each the
+median of --repeats.
 
 Writes JSON (stdout and --json); the figures go to docs/benchmarks.md by hand.
 """
@@ -103,12 +104,20 @@ def bench_fill(film: Path, strokes: int, repeats: int) -> dict:
         picture = engine.keyframe_picture(cv2.resize(gray, work, interpolation=cv2.INTER_AREA), small)
         ycc = engine.rgb_to_ycbcr(picture[..., :3].astype(np.float32) / 255.0, engine.MATRIX)
         known = picture[..., 3] >= hints.PAINTED
-        chroma = hints.stroke_fill(ycc[..., 0], np.ascontiguousarray(ycc[..., 1:]), known, max_side=engine.COARSE_SIDE)[0]
+        chroma = hints.stroke_fill(ycc[..., 0], np.ascontiguousarray(ycc[..., 1:]), known, max_side=hints.STROKE_SIDE)[
+            0
+        ]
         engine.encode_jpeg(engine.colour_picture(gray, chroma), 90)
 
     def render_fill() -> None:
         picture = engine.keyframe_picture(gray, layer)
-        keyframe_from_picture(picture[..., :3], picture[..., 3], work, engine.MATRIX, frame=lambda: cv2.resize(gray, work, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0)
+        keyframe_from_picture(
+            picture[..., :3],
+            picture[..., 3],
+            work,
+            engine.MATRIX,
+            frame=lambda: cv2.resize(gray, work, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0,
+        )
 
     out: dict = {"strokes": strokes, "repeats": repeats, "load_average_before": round(os.getloadavg()[0], 2)}
     for name, job in (("quick_fill_to_1080p_jpeg_s", quick), ("render_fill_s", render_fill)):

@@ -8,9 +8,9 @@ Pictures: the corpus' test split (docs/corpus.md; `pipelines/corpus.py` builds i
 a corpus, those of its test-split files this machine holds (Debian's opencv-doc and
 lomiri-wallpapers, scikit-image's coffee; `--photos` a folder of more of them, matched by their
 original file name), and frames of camera video with motion (opencv-doc's vtest.avi, a street
-from a fixed camera, and tree.avi, a hand-held camera over foliage), each at the render's
-working size (short side 256). Some are kept aside (HOLDOUT: a hash of the name), scored only
-at the end and reported apart.
+from a fixed camera, and tree.avi, a hand-held camera over foliage), each scaled to a
+short side of SHORT px (3/4 of the render's working size, for a CPU's time; `--every N` scores
+every Nth photograph). Some are kept aside (HOLDOUT: a hash of the name), reported apart.
 
 Hints, 0, 1, 2, 5, 10, 20, 50 and 100 of them, placed two ways:
 - as a colourist would: short strokes (STROKE px long, 3 px wide) inside the largest regions of
@@ -37,28 +37,29 @@ import csv
 import hashlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
+from common import CORPUS, ROOT, machine, write_section
 from eval_keyframes import OPENCV, camera
 from pan_films import write_film
-from report import write_section
 
-from filmcolor.guidance import hints, keyframe_files
 from filmcolor.colour import fit_chroma_to_gamut, rgb_to_ycbcr
-from filmcolor.metrics import chroma as chroma_of
-from filmcolor.metrics import psnr
+from filmcolor.guidance import hints, keyframe_files
+from filmcolor.metrics import chroma as chroma_of, psnr
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNTS = (0, 1, 2, 5, 10, 20, 50, 100)
-SHORT = 256  # px, the pictures' short side: the render's working size, where a keyframe is filled
+SHORT = 192  # px, the pictures' short side (the render fills keyframes at 256: 3/4 of it, for a CPU's time)
 SEGMENTS = 150  # SLIC superpixels of the truth: the colourist's regions
 STROKE = 12  # px, a colourist's stroke's length (3 px wide)
 HOLDOUT = 4  # one picture in this many (by a hash of its name) is kept aside
-VIDEOS = (("vtest.avi", (0, 100, 200, 300, 400, 500)), ("tree.avi", (0, 20, 40, 60)))
-SHOT_STROKES = (1, 5, 10)  # strokes on the shot's keyframe
+VIDEOS = (("vtest.avi", (0, 150, 300, 600)), ("tree.avi", (0, 40)))  # frames of camera video
+SHOT_STROKES = (1, 10)  # strokes on the shot's keyframe
+SHOTS = (("vtest.avi", 0, 150), ("tree.avi", 0, 68), ("vtest.avi", 450, 150))  # (video, first frame, frames)
+HOLDOUT_SHOT = ("vtest.avi", 450)  # scored with the rest, reported apart
 
 
 def held_out(name: str) -> bool:
@@ -109,13 +110,17 @@ def _size(name: str) -> tuple[int, int]:
         return s.width, s.height
 
 
-def colourist_hints(rgb: np.ndarray, cbcr: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def regions(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) int labels: the truth's SLIC superpixels, the colourist's regions."""
+    from skimage.segmentation import slic
+
+    return slic(rgb, n_segments=SEGMENTS, compactness=10, start_label=0)
+
+
+def colourist_hints(labels: np.ndarray, cbcr: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, 2) chroma, (H, W) bool: `n` strokes in the `n` largest SLIC regions of the truth,
     each a 3 px wide line of up to STROKE px through the region's most inner point, along the
     region's longer side, inside it, in the region's mean chroma."""
-    from skimage.segmentation import slic
-
-    labels = slic(rgb, n_segments=SEGMENTS, compactness=10, start_label=0)
     areas = np.bincount(labels.ravel())
     chroma, known = np.zeros_like(cbcr), np.zeros(labels.shape, bool)
     for region in np.argsort(-areas, kind="stable")[:n]:
@@ -175,12 +180,13 @@ def picture_scores(rgb: np.ndarray, seed: int) -> dict:
     ycc = rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, "bt601")
     y, truth = ycc[..., 0], np.ascontiguousarray(ycc[..., 1:])
     auto = automatic(rgb)
+    labels = regions(rgb)
     out: dict = {}
     for placement in ("colourist", "random"):
         rows: dict = {m: [] for m in ("gray", "levin", "new_gray", "new_auto", "automatic")}
         for n in COUNTS:
             if placement == "colourist":
-                chroma, known = colourist_hints(rgb, truth, n)
+                chroma, known = colourist_hints(labels, truth, n)
             else:
                 chroma, known = random_hints(truth, n, seed + n)
             zero = np.zeros_like(truth)
@@ -223,12 +229,12 @@ def shot_scores(name: str, first: int, count: int, strokes: int, work: Path, fil
     if not truth.exists():
         write_film(truth, camera(name, first, count, size), *size, count)
     if not bw.exists():
-        degrade(truth, bw, __import__("dataclasses").replace(DegradeConfig(), clean=True))
+        degrade(truth, bw, replace(DegradeConfig(), clean=True))
     frames = _decode(truth)
     gray_frames = _decode(bw)
     key_rgb = frames[0]
     ycc = rgb_to_ycbcr(key_rgb.astype(np.float32) / 255.0, "bt601")
-    chroma, known = colourist_hints(key_rgb, np.ascontiguousarray(ycc[..., 1:]), strokes)
+    chroma, known = colourist_hints(regions(key_rgb), np.ascontiguousarray(ycc[..., 1:]), strokes)
     layer = np.zeros((*known.shape, 4), np.uint8)
     cbcr = np.concatenate([np.full((*known.shape, 1), 0.5, np.float32), chroma], axis=2)
     from filmcolor.colour import ycbcr_to_rgb
@@ -237,19 +243,17 @@ def shot_scores(name: str, first: int, count: int, strokes: int, work: Path, fil
     layer[..., 3] = np.where(known, 255, 0)
     gray = cv2.cvtColor(gray_frames[0], cv2.COLOR_RGB2GRAY)
     truths = [chroma_of(f) for f in frames]
-    result = {"gray": [psnr(t * 255, chroma_of(g) * 255) for t, g in zip(truths, gray_frames)]}
+    result = {"gray": [psnr(t * 255, chroma_of(g) * 255) for t, g in zip(truths, gray_frames, strict=False)]}
     for fill in fills:
         folder = work / f"{stem}-keys-{strokes}-{fill}"
         folder.mkdir(exist_ok=True)
         keyframe_files.write_keyframe(folder, 0, *np.split(keyframe_picture(gray, layer), [3], axis=2))
         out = work / f"{stem}-{strokes}-{fill}.mp4"
         config = RenderConfig()
-        config = __import__("dataclasses").replace(
-            config, overwrite=True, guide=__import__("dataclasses").replace(config.guide, keyframes=folder)
-        )
+        config = replace(config, overwrite=True, guide=replace(config.guide, keyframes=folder))
         with levin_in_render() if fill == "levin" else contextlib.nullcontext():
             render(bw, out, config)
-        result[fill] = [psnr(t * 255, chroma_of(c) * 255) for t, c in zip(truths, _decode(out))]
+        result[fill] = [psnr(t * 255, chroma_of(c) * 255) for t, c in zip(truths, _decode(out), strict=False)]
     return result
 
 
@@ -270,11 +274,13 @@ def before_after(out: Path) -> None:
 
     def picture(c: np.ndarray) -> np.ndarray:
         c = fit_chroma_to_gamut(y, c.astype(np.float32), "bt601")
-        return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], c], axis=2), "bt601") * 255 + 0.5, 0, 255).astype(np.uint8)
+        return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], c], axis=2), "bt601") * 255 + 0.5, 0, 255).astype(
+            np.uint8
+        )
 
     painted = picture(chroma)
     panels = [painted, picture(hints.fill_chroma(y, chroma, known)), picture(hints.stroke_fill(y, chroma, known)[0])]
-    for panel, label in zip(panels, ("one stroke", "before: Levin's fill", "now: the stroke fill")):
+    for panel, label in zip(panels, ("one stroke", "before: Levin's fill", "now: the stroke fill"), strict=False):
         cv2.putText(panel, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA)
     cv2.imwrite(str(out), np.hstack(panels)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
 
@@ -286,45 +292,64 @@ def _decode(path: Path) -> list[np.ndarray]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, required=True, help="folder for the shots' films and renders")
-    ap.add_argument("--corpus", type=Path, default=Path.home() / ".cache" / "filmcolor" / "corpus")
+    ap.add_argument(
+        "--work", type=Path, required=True, help="folder for the shots' films, the renders and each part's scores"
+    )
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--photos", type=Path, help="a folder holding more of the test split's photographs")
-    ap.add_argument("--quick", action="store_true", help="four pictures and no render: a check of the recipe")
+    ap.add_argument(
+        "--only", choices=("pictures", "shots"), help="score this part alone into WORK (two processes, one each)"
+    )
+    ap.add_argument("--every", type=int, default=1, help="score every this-many-th photograph (by name): for a CPU's time")
+    ap.add_argument("--quick", action="store_true", help="four pictures, nothing written: a check of the recipe")
     ap.add_argument("--json", type=Path, default=ROOT / "docs" / "eval-hints.json")
-    ap.add_argument("--picture", action="store_true", help="only draw docs/stroke-fill.jpg (one stroke, before and after)")
+    ap.add_argument(
+        "--picture", action="store_true", help="only draw docs/stroke-fill.jpg (one stroke, before and after)"
+    )
     args = ap.parse_args()
     if args.picture:
         before_after(ROOT / "docs" / "stroke-fill.jpg")
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    found, source = photos(args.corpus, args.photos)
-    pictures = {**{k: working(v) for k, v in found.items()}, **{k: working(v) for k, v in video_frames().items()}}
-    if args.quick:
-        pictures = dict(list(pictures.items())[:4])
-    started = time.time()
-    per: dict = {}
-    for i, (name, rgb) in enumerate(sorted(pictures.items())):
-        per[name] = picture_scores(rgb, i)
-        print(f"{i + 1}/{len(pictures)} {name}", flush=True)
-    report = {
-        "source": source,
-        "counts": COUNTS,
-        "pictures": per,
-        "holdout": sorted(n for n in per if held_out(n)),
-        "reach": hints.REACH,
-        "seconds": round(time.time() - started),
-    }
-    if not args.quick:
+    parts = {"pictures": args.work / "pictures.json", "shots": args.work / "shots.json"}
+    if args.only in (None, "pictures") and not parts["pictures"].exists():
+        found, source = photos(args.corpus, args.photos)
+        found = {k: found[k] for k in sorted(found)[:: args.every]}
+        source += f", every {args.every}th by name" if args.every > 1 else ""
+        pictures = {**{k: working(v) for k, v in found.items()}, **{k: working(v) for k, v in video_frames().items()}}
+        if args.quick:
+            pictures = dict(list(pictures.items())[:4])
+        started, per = time.time(), {}
+        for i, (name, rgb) in enumerate(sorted(pictures.items())):
+            per[name] = picture_scores(rgb, i)
+            print(f"{i + 1}/{len(pictures)} {name}", flush=True)
+        part = {"source": source, "pictures": per, "seconds": round(time.time() - started)}
+        if args.quick:
+            print(markdown({**part, "counts": COUNTS, "holdout": []}))
+            return
+        parts["pictures"].write_text(json.dumps(part) + "\n")
+    if args.only in (None, "shots") and not parts["shots"].exists():
         shots = {}
-        for name, first, count in (("vtest.avi", 0, 200), ("tree.avi", 0, 68), ("vtest.avi", 450, 200)):
+        for name, first, count in SHOTS:
             key = f"{name}@{first}+{count}"
             shots[key] = {n: shot_scores(name, first, count, n, args.work, ("new", "levin")) for n in SHOT_STROKES}
             print(key, flush=True)
-        report["shots"] = shots
-        report["shots_holdout"] = ["vtest.avi@450+200"]
+        parts["shots"].write_text(json.dumps({"shots": shots}) + "\n")
+    if args.only is not None or not all(p.exists() for p in parts.values()):
+        return
+    report = {
+        **json.loads(parts["pictures"].read_text()),
+        **json.loads(parts["shots"].read_text()),
+        "counts": COUNTS,
+        "reach": hints.REACH,
+        "gain": hints.GAIN,
+        "stroke_side": hints.STROKE_SIDE,
+        "machine": machine(),
+    }
+    report["holdout"] = sorted(n for n in report["pictures"] if held_out(n))
+    report["shots_holdout"] = [f"{n}@{f}+{c}" for n, f, c in SHOTS if (n, f) == HOLDOUT_SHOT]
     args.json.write_text(json.dumps(report, indent=1) + "\n")
-    if not args.quick:
-        write_section(ROOT / "docs" / "evaluation.md", "hints", markdown(report))
+    write_section(ROOT / "docs" / "evaluation.md", "hints", markdown(report))
     print(markdown(report))
 
 
@@ -372,14 +397,19 @@ def markdown(report: dict) -> str:
             lines.append("")
     for key, by_n in report.get("shots", {}).items():
         aside = " (holdout)" if key in report.get("shots_holdout", []) else ""
-        lines += [f"**Render through the shot {key}{aside}**: chroma PSNR per frame, mean and worst (dB), and frames below gray:", ""]
+        lines += [
+            f"**Render through the shot {key}{aside}**: chroma PSNR per frame, mean and worst (dB), and frames below gray:",
+            "",
+        ]
         lines += ["| strokes | fill | mean | worst | frames below gray |", "|---|---|---|---|---|"]
         for n, r in by_n.items():
             gray = np.array(r["gray"])
             lines.append(f"| {n} | gray | {gray.mean():.2f} | {gray.min():.2f} | - |")
             for fill in ("levin", "new"):
                 v = np.array(r[fill])
-                lines.append(f"| {n} | {fill} | {v.mean():.2f} | {v.min():.2f} | {int((v < gray - 1e-6).sum())} of {len(v)} |")
+                lines.append(
+                    f"| {n} | {fill} | {v.mean():.2f} | {v.min():.2f} | {int((v < gray - 1e-6).sum())} of {len(v)} |"
+                )
         lines.append("")
     return "\n".join(lines)
 

@@ -22,8 +22,9 @@ PAINTED = 16  # alpha (of 255) from which a pixel of a transparent picture is a 
 WHOLE = 0.5  # an opaque picture coloured over at least this share is coloured whole: its gray parts are gray
 MAX_SIDE = 400  # px: the fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
-REACH = 0.1  # share of the long side over which a stroke's reach falls to 1/e across a flat open area
-GAIN = 1.0  # the reach is this times the chance a walk arrives at a stroke, at most 1
+STROKE_SIDE = 200  # px: the stroke fill runs at most at this long side, in the studio as in the render (0.1 s)
+REACH = 0.5  # share of the long side over which a walk from a stroke dies out (1/e) across a flat open area
+GAIN = 8.0  # the reach is this times the chance a walk arrives at a stroke, at most 1: an eighth is reached
 LEAK_STEP = 0.75  # a walk on the 8 neighbours spreads 0.75 px^2 a step on each axis: the leak is this / reach^2
 GUIDE_EPS = 1e-3  # luma variance under which the upsampling's fits count a window as flat (contrast ~0.03)
 BASES = ("gray", "auto")  # what the unpainted rest keeps: gray, or the automatic colour
@@ -63,14 +64,12 @@ def fill_chroma(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, max_sid
     return _solve(luma, chroma, known).astype(np.float32)
 
 
-
-
 def stroke_fill(
     luma: np.ndarray,
     chroma: np.ndarray,
     known: np.ndarray,
     base: np.ndarray | None = None,
-    max_side: int = MAX_SIDE,
+    max_side: int = STROKE_SIDE,
     reach: float = REACH,
     gain: float = GAIN,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +85,9 @@ def stroke_fill(
     object bounded by edges the walk stays in and the reach stays high; across an edge, or far
     over an open area, it falls. Out = base + reach * (fill - base): colour never jumps, and with
     many strokes (all near) it is Levin's fill. One sparse factorisation, three right-hand sides
-    (reach times each chroma channel, and the reach). Solved at most at `max_side`, brought
+    (the chance of arriving times each chroma channel, and the chance). Solved at most at
+    `max_side` (one size for the studio and the render: a walk that lives longer crosses a
+    faint edge more often, so the reach is the same only at the same size), brought
     back to the picture's size along its luma (a guided filter's linear fits, He et al. 2013's
     upsampling), the painted pixels their own."""
     h, w = luma.shape
@@ -97,15 +98,12 @@ def stroke_fill(
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     if scale < 1.0:
         small_luma = cv2.resize(luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        small_known = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        cover = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (h', w') painted share
         small_chroma = cv2.resize((chroma * known[..., None]).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        small_chroma /= np.maximum(small_known, 1e-6)[..., None]  # the painted pixels' mean
-        small_known = small_known > 0.5
+        small_chroma /= np.maximum(cover, 1e-6)[..., None]  # the painted pixels' mean
+        small_known = cover >= min(0.5, float(cover.max()))  # strokes thinner than a pixel there: the most covered
     else:
         small_luma, small_chroma, small_known = luma.astype(np.float32), chroma.astype(np.float32), known
-    if not small_known.any():  # strokes thinner than a pixel of the solve: the nearest one stands for them
-        small_known = cv2.resize(known.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-        small_chroma = cv2.resize(chroma.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
     leak = LEAK_STEP / (reach * max(size)) ** 2  # a walk's reach falls to 1/e over `reach` of the long side
     rhs = np.concatenate([small_chroma * small_known[..., None], small_known[..., None]], axis=2)  # (h', w', 3)
     solved = _solve(small_luma, rhs, small_known, leak).astype(np.float32)  # (h', w', 3): reach * fill, reach
@@ -120,7 +118,9 @@ def stroke_fill(
     return out.astype(np.float32), weight
 
 
-def guided_upsample(small_guide: np.ndarray, small: np.ndarray, guide: np.ndarray, eps: float = GUIDE_EPS) -> np.ndarray:
+def guided_upsample(
+    small_guide: np.ndarray, small: np.ndarray, guide: np.ndarray, eps: float = GUIDE_EPS
+) -> np.ndarray:
     """(h, w, C) planes solved at the size of (h, w) `small_guide` -> (H, W, C) at (H, W) `guide`'s:
     in each 3x3 window of the small picture each plane is fitted as a linear function of the
     luma, and the fits (smooth: scaled up bilinearly) are applied to the full-size luma, so a

@@ -101,11 +101,8 @@ export class Painter {
     if (!this.current) return;
     let op = this.current;
     this.current = null;
-    if (this.snap && !op.erase && this.luma) {
-      op = this.snapped(op);
-      this.redraw();
-    }
-    this.push(op);
+    const snap = this.snap && !op.erase && this.luma;
+    this.push(snap ? this.snapped(op) : op, snap); // a snapped stroke is drawn anew, as it is kept
   }
 
   // The gray frame (an image of any size) the edge-aware brush reads, as luma at the canvas' size.
