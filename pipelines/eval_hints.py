@@ -405,7 +405,17 @@ def markdown(report: dict) -> str:
             for method, label in names.items():
                 values = curve(report, members, placement, method)
                 lines.append(f"| {label} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
-            lines.append("")
+            new, gray, levin = (curve(report, members, placement, m) for m in ("new_gray", "gray", "levin"))
+            below_gray = [f"{c} ({n - g:+.2f})" for c, n, g in zip(COUNTS, new, gray, strict=True) if n < g - 0.005]
+            below_levin = [
+                f"{c} ({n - v:+.2f})" for c, n, v in zip(COUNTS, new, levin, strict=True) if c >= 10 and n < v - 0.005
+            ]
+            lines += [
+                "",
+                f"New fill (gray base) below gray at: {', '.join(below_gray) or 'no count'}; "
+                f"below Levin from 10 hints on at: {', '.join(below_levin) or 'no count'}.",
+                "",
+            ]
     for key, by_n in report.get("shots", {}).items():
         aside = " (holdout)" if key in report.get("shots_holdout", []) else ""
         lines += [
