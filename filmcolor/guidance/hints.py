@@ -7,7 +7,15 @@ the weighted mean of its 3x3 neighbours', the weights falling with the luma diff
 neighbour keeps a weight of 0.01, as in the authors' code), while the coloured pixels keep theirs;
 that is one sparse linear system per chroma channel, solved with SciPy. Colour then flows
 freely across a flat region and hardly across an edge, so a stroke in each of two regions
-colours each region and not its neighbour.
+colours each region and not its neighbour (`fill_chroma`: the carrier's extension of trusted
+colour, `colorize --hints`).
+
+But nothing else pulls a pixel, so a single stroke colours the whole picture up to the next
+stroke. A colourist paints the few things whose colour they know and expects the rest left as
+it was: the stroke fill (`stroke_fill`: keyframe strokes in the studio and the render) gives
+each pixel a reach from the strokes that falls with distance and across edges, and blends the
+fill into the base (gray, or a colour given) by it. docs/evaluation.md measures both against the
+number of hints.
 """
 
 from __future__ import annotations
@@ -20,14 +28,13 @@ import scipy.sparse.linalg
 NEUTRAL = 2.0 / 255  # chroma closer to gray than this is uncoloured in an opaque picture
 PAINTED = 16  # alpha (of 255) from which a pixel of a transparent picture is a hint: half-transparent strokes count
 WHOLE = 0.5  # an opaque picture coloured over at least this share is coloured whole: its gray parts are gray
-MAX_SIDE = 400  # px: the fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
+MAX_SIDE = 400  # px: Levin's fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
 STROKE_SIDE = 200  # px: the stroke fill runs at most at this long side, in the studio as in the render (0.1 s)
 REACH = 0.5  # share of the long side over which a walk from a stroke dies out (1/e) across a flat open area
 GAIN = 8.0  # the reach is this times the chance a walk arrives at a stroke, at most 1: an eighth is reached
 LEAK_STEP = 0.75  # a walk on the 8 neighbours spreads 0.75 px^2 a step on each axis: the leak is this / reach^2
 GUIDE_EPS = 1e-3  # luma variance under which the upsampling's fits count a window as flat (contrast ~0.03)
-BASES = ("gray", "auto")  # what the unpainted rest keeps: gray, or the automatic colour
 
 
 def coloured(chroma: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
