@@ -3,9 +3,9 @@
 The user's coloured keyframes, carried through their shots, are the guidance mode there is now;
 its parts each have their home:
 
-- `filmcolor.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
-- `filmcolor.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
-- `filmcolor.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
+- `filmcolor.guidance.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
+- `filmcolor.guidance.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
+- `filmcolor.guidance.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
   `KeyframeGuide`, the guide a render uses.
 
 The renderer sees only `Guidance` (a frame's colour, the state a segment hands on, going on from
@@ -23,10 +23,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..settings import POSITIVE, setting
+from ..temporal import Motion, SmoothConfig
 from .keyframe_files import Keyframe
-from .settings import POSITIVE, setting
-from .temporal import Motion, SmoothConfig
 
 
 def carrying(smooth: SmoothConfig) -> SmoothConfig:
