@@ -107,21 +107,20 @@ def unlike(a: Thumb, b: Thumb, luma: float = UNLIKE_LUMA, match: bool = True) ->
 
 def _compared(
     a: Thumb, b: Thumb, luma: float = UNLIKE_LUMA, match: bool = True, start: Shift | None = None
-) -> tuple[float, Shift | None, bool]:
-    """`unlike(a, b)`; how far the picture moved: the global shift the warp started from,
-    where phase correlation was sure of it, else the warp's median (None where a frame is
-    blank); and whether it was sure. With `start`, the warp starts from that shift instead,
-    and the share is of the part of `b` it does not bring into view."""
+) -> tuple[float, Shift | None, np.ndarray | None]:
+    """`unlike(a, b)`, the global shift the warp started from where phase correlation was sure
+    of it (else None), and the warp, (h, w, 2) flow from `b` into `a` (None where a frame is
+    blank). With `start`, the warp starts from that shift instead, and the share is of the
+    part of `b` it does not bring into view."""
     if a.blank or b.blank:
-        return 1.0, None, False
+        return 1.0, None, None
     warped, outside, flow, coming, shift = _aligned(a, b, start)
-    move = shift or (float(np.median(flow[..., 0])), float(np.median(flow[..., 1])))
     if abs(_zoom(flow)) > ZOOM_JUMP:  # no lens zooms so far in a frame: the framing jumped
-        return 1.0, move, shift is not None
+        return 1.0, shift, flow
     if match:
         warped = _matched(warped, b, ~(outside | coming))
     left = float(((_off(warped, b, luma) | outside) & ~coming).mean())
-    return (left if start is None else left / max(float((~coming).mean()), 1e-6)), move, shift is not None
+    return (left if start is None else left / max(float((~coming).mean()), 1e-6)), shift, flow
 
 
 def _zoom(flow: np.ndarray) -> float:
@@ -261,10 +260,11 @@ class CutFinder:
         if index > 0:
             a, b = self.thumbs[index - 1], self.thumbs[index]
             flat = max(a.contrast, b.contrast) < FLAT_CONTRAST  # both nearly featureless: their likeness is noise
-            score, move, sure = (0.0, None, False) if flat and not (a.blank or b.blank) else _compared(a, b)
+            score, shift, flow = (0.0, None, None) if flat and not (a.blank or b.blank) else _compared(a, b)
             self.pairs[index] = score
-            held = sure or score <= self.config.threshold  # a sure shift, or a warp that matched
-            self.moves[index] = move if held else None
+            if shift is None and flow is not None and score <= self.config.threshold:  # a warp that matched
+                shift = float(np.median(flow[..., 0])), float(np.median(flow[..., 1]))
+            self.moves[index] = shift
         if index >= 2 * DISSOLVE_GAP:
             mid = index - DISSOLVE_GAP
             self.shares[mid] = mix_share(self.thumbs[mid - DISSOLVE_GAP], self.thumbs[mid], self.thumbs[index])
