@@ -187,7 +187,9 @@ def main() -> None:
         results["shots"] = state["shot_count"]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page = browser.new_page(
+                viewport={"width": 1600, "height": 1000}, bypass_csp=True
+            )  # its waits evaluate strings
             page.goto(url)
             page.wait_for_function(
                 "document.querySelector('#frame-info').textContent.includes('not a keyframe yet')", timeout=60000
