@@ -1,8 +1,9 @@
-"""Colour hints (`filmcolor.guidance.hints`): strokes spread along the luma, not across its edges."""
+"""Colour hints (`filmcolor.guidance.hints`): strokes spread along the luma, not across its
+edges; the stroke fill's reach, which falls with distance and across edges."""
 
 import numpy as np
 
-from filmcolor.guidance.hints import coloured, fill_chroma
+from filmcolor.guidance.hints import coloured, fill_chroma, stroke_fill
 
 
 def _two_regions(h=60, w=80):
@@ -40,3 +41,69 @@ def test_which_pixels_a_hint_picture_colours():
     alpha = np.zeros((10, 10), np.uint8)
     alpha[:5] = 255
     assert coloured(chroma, alpha).sum() == 50  # transparency says it
+
+
+RED = (-0.1, 0.25)
+
+
+def test_the_reach_falls_with_distance_over_an_open_area():
+    """A stroke across a flat picture 200 px wide (the walk's 1/e at 20 px: reach 0.1, gain 1)
+    colours what is near it and hardly the far end; Levin's fill colours all of it."""
+    luma = np.full((30, 200), 0.5)
+    chroma, known = np.zeros((30, 200, 2)), np.zeros((30, 200), bool)
+    known[:, 5:9], chroma[:, 5:9] = True, RED
+    out, reach = stroke_fill(luma, chroma, known, reach=0.1, gain=1.0)
+    assert reach[known].min() == 1.0 and reach[:, 15].min() > 0.5 and reach[:, 150:].max() < 0.01
+    assert np.all(np.diff(reach[15, 9:]) <= 1e-6)  # falling all the way
+    assert np.allclose(out, reach[..., None] * np.array(RED), atol=1e-4)  # gray base: the reach times the colour
+    assert np.abs(fill_chroma(luma, chroma, known)[:, 150:] - RED).max() < 0.01
+
+
+def test_the_reach_falls_across_an_edge():
+    """A stroke left of an edge: the region it is in keeps the colour, the other hardly gets it."""
+    luma = _two_regions()
+    chroma, known = np.zeros((60, 80, 2)), np.zeros((60, 80), bool)
+    known[10:50, 30:34], chroma[10:50, 30:34] = True, RED
+    out, reach = stroke_fill(luma, chroma, known)
+    assert reach[10:50, 36].mean() > 0.9 and reach[10:50, 44].mean() < 0.2  # as far from the stroke, either side
+    assert np.abs(out[:, 44:]).mean() < 0.2 * np.abs(RED).max()
+
+
+def test_the_base_blends_by_the_reach_and_keep_gray_strokes_hold():
+    """out = base + reach * (fill - base): with the automatic colour as base, the pixels no
+    stroke reaches keep it; a keep-gray stroke (painted, chroma 0) keeps its pixels gray over
+    any base, and pulls its neighbours to gray as a colour stroke pulls them to its colour."""
+    luma = np.full((30, 200), 0.5)
+    chroma, known = np.zeros((30, 200, 2)), np.zeros((30, 200), bool)
+    known[:, 5:9], chroma[:, 5:9] = True, RED
+    known[:, 40:44] = True  # keep gray
+    base = np.full((30, 200, 2), (0.05, 0.05), np.float32)
+    gray, reach = stroke_fill(luma, chroma, known, reach=0.1, gain=1.0)
+    auto, same = stroke_fill(luma, chroma, known, base, reach=0.1, gain=1.0)
+    assert np.array_equal(reach, same)
+    assert np.allclose(auto, gray + (1.0 - reach)[..., None] * base, atol=1e-5)
+    assert np.abs(auto[:, 40:44]).max() == 0 and np.abs(auto[:, 46]).max() < 0.02
+    assert np.abs(auto[:, 190:] - base[:, 190:]).max() < 0.01
+
+
+def test_with_many_strokes_it_is_levins_fill():
+    """Hints every few pixels: every pixel is near one, the reach is about 1, and the fill is Levin's."""
+    luma = _two_regions()
+    rng = np.random.default_rng(2)
+    truth = np.stack([np.where(luma < 0.5, 0.1, -0.1), np.where(luma < 0.5, -0.05, 0.2)], axis=2)
+    known = rng.random((60, 80)) < 0.15
+    chroma = np.where(known[..., None], truth, 0.0)
+    out, reach = stroke_fill(luma, chroma, known)
+    assert np.abs(out - fill_chroma(luma, chroma, known)).mean() < 0.005 and reach.mean() > 0.97
+
+
+def test_a_large_picture_is_filled_small_and_brought_back_along_its_luma():
+    """300x400 filled at 100 px and brought back up: the strokes kept, the colour stopping at the
+    luma's edge within a pixel or two (a plain scaling up would blur it over four)."""
+    luma = np.kron(_two_regions(), np.ones((5, 5)))
+    chroma, known = np.zeros((300, 400, 2)), np.zeros((300, 400), bool)
+    known[50:250, 150:170], chroma[50:250, 150:170] = True, RED
+    out, reach = stroke_fill(luma, chroma, known, max_side=100)
+    assert np.array_equal(out[known], chroma[known].astype(np.float32))
+    assert reach[50:250, 198].min() > 0.9 and reach[50:250, 202].max() < 0.5 and reach[50:250, 205:].mean() < 0.2
+    assert np.abs(stroke_fill(luma, chroma, np.zeros_like(known))[0]).max() == 0

@@ -1449,3 +1449,97 @@ def test_the_badge_follows_a_start_from_the_automatic_colour_at_once(studio):
         assert page.locator(".shot .badge").first.inner_text() == "coloured"
         _release_polls(page, held)
         browser.close()
+
+
+def _weak_edge() -> list[np.ndarray]:
+    """One shot of 12 frames: a left half at luma 100 and a right half at 125 (a weak edge at
+    x = 80, a quarter of the strong one's), a little grain, nothing moving."""
+    rng = np.random.default_rng(1)
+    y = np.where(np.arange(W) < W // 2, 100.0, 125.0)[None, :] * np.ones((H, 1))
+    return [np.repeat(np.clip(y + rng.normal(0, 1.5, y.shape), 0, 255).astype(np.uint8)[..., None], 3, 2)] * 12
+
+
+@pytest.fixture
+def weak_edge(tmp_path):
+    film = make_film(tmp_path / "weak.mp4", pictures=_weak_edge(), keyint=12)
+    keys = tmp_path / "keys"
+    proc, url = _start(film, keys)
+    yield url, keys
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _render_fill(url: str) -> np.ndarray:
+    """(H, W, 2) chroma of keyframe 0 as the render fills it (the studio's fine fill), 8-bit codes from gray."""
+    base, token = url.split("/?token=")
+    with urllib.request.urlopen(f"{base}/api/keyframes/0/filled.jpg?fine=1&w={W}&token={token}") as r:
+        assert r.headers["X-Fill"] == "fine"
+        rgb = cv2.imdecode(np.frombuffer(r.read(), np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    return rgb_to_ycbcr(rgb.astype(np.float32), "bt601")[..., 1:]
+
+
+def _saved_rgba(url: str, x: float, y: float) -> np.ndarray:
+    """The saved strokes' RGBA at (x, y) (shares of the keyframe's size) of keyframe 0."""
+    body = _call(url.replace("/?token=", "/api/keyframes/0/strokes.png?token="))[1]
+    return cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_UNCHANGED)[int(H * y), int(W * x), [2, 1, 0, 3]]
+
+
+@BROWSER
+def test_a_stroke_colours_its_object_and_not_the_neighbour_across_a_weak_edge(weak_edge):
+    """One red stroke on the left of a weak edge (25 codes of luma): the left is red, the right,
+    the one thing painted being on the left, stays gray (Levin's fill coloured it all)."""
+    url, keys = weak_edge
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        _stroke(page, "#d02020", 0.12, 0.38, 0.5)
+        _saved(page, 1)
+        browser.close()
+    chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))  # (H, W) codes of colour
+    assert chroma[40:56, 30:50].mean() > 20  # the object painted: coloured
+    assert chroma[:, 96:].mean() < 3  # the neighbour across the weak edge: gray
+
+
+@BROWSER
+def test_the_edge_aware_brush_keeps_a_stroke_on_its_region(weak_edge):
+    """With *Snap to edges*, a stroke drawn over the weak edge into the neighbour keeps only the
+    pixels of the region most of it is on: saved, the neighbour's part is clear, and the fill
+    leaves the neighbour gray; without it, the same stroke is saved whole."""
+    url, keys = weak_edge
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        page.check("#snap")
+        _stroke(page, "#d02020", 0.1, 0.6, 0.3)
+        _saved(page, 1)
+        assert _saved_rgba(url, 0.3, 0.3)[3] == 255 and _saved_rgba(url, 0.56, 0.3)[3] == 0
+        chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))
+        assert chroma[:, 100:].mean() < 3
+        page.uncheck("#snap")
+        _stroke(page, "#d02020", 0.1, 0.6, 0.7)
+        _saved(page, 2)
+        assert _saved_rgba(url, 0.56, 0.7)[3] == 255
+        browser.close()
+
+
+@BROWSER
+def test_the_keep_gray_brush(weak_edge):
+    """*Keep gray* paints strokes of no colour: saved as strokes (opaque, R = G = B), not a
+    swatch, and what they cover stays gray in the fill, even beside a red stroke on the same region."""
+    url, keys = weak_edge
+    with _playwright().sync_playwright() as p:
+        browser, page = _open(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        _stroke(page, "#d02020", 0.05, 0.2, 0.5)
+        _saved(page, 1)
+        near = np.hypot(*_render_fill(url)[44:52, 46:56].transpose(2, 0, 1)).mean()
+        page.check("input[name=tool][value=gray]")
+        _stroke(page, "#d02020", 0.25, 0.45, 0.5)  # the colour chosen is not what it paints
+        _saved(page, 2)
+        rgba = _saved_rgba(url, 0.35, 0.5)
+        assert rgba[3] == 255 and rgba[0] == rgba[1] == rgba[2]
+        assert page.evaluate("window.studio.state.swatches") == ["#d02020"]
+        browser.close()
+    chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))
+    assert near > 8 and chroma[44:52, 46:56].mean() < 3  # coloured before, gray once kept gray
+    assert chroma[44:52, 10:30].mean() > 20  # the red stroke's own region still red

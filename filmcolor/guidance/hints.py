@@ -7,7 +7,15 @@ the weighted mean of its 3x3 neighbours', the weights falling with the luma diff
 neighbour keeps a weight of 0.01, as in the authors' code), while the coloured pixels keep theirs;
 that is one sparse linear system per chroma channel, solved with SciPy. Colour then flows
 freely across a flat region and hardly across an edge, so a stroke in each of two regions
-colours each region and not its neighbour.
+colours each region and not its neighbour (`fill_chroma`: the carrier's extension of trusted
+colour, `colorize --hints`).
+
+But nothing else pulls a pixel, so a single stroke colours the whole picture up to the next
+stroke. A colourist paints the few things whose colour they know and expects the rest left as
+it was: the stroke fill (`stroke_fill`: keyframe strokes in the studio and the render) gives
+each pixel a reach from the strokes that falls with distance and across edges, and blends the
+fill into the base (gray, or a colour given) by it. docs/evaluation.md measures both against the
+number of hints.
 """
 
 from __future__ import annotations
@@ -20,8 +28,13 @@ import scipy.sparse.linalg
 NEUTRAL = 2.0 / 255  # chroma closer to gray than this is uncoloured in an opaque picture
 PAINTED = 16  # alpha (of 255) from which a pixel of a transparent picture is a hint: half-transparent strokes count
 WHOLE = 0.5  # an opaque picture coloured over at least this share is coloured whole: its gray parts are gray
-MAX_SIDE = 400  # px: the fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
+MAX_SIDE = 400  # px: Levin's fill runs at most at this long side (a few seconds on a CPU); colour is smooth, the luma keeps the detail
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
+STROKE_SIDE = 200  # px: the stroke fill runs at most at this long side, in the studio as in the render (0.1 s)
+REACH = 0.5  # share of the long side over which a walk from a stroke dies out (1/e) across a flat open area
+GAIN = 8.0  # the reach is this times the chance a walk arrives at a stroke, at most 1: an eighth is reached
+LEAK_STEP = 0.75  # a walk on the 8 neighbours spreads 0.75 px^2 a step on each axis: the leak is this / reach^2
+GUIDE_EPS = 1e-3  # luma variance under which the upsampling's fits count a window as flat (contrast ~0.03)
 
 
 def coloured(chroma: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
@@ -58,9 +71,84 @@ def fill_chroma(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, max_sid
     return _solve(luma, chroma, known).astype(np.float32)
 
 
-def _solve(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """The fill at the given size: A u = b with a row per pixel, `u_r - sum_s w_rs u_s = 0`
-    for an unknown pixel r (w over its 3x3 neighbours, summing to 1) and `u_r = hint` for a known one."""
+def stroke_fill(
+    luma: np.ndarray,
+    chroma: np.ndarray,
+    known: np.ndarray,
+    base: np.ndarray | None = None,
+    max_side: int = STROKE_SIDE,
+    reach: float = REACH,
+    gain: float = GAIN,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W) luma in [0, 1], (H, W, 2) chroma, (H, W) bool `known` (the painted pixels; a
+    keep-gray stroke is painted with chroma 0) and the colour the rest keeps, `base` ((H, W, 2),
+    e.g. the automatic colour; None: gray) -> ((H, W, 2) chroma, (H, W) reach in [0, 1]).
+
+    Levin's fill gives every pixel the colour of the strokes it is joined to along the luma,
+    however far: one stroke colours the whole picture. Here a random walk along the same
+    weights stops at each step with a small chance (`LEAK`, set so that across a flat open area
+    the strokes' pull falls to 1/e over `reach` of the long side); the reach is the chance it
+    arrives at a stroke, the fill the mean colour of the strokes it arrives at. Inside an
+    object bounded by edges the walk stays in and the reach stays high; across an edge, or far
+    over an open area, it falls. Out = base + reach * (fill - base): colour never jumps, and with
+    many strokes (all near) it is Levin's fill. One sparse factorisation, three right-hand sides
+    (the chance of arriving times each chroma channel, and the chance). Solved at most at
+    `max_side` (one size for the studio and the render: a walk that lives longer crosses a
+    faint edge more often, so the reach is the same only at the same size), brought
+    back to the picture's size along its luma (a guided filter's linear fits, He et al. 2013's
+    upsampling), the painted pixels their own."""
+    h, w = luma.shape
+    gray = np.zeros((h, w, 2), np.float32) if base is None else base.astype(np.float32)
+    if not known.any():
+        return gray, np.zeros((h, w), np.float32)
+    scale = min(1.0, max_side / max(h, w))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    if scale < 1.0:
+        small_luma = cv2.resize(luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        cover = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (h', w') painted share
+        small_chroma = cv2.resize((chroma * known[..., None]).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        small_chroma /= np.maximum(cover, 1e-6)[..., None]  # the painted pixels' mean
+        small_known = cover >= min(0.5, float(cover.max()))  # strokes thinner than a pixel there: the most covered
+    else:
+        small_luma, small_chroma, small_known = luma.astype(np.float32), chroma.astype(np.float32), known
+    leak = LEAK_STEP / (reach * max(size)) ** 2  # a walk's reach falls to 1/e over `reach` of the long side
+    rhs = np.concatenate([small_chroma * small_known[..., None], small_known[..., None]], axis=2)  # (h', w', 3)
+    solved = _solve(small_luma, rhs, small_known, leak).astype(np.float32)  # (h', w', 3): reach * fill, reach
+    if scale < 1.0:
+        solved = guided_upsample(small_luma, solved, luma.astype(np.float32))
+    arrived = np.clip(solved[..., 2], 0.0, 1.0)  # (H, W): the chance a walk from the pixel arrives at a stroke
+    fill = solved[..., :2] / np.maximum(arrived, 1e-6)[..., None]  # the mean colour of the strokes it arrives at
+    weight = np.minimum(arrived * gain, 1.0)  # the reach
+    out = gray + weight[..., None] * (fill - gray)
+    out[known] = chroma[known]
+    weight[known] = 1.0
+    return out.astype(np.float32), weight
+
+
+def guided_upsample(
+    small_guide: np.ndarray, small: np.ndarray, guide: np.ndarray, eps: float = GUIDE_EPS
+) -> np.ndarray:
+    """(h, w, C) planes solved at the size of (h, w) `small_guide` -> (H, W, C) at (H, W) `guide`'s:
+    in each 3x3 window of the small picture each plane is fitted as a linear function of the
+    luma, and the fits (smooth: scaled up bilinearly) are applied to the full-size luma, so a
+    colour's edge lands on the luma's edge, not between two pixels of the solve."""
+    k = (3, 3)
+    mean_i = cv2.blur(small_guide, k, borderType=cv2.BORDER_REFLECT)
+    var_i = cv2.blur(small_guide * small_guide, k, borderType=cv2.BORDER_REFLECT) - mean_i * mean_i
+    mean_p = cv2.blur(small, k, borderType=cv2.BORDER_REFLECT)  # (h, w, C)
+    cov = cv2.blur(small * small_guide[..., None], k, borderType=cv2.BORDER_REFLECT) - mean_p * mean_i[..., None]
+    a = cov / (var_i + eps)[..., None]
+    b = mean_p - a * mean_i[..., None]
+    size = (guide.shape[1], guide.shape[0])
+    a = cv2.resize(cv2.blur(a, k, borderType=cv2.BORDER_REFLECT), size, interpolation=cv2.INTER_LINEAR)
+    b = cv2.resize(cv2.blur(b, k, borderType=cv2.BORDER_REFLECT), size, interpolation=cv2.INTER_LINEAR)
+    return a * guide[..., None] + b  # (H, W, C)
+
+
+def _solve(luma: np.ndarray, values: np.ndarray, known: np.ndarray, leak: float = 0.0) -> np.ndarray:
+    """The fill at the given size: A u = b with a row per pixel, `u_r - (1 - leak) sum_s w_rs u_s = 0`
+    for an unknown pixel r (w over its 3x3 neighbours, summing to 1) and `u_r = value` for a known
+    one; `values` (h, w, C), every channel solved with one factorisation. `leak` 0: Levin's fill."""
     h, w = luma.shape
     n = h * w
     y = luma.astype(np.float64)
@@ -86,11 +174,12 @@ def _solve(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray) -> np.ndarra
     sigma = np.maximum(np.maximum(0.6 * variance.ravel(), closest / np.log(100.0)), SIGMA_FLOOR)  # (n,)
     weights = np.exp(-squares / sigma[rows])
     totals = np.bincount(rows, weights, minlength=n)
-    weights = weights / totals[rows]  # each pixel's neighbour weights sum to 1
+    weights = weights * ((1.0 - leak) / totals[rows])  # each pixel's neighbour weights sum to 1 - leak
     free = ~known.ravel()
     keep = free[rows]  # known pixels' rows hold only their own 1
     a = scipy.sparse.csr_matrix((-weights[keep], (rows[keep], cols[keep])), shape=(n, n)) + scipy.sparse.identity(
         n, format="csr"
     )
-    b = np.where(free[:, None], 0.0, chroma.reshape(n, 2))  # (n, 2): both channels, one factorisation
-    return scipy.sparse.linalg.splu(a.tocsc()).solve(b).reshape(h, w, 2)
+    channels = values.shape[2]
+    b = np.where(free[:, None], 0.0, values.reshape(n, channels))  # (n, C): every channel, one factorisation
+    return scipy.sparse.linalg.splu(a.tocsc()).solve(b).reshape(h, w, channels)

@@ -30,7 +30,7 @@ from ..errors import DecodeError, InputError, OutputError
 from ..inference import to_working
 from ..media.display import Display, display
 from ..pictures import SUFFIXES, picture_size, read_rgba
-from .hints import coloured, fill_chroma
+from .hints import coloured, stroke_fill
 
 _NAME = re.compile(r"^(?:ref_)?(\d+)$")
 EXACT_GRAY = 1  # 8-bit codes: a pixel whose R', G' and B' differ by at most this is the gray frame's, not coloured
@@ -171,7 +171,7 @@ def keyframe_from_picture(
     if filled and known.any() and frame is not None and alpha is not None and alpha.min() < 255:
         luma = frame()  # not the picture's: what is under its clear pixels is anything
     if filled:
-        chroma = fill_chroma(luma, chroma, known)
+        chroma = stroke_fill(luma, chroma, known)[0]
     return Keyframe(
         index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix, blank=not known.any()
     )

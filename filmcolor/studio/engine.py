@@ -30,7 +30,7 @@ from ..errors import InputError, OutputError
 from ..guidance import shots
 from ..guidance.cuts import Transition
 from ..guidance.guide import GuideConfig, carrying
-from ..guidance.hints import coloured, fill_chroma
+from ..guidance.hints import STROKE_SIDE, coloured, stroke_fill
 from ..guidance.keyframe_files import (
     EXACT_GRAY,
     film_luma,
@@ -52,8 +52,6 @@ from ..temporal import SmoothConfig, Smoother, luma8
 if TYPE_CHECKING:
     from ..models import Generator
 
-# px, the long side of the quick fill shown as a stroke ends: 40 ms on a free CPU core (the render's, at 400 px: 1 s)
-COARSE_SIDE = 128
 # the shipped generator's matrix: strokes, fills and keyframes are read in it, as `render` reads them with those weights
 MATRIX = "bt601"
 
@@ -207,15 +205,16 @@ def kind(strokes: np.ndarray) -> str:
     return "coloured" if known.all() else "strokes" if known.any() else "blank"
 
 
-def quick_fill(film: Film, picture: np.ndarray, max_side: int = COARSE_SIDE) -> np.ndarray:
+def quick_fill(film: Film, picture: np.ndarray, max_side: int = STROKE_SIDE) -> np.ndarray:
     """(h, w, 2) chroma at the working size of a keyframe picture (H, W, 4), as shown, as
-    `keyframe_files.read_keyframe` reads it, but filled at `max_side`: the coarse fill shown at once."""
+    `keyframe_files.read_keyframe` reads it (the stroke fill at the render's own size, 0.1 s),
+    from the strokes the page sends at once: the fill shown as a stroke ends."""
     size = film.shown_size
     rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
     ycc = rgb_to_ycbcr(rgb, MATRIX)
     chroma = np.ascontiguousarray(ycc[..., 1:])
     known = coloured(chroma, cv2.resize(picture[..., 3], size, interpolation=cv2.INTER_AREA))
-    return chroma if known.all() else fill_chroma(ycc[..., 0], chroma, known, max_side)
+    return chroma if known.all() else stroke_fill(ycc[..., 0], chroma, known, max_side=max_side)[0]
 
 
 def render_fill(film: Film, path: Path, index: int) -> np.ndarray:

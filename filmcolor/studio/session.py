@@ -63,7 +63,7 @@ class KeyState:
 class Fill:
     revision: int
     coarse: np.ndarray | None = (
-        None  # (h, w, 2) chroma at the working size, filled at engine.COARSE_SIDE, once asked for
+        None  # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
     )
     fine: np.ndarray | None = None  # the render's own fill of the saved file, when done
 

@@ -33,12 +33,21 @@ async function run(mode, work) {
   });
 }
 
-// A picture operation is kept as its file (an <img> cannot be stored), a stroke as it is.
+// A picture operation is kept as its file (an <img> cannot be stored), an edge-aware stroke as
+// its pixels (a canvas cannot be stored either), a stroke as it is.
 function stored(op) {
+  if (op.kind === "patch") return { ...op, image: undefined, pixels: op.image.getContext("2d").getImageData(0, 0, op.image.width, op.image.height) };
   return op.kind === "image" ? { kind: "image", blob: op.blob } : op;
 }
 
 async function live(op) {
+  if (op.kind === "patch") {
+    const image = document.createElement("canvas");
+    image.width = op.pixels.width;
+    image.height = op.pixels.height;
+    image.getContext("2d").putImageData(op.pixels, 0, 0);
+    return { ...op, image, pixels: undefined };
+  }
   return op.kind === "image" ? { ...op, image: await imageOf(op.blob) } : op;
 }
 

@@ -3,6 +3,12 @@
 // with a list of operations on top, so undo and redo redraw, and strokes painted while another
 // tab saved the keyframe can be put on top of that tab's strokes (`rebase`). The base and the
 // operations are the keyframe's undo history: the page keeps them with the keyframe (`restore`).
+// The keep-gray brush's paint: no colour (R = G = B), saved as a stroke like the others, so the
+// fill keeps what it covers gray and the render reads it so.
+export const GRAY = "#808080";
+const SNAP_MIN = 10; // codes: the edge-aware brush keeps at least the pixels this near the stroke's median luma
+const SNAP_MAX = 40; // and at most those this near, however textured the region
+
 export class Painter {
   constructor(canvas, { onStroke, onPick, onRefused, onHistory }) {
     this.canvas = canvas;
@@ -22,6 +28,8 @@ export class Painter {
     this.savedEdits = 0; // the changes the server's copy holds
     this.current = null;
     this.enabled = true;
+    this.snap = false; // the edge-aware brush: a stroke keeps only the pixels of the region under it
+    this.luma = null; // the gray frame's luma at the canvas' size (Uint8Array), what snapping reads
     canvas.addEventListener("pointerdown", (e) => this.down(e));
     canvas.addEventListener("pointermove", (e) => this.move(e));
     canvas.addEventListener("pointerup", (e) => this.up(e));
@@ -75,7 +83,8 @@ export class Painter {
       return;
     }
     this.canvas.setPointerCapture(e.pointerId);
-    this.current = { kind: "line", erase: this.tool === "eraser", size: this.size, colour: this.colour, points: [p] };
+    const gray = this.tool === "gray"; // the keep-gray brush: strokes of no colour
+    this.current = { kind: "line", erase: this.tool === "eraser", gray, size: this.size, colour: gray ? GRAY : this.colour, points: [p] };
     this.drawOp(this.current);
   }
 
@@ -90,9 +99,65 @@ export class Painter {
 
   up(e) {
     if (!this.current) return;
-    const op = this.current;
+    let op = this.current;
     this.current = null;
-    this.push(op);
+    const snap = this.snap && !op.erase && this.luma;
+    this.push(snap ? this.snapped(op) : op, snap); // a snapped stroke is drawn anew, as it is kept
+  }
+
+  // The gray frame (an image of any size) the edge-aware brush reads, as luma at the canvas' size.
+  setGray(image) {
+    const c = document.createElement("canvas");
+    c.width = this.canvas.width;
+    c.height = this.canvas.height;
+    const g = c.getContext("2d", { willReadFrequently: true });
+    g.drawImage(image, 0, 0, c.width, c.height);
+    const rgba = g.getImageData(0, 0, c.width, c.height).data;
+    this.luma = new Uint8Array(c.width * c.height);
+    for (let i = 0; i < this.luma.length; i++) this.luma[i] = rgba[4 * i];
+  }
+
+  // A stroke of the edge-aware brush: only its pixels whose luma is near the median of the luma
+  // under it (the region it was meant for: most of a stroke is on its object) are kept, so a
+  // stroke drawn a little over an edge does not colour the neighbour. Its bounding box, as a
+  // picture, is what is drawn from then on (undo and redo redraw it).
+  snapped(op) {
+    const pad = op.size / 2 + 2;
+    const xs = op.points.map((p) => p[0]);
+    const ys = op.points.map((p) => p[1]);
+    const x0 = Math.max(0, Math.floor(Math.min(...xs) - pad));
+    const y0 = Math.max(0, Math.floor(Math.min(...ys) - pad));
+    const x1 = Math.min(this.canvas.width, Math.ceil(Math.max(...xs) + pad));
+    const y1 = Math.min(this.canvas.height, Math.ceil(Math.max(...ys) + pad));
+    const w = x1 - x0;
+    const h = y1 - y0;
+    if (w <= 0 || h <= 0) return op;
+    const patch = document.createElement("canvas");
+    patch.width = w;
+    patch.height = h;
+    const g = patch.getContext("2d", { willReadFrequently: true });
+    g.translate(-x0, -y0);
+    this.drawOp(op, g);
+    const image = g.getImageData(0, 0, w, h);
+    const px = image.data;
+    const values = [];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) if (px[4 * (y * w + x) + 3] > 0) values.push(this.luma[(y0 + y) * this.canvas.width + x0 + x]);
+    }
+    if (!values.length) return op;
+    values.sort((a, b) => a - b);
+    const median = values[values.length >> 1];
+    const spread = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b)[values.length >> 1];
+    const near = Math.min(SNAP_MAX, Math.max(SNAP_MIN, 2.5 * spread)); // codes of luma from the median that are the region's
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (Math.abs(this.luma[(y0 + y) * this.canvas.width + x0 + x] - median) > near) px[4 * i + 3] = 0;
+      }
+    }
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.putImageData(image, 0, 0);
+    return { kind: "patch", gray: op.gray, colour: op.colour, x: x0, y: y0, image: patch };
   }
 
   // A picture over the whole keyframe (the automatic colour as a start; `blob` its file, for the
@@ -145,8 +210,13 @@ export class Painter {
     if (this.current) this.drawOp(this.current); // a stroke still being painted
   }
 
-  drawOp(op) {
-    const { ctx, canvas } = this;
+  drawOp(op, ctx = this.ctx) {
+    const { canvas } = this;
+    if (op.kind === "patch") {
+      ctx.globalCompositeOperation = "source-over";
+      ctx.drawImage(op.image, op.x, op.y);
+      return;
+    }
     if (op.kind === "image") {
       ctx.globalCompositeOperation = "source-over";
       ctx.drawImage(op.image, 0, 0, canvas.width, canvas.height);
@@ -162,11 +232,10 @@ export class Painter {
     ctx.beginPath();
     ctx.arc(x, y, op.size / 2, 0, Math.PI * 2);
     ctx.fill();
-    for (let i = 1; i < op.points.length; i++) this.drawSegment(op, op.points[i - 1], op.points[i]);
+    for (let i = 1; i < op.points.length; i++) this.drawSegment(op, op.points[i - 1], op.points[i], ctx);
   }
 
-  drawSegment(op, a, b) {
-    const { ctx } = this;
+  drawSegment(op, a, b, ctx = this.ctx) {
     ctx.globalCompositeOperation = op.erase ? "destination-out" : "source-over";
     ctx.strokeStyle = op.colour;
     ctx.lineWidth = op.size;
@@ -198,7 +267,10 @@ export class Painter {
 
   // The colours of the strokes not saved yet, the latest first: the film's swatches.
   unsavedColours() {
-    const colours = this.ops.slice(this.saved).filter((op) => op.kind === "line" && !op.erase).map((op) => op.colour.toLowerCase());
+    const colours = this.ops
+      .slice(this.saved)
+      .filter((op) => (op.kind === "line" || op.kind === "patch") && !op.erase && !op.gray)
+      .map((op) => op.colour.toLowerCase());
     return [...new Set(colours.reverse())];
   }
 

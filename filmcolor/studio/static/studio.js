@@ -290,6 +290,8 @@ async function openFrame(frame) {
   showIn($("side"), gray.url);
   await loadStrokes();
   if (S.frame !== frame) return;
+  painter.setGray(await imageOf(gray.blob)); // what the edge-aware brush reads, at the keyframe's size
+  if (S.frame !== frame) return;
   S.loaded = frame;
   drawPaintable();
   drawShots();
@@ -455,7 +457,7 @@ async function autoUrl() {
 // once, save it. A brush stroke's colour joins the film's swatches.
 function stroked(op) {
   S.strokeAt = performance.now();
-  if (op.kind === "line" && !op.erase) remember(op.colour);
+  if ((op.kind === "line" || op.kind === "patch") && !op.erase && !op.gray) remember(op.colour);
   changed();
 }
 
@@ -680,6 +682,7 @@ function wire() {
     $("size-text").textContent = `${painter.size} px`;
   });
   $("colour").addEventListener("input", () => (painter.colour = $("colour").value));
+  $("snap").addEventListener("change", () => (painter.snap = $("snap").checked));
   $("undo").addEventListener("click", () => painter.undo() && changed());
   $("redo").addEventListener("click", () => painter.redo() && changed());
   $("clear").addEventListener("click", () => painter.clear());
