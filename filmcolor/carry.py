@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -52,6 +53,9 @@ from .inference import to_working
 from .keyframe_files import Keyframe, film_luma, read_keyframes
 from .shots import Shots
 from .temporal import Motion, SmoothConfig, flow_between, luma8, motion
+
+if TYPE_CHECKING:
+    from .guidance.borrow import Borrowed
 
 PATCH = 7  # px at the working size: the window of the anchoring residual (a patch, not a pixel's grain)
 RESIDUAL = 0.05  # luma (0-1) mean absolute difference over the patch at which a candidate's confidence falls to 1/e
@@ -422,14 +426,19 @@ class Plan:
     uncoloured: list[Path] = field(
         default_factory=list
     )  # keyframes left gray: not used, their shots get the automatic colour
+    borrowed: list[Borrowed] = field(
+        default_factory=list
+    )  # shots coloured from a painted shot of their camera setup (`filmcolor.guidance.borrow`)
 
     def keyframes(self, source: Path, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
-        """The keyframes read at the working size, strokes filled along the film's own frames."""
-        return read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
+        """The keyframes read at the working size, strokes filled along the film's own frames,
+        and those borrowed (made before, at this size)."""
+        read = read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
+        return read | {b.keyframe.index: b.keyframe for b in self.borrowed}
 
     def unkeyed(self) -> list[tuple[int, int]]:
-        """(first, last) frame of each shot no coloured keyframe guides: it gets the automatic colour."""
-        return Shots(self.cuts, len(self.times), list(self.files)).unkeyed()
+        """(first, last) frame of each shot no keyframe guides, painted or borrowed: it gets the automatic colour."""
+        return Shots(self.cuts, len(self.times), [*self.files, *(b.keyframe.index for b in self.borrowed)]).unkeyed()
 
     def guide(
         self,

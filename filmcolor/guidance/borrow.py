@@ -1,0 +1,219 @@
+"""Colour borrowed across a cut: a shot with no keyframe of its own, in a camera setup
+(`filmcolor.guidance.setups`) with a painted shot, is coloured from that shot's keyframe.
+
+The painted keyframe is matched onto one of the shot's representative frames (the one it
+covers best) by a correspondence that can bridge a cut: the homography the setup test found
+(the global alignment), then dense flow (DIS) between the frame and the keyframe seen through
+it, as the carrier corrects its drift. Each pixel's confidence is the carrier's own
+(`carry.Carrier`: the luma matching over a patch, the map agreeing with its neighbours), for
+the homography's coordinates, the flow's and the mended ones, the best of them winning. The
+keyframe's colour is taken as far as it is sure; elsewhere the frame keeps its automatic colour
+(the model's, as the render would give it), never a colour guessed from elsewhere. The result
+is one more keyframe on that frame (`Borrowed.keyframe`), carried through the shot as a painted
+one is (`carry.KeyframeGuide`), forward and backward. A shot's own keyframes always win: a shot
+with one borrows nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .. import media
+from ..carry import SURE, Carrier, Plan
+from ..color import PICTURE
+from ..flow import warp
+from ..inference import InferenceConfig, Predictor, to_working
+from ..keyframe_files import Keyframe
+from ..keyframes import read_listing
+from ..shots import Shots
+from ..temporal import flow_between, luma8
+from . import setups as setups_
+from .setups import Look, Setups
+
+COVERAGE = 0.05  # least share of the frame the painted keyframe must colour surely for the shot to borrow
+
+
+@dataclass
+class Borrowed:
+    """A shot coloured from a painted shot of its setup."""
+
+    shot: tuple[int, int]  # (first, last) frame
+    source: int  # the painted keyframe's frame
+    keyframe: Keyframe  # the colour made for the shot, on one of its frames (`keyframe.index`)
+    coverage: float  # share of that frame coloured surely from the painted keyframe (the rest: automatic)
+
+
+def transfer(key: Keyframe, luma: np.ndarray, homography: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """((h, w, 2) chroma, (h, w) confidence in [0, 1]): keyframe `key`'s colour on a frame of
+    (h, w) working `luma` in [0, 1] of the same setup, `homography` mapping the frame's pixels
+    onto the keyframe's. The homography's coordinates, corrected by the flow between the frame
+    and the keyframe seen through them, mended where torn; each pixel's best."""
+    h, w = luma.shape
+    carrier = Carrier(key)  # the carrier's confidence and mending, on this keyframe
+    points = cv2.perspectiveTransform(carrier.grid.reshape(-1, 1, 2), homography)
+    aligned = points.reshape(h, w, 2).astype(np.float32)  # (h, w, 2) in the keyframe's pixels
+    y8 = luma8(luma)
+    smooth = carrier.smooth
+    seen = cv2.remap(carrier.key, aligned[..., 0], aligned[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    flowed = warp(aligned, flow_between(y8, luma8(seen), smooth))  # luma[x] ~ seen[x + drift(x)]
+    y = y8.astype(np.float32) / 255.0
+    c_aligned, c_flowed = carrier._confidence(aligned, y), carrier._confidence(flowed, y)
+    coords = np.where((c_flowed >= c_aligned)[..., None], flowed, aligned)
+    confidence = np.maximum(c_aligned, c_flowed)
+    healed = carrier._healed(coords, confidence)
+    c_healed = carrier._confidence(healed, y)
+    coords = np.where((c_healed > confidence)[..., None], healed, coords)
+    confidence = np.maximum(confidence, c_healed)
+    chroma = cv2.remap(key.chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return chroma, confidence.astype(np.float32)
+
+
+def representative_lumas(
+    source: Path, times: list[int], frames: list[int], code_range, size: tuple[int, int]
+) -> dict[int, np.ndarray]:
+    """Frames `frames` of the film as (h, w) uint8 working luma, in one pass from the first to
+    the last of them (a sequential decode: seeking to each would decode from its sync frame)."""
+    wanted, got = set(frames), dict[int, np.ndarray]()
+    if not wanted:
+        return got
+    first, last = min(wanted), max(wanted)
+    with media.open_film(source) as container:
+        for item in media.read(container, times[first], times[last] + 1, first_index=first):
+            if isinstance(item, media.Decoded) and item.index in wanted:
+                got[item.index] = luma8(to_working(item.luma(), code_range, size))
+    return got
+
+
+def film_looks(lumas: dict[int, np.ndarray], starts: list[int], frames: int) -> dict[int, list[Look]]:
+    """Each shot's representative frames (shot's first frame -> its looks)."""
+    ends = [*starts[1:], frames]
+    return {
+        a: [setups_.look(f, lumas[f]) for f in setups_.representative(a, b) if f in lumas]
+        for a, b in zip(starts, ends, strict=True)
+    }
+
+
+def borrow(
+    setups: list[list[int]],
+    shots: Shots,
+    keyframes: dict[int, Keyframe],
+    looks: dict[int, list[Look]],
+    automatic: dict[int, np.ndarray],
+) -> list[Borrowed]:
+    """The shots of `setups` (lists of shot first frames) with no keyframe of their own, each
+    coloured from the painted keyframe of its setup that covers its best frame best.
+    `keyframes`: the painted ones by frame, at the working size; `looks`: each shot's
+    representative frames; `automatic`: the model's (h, w, 2) chroma on each representative frame."""
+    borrowed = []
+    for members in setups:
+        keys = [k for s in members for k in keyframes if shots.shot(k)[0] == s]
+        if not keys:
+            continue
+        key_looks = {k: setups_.look(k, luma8(keyframes[k].luma)) for k in keys}
+        for s in members:
+            first, end = shots.shot(s)
+            if shots.guided(first):
+                continue  # its own keyframe wins
+            best: Borrowed | None = None
+            for target in looks.get(s, []):
+                for k, key_look in key_looks.items():
+                    found = setups_.match(target, key_look)
+                    if found is None:
+                        continue
+                    luma = target.luma.astype(np.float32) / 255.0
+                    chroma, confidence = transfer(keyframes[k], luma, found.homography)
+                    coverage = float((confidence >= SURE).mean())
+                    if coverage < COVERAGE or (best is not None and coverage <= best.coverage):
+                        continue
+                    base = automatic[target.frame]
+                    c = confidence[..., None]
+                    made = Keyframe(
+                        target.frame,
+                        Path(f"<colour of frame {k} borrowed by frame {target.frame}>"),  # no file: its own plane
+                        luma,
+                        (c * chroma + (1.0 - c) * base).astype(np.float32),
+                        True,
+                        keyframes[k].matrix,
+                    )
+                    best = Borrowed((first, end - 1), k, made, coverage)
+            if best is not None:
+                borrowed.append(best)
+    return borrowed
+
+
+def automatic_colour(
+    model, lumas: dict[int, np.ndarray], size: tuple[int, int], inference: InferenceConfig
+) -> dict[int, np.ndarray]:
+    """The model's (h, w, 2) chroma on each of `lumas` ((h, w) uint8 working luma), as the
+    render predicts it (its edge filter and saturation): a borrowed keyframe's colour where unsure."""
+    if not lumas:
+        return {}
+    device = next(model.parameters()).device if hasattr(model, "parameters") else torch.device("cpu")
+    predictor = Predictor(
+        model, device, PICTURE, size, inference.amp, edge_radius=inference.edge_radius, engine="torch"
+    )
+    out = {}
+    frames = sorted(lumas)
+    for i in range(0, len(frames), 8):
+        batch = frames[i : i + 8]
+        _, chroma = predictor.submit([lumas[f] for f in batch]).result()  # (B, 2, h, w)
+        for k, f in enumerate(batch):
+            out[f] = np.ascontiguousarray(chroma[k].transpose(1, 2, 0)) * np.float32(inference.saturation)
+    return out
+
+
+def plan_borrowing(
+    source: Path,
+    info: media.FilmInfo,
+    times: list[int],
+    cuts: list[int],
+    keyframes: dict[int, Keyframe],
+    saved: Setups | None,
+    model,
+    inference: InferenceConfig,
+    size: tuple[int, int],
+) -> tuple[list[Borrowed], Setups]:
+    """What a guided render borrows (`borrow`), and the film's setups: `saved` (keyframes.json's,
+    with the colourist's corrections) where it was found among these very shots, else found
+    here (the corrections kept). Nothing is decoded where no shot could borrow (every shot
+    painted, or none)."""
+    shots = Shots(cuts, len(times), list(keyframes))
+    starts = shots.starts
+    unkeyed = [a for a, _ in shots.unkeyed()]
+    if not keyframes or not unkeyed:
+        return [], saved or Setups()
+    wanted = [f for a, b in zip(starts, [*starts[1:], len(times)], strict=True) for f in setups_.representative(a, b)]
+    lumas = representative_lumas(source, times, wanted, info.code_range, size)
+    looks = film_looks(lumas, starts, len(times))
+    if saved is not None and saved.starts == starts:
+        setups = saved
+    else:
+        setups = setups_.find_setups(looks)
+        setups.edits = dict(saved.edits) if saved else {}
+    groups = setups.groups(starts)
+    lent = {s for g in groups if any(shots.shot(k)[0] in g for k in keyframes) for s in g if s in unkeyed}
+    targets = {look.frame: look.luma for s in lent for look in looks[s]}
+    automatic = automatic_colour(model, targets, size, inference)
+    return borrow(groups, shots, keyframes, looks, automatic), setups
+
+
+def borrowed_shots(
+    plan: Plan,
+    source: Path,
+    info: media.FilmInfo,
+    folder: Path,
+    own: bool,
+    model,
+    inference: InferenceConfig,
+    size: tuple[int, int],
+) -> list[Borrowed]:
+    """The shots a guided render of `plan` colours from a painted shot of their setup, the
+    setups as the keyframes folder's keyframes.json keeps them (when it is this film's: `own`)."""
+    saved = Setups.listed(read_listing(folder)) if own else None
+    keyframes = plan.keyframes(source, info, size, model.config.matrix)
+    return plan_borrowing(source, info, plan.times, plan.cuts, keyframes, saved, model, inference, size)[0]
