@@ -34,8 +34,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .encoding import EncodeConfig
 from .errors import FilmcolorError
+from .media.encoding import EncodeConfig
 from .settings import Bounds
 
 if typing.TYPE_CHECKING:
@@ -227,8 +227,8 @@ def _extract() -> click.Command:
 
 @cli.command_builder
 def _train() -> click.Command:
-    from .runs import UNCHECKED_OPTION
-    from .train import TrainConfig, train as fit
+    from .training.runs import UNCHECKED_OPTION
+    from .training.train import TrainConfig, train as fit
 
     @click.command()
     @click.option(
@@ -271,7 +271,7 @@ def _train() -> click.Command:
 
 @cli.command_builder
 def _render() -> click.Command:
-    from .guide import GuideConfig
+    from .guidance.guide import GuideConfig
     from .inference import InferenceConfig
     from .render import RenderConfig, render as run
     from .segments import SegmentConfig

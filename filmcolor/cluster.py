@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .carry import Plan
-from .encoding import EncodeConfig
 from .errors import FilmcolorError, InputError
-from .guide import GuideConfig
+from .guidance.carry import Plan
+from .guidance.guide import GuideConfig
 from .inference import InferenceConfig
 from .media import FilmInfo
+from .media.encoding import EncodeConfig
 from .progress import Progress
 from .renderer import Renderer
 from .segments import Segment, WorkFolder, render_segment

@@ -28,12 +28,12 @@ import cv2
 import numpy as np
 
 from . import media
-from .encoding import EncodeConfig
 from .errors import InputError
+from .media.encoding import EncodeConfig
+from .media.writer import FilmWriter
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .settings import AMOUNT, SEED, SHARE, STREAM, setting
-from .writer import FilmWriter
 
 REFERENCE_LINES = 576  # picture height the pixel sizes below are given for
 GRAIN_SIGMA = 0.7  # px at 576 lines: blur of the grain noise, so a grain spans a few pixels

@@ -27,10 +27,11 @@ from pathlib import Path
 import av
 
 from . import media
-from .color import picture_luma
-from .cuts import check_threshold
+from .colour import picture_luma
 from .errors import InputError
 from .flow import flow, occlusion_mask
+from .guidance.cuts import check_threshold
+from .guidance.shots import find_shots
 from .metrics import (
     AB_BINS,
     CDCAccumulator,
@@ -45,7 +46,6 @@ from .metrics import (
 )
 from .progress import Progress
 from .settings import COUNT, THRESHOLD, setting
-from .shots import find_shots
 from .temporal import SmoothConfig
 
 

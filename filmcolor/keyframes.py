@@ -4,10 +4,10 @@
     (colour them in any image editor, whole or with a few strokes)
     filmcolor render FILM -o OUT --keyframes DIR
 
-The film is decoded once: the render's own shot finder (`filmcolor.shots`) finds its shots,
+The film is decoded once: the render's own shot finder (`filmcolor.guidance.shots`) finds its shots,
 and each shot's first frame (and, with `every`, one every so many seconds within it) is written
 at the film's full resolution as players show it (stretched by its sample aspect ratio, turned
-by its display matrix: `filmcolor.display`), gray (its luma), or in the automatic colour
+by its display matrix: `filmcolor.media.display`), gray (its luma), or in the automatic colour
 (`auto`) as a start to correct. Each file is named by its 0-based frame number, which
 is how the render finds where it belongs. keyframes.json names the film (its path and a hash
 of its ends: a folder made for another film is refused, `check_film`), lists the pictures with
@@ -26,17 +26,17 @@ import cv2
 import numpy as np
 
 from . import media
-from .color import PICTURE
-from .cuts import Transition, check_threshold
+from .colour import PICTURE
 from .devices import pick_device
-from .display import display
 from .errors import InputError, OutputError
+from .guidance.cuts import Transition, check_threshold
+from .guidance.keyframe_files import keyframe_name
+from .guidance.shots import ShotList, finder, scan
 from .inference import InferenceConfig, load_model
-from .keyframe_files import keyframe_name
+from .media.display import display
 from .outputs import FolderKind, check_folder, folder_output
 from .progress import Progress
 from .settings import POSITIVE, STREAM, THRESHOLD, file_identity, setting
-from .shots import ShotList, finder, scan
 from .stills import colour_picture
 from .temporal import SmoothConfig
 

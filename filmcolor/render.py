@@ -21,26 +21,27 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import carry, media, segments
+from . import media, segments
 from .assets import weights_path
 from .cluster import render_segments_on_ray, require_ray
-from .cuts import check_threshold
 from .devices import pick_device
-from .encoding import EncodeConfig
 from .errors import DecodeError, FilmcolorError, InputError
+from .guidance import carry
 from .guidance.borrow import borrowed_shots
-from .guide import Guidance, GuideConfig
+from .guidance.cuts import check_threshold
+from .guidance.guide import Guidance, GuideConfig
+from .guidance.keyframe_files import coloured_files, film_luma
+from .guidance.shots import ShotList, find_shots
 from .inference import InferenceConfig, load_model, working_size
-from .keyframe_files import coloured_files, film_luma
 from .keyframes import check_film, listed_shots
+from .media.encoding import EncodeConfig
+from .media.writer import FilmWriter, join
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
 from .segments import SegmentConfig
 from .settings import AMOUNT, COUNT, POSITIVE, STREAM, output_settings, setting
-from .shots import ShotList, find_shots
 from .temporal import SmoothConfig
-from .writer import FilmWriter, join
 
 log = logging.getLogger(__name__)
 

@@ -21,17 +21,18 @@ import av
 import cv2
 import numpy as np
 
-from . import media, shots
-from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
-from .cuts import CutFinder, with_cuts
+from . import media
+from .colour import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
-from .encoding import EncodeConfig
-from .guide import Guidance, Guided, carrying
+from .guidance import shots
+from .guidance.cuts import CutFinder, with_cuts
+from .guidance.guide import Guidance, Guided, carrying
 from .inference import InferenceConfig, Pending, Predictor, load_model, working_size
+from .media.encoding import EncodeConfig
+from .media.writer import FilmWriter
 from .models import Generator
 from .stages import overlapped
 from .temporal import SmoothConfig, Smoother
-from .writer import FilmWriter
 
 STAGES = ("decode", "model", "smooth", "encode")
 
@@ -206,9 +207,9 @@ class Renderer:
     ) -> list[int]:
         """Render `items` (the reader's frames, and packets to copy) into `writer`, the stages
         overlapped; returns the frames where a shot starts. `progress(n)` after each chunk of
-        n frames. With `guide`, its colour (`filmcolor.guide`: the keyframes' carried into their
+        n frames. With `guide`, its colour (`filmcolor.guidance.guide`: the keyframes' carried into their
         shots) and its cuts; else `cuts`, the frames where a shot starts, found before (a film
-        rendered in segments), or found here as the frames are decoded (`filmcolor.cuts`)."""
+        rendered in segments), or found here as the frames are decoded (`filmcolor.guidance.cuts`)."""
         busy, found = self.busy, list[int]()
         matrix = self.model.config.matrix
         starts: Collection[int] = guide.cuts if guide is not None else cuts if cuts is not None else set()

@@ -7,7 +7,7 @@ the smoothing state at its end; the folder's manifest names the film and the set
 again after an interruption (even `kill -9`), the render skips the complete segments and goes
 on from the first missing one; another film or other settings are refused, since mixing
 them would give a film of two renders. The finished segments are joined by stream copy
-(`filmcolor.writer.join`). Segments render here one after another (`render_segments`), or
+(`filmcolor.media.writer.join`). Segments render here one after another (`render_segments`), or
 at once on a Ray cluster (`filmcolor.cluster`).
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from . import media
 from .errors import InputError
-from .guide import Guidance
+from .guidance.guide import Guidance
 from .outputs import atomic_output, beside
 from .progress import Progress
 from .renderer import Renderer

@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import torch
 
-from .color import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
+from .colour import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
 from .devices import pick_device
 from .errors import InputError, OutputError
-from .hints import NEUTRAL, coloured, fill_chroma
+from .guidance.hints import NEUTRAL, coloured, fill_chroma
 from .inference import InferenceConfig, Predictor, load_model, working_size
 from .models import Generator
 from .outputs import atomic_output, check_output
@@ -59,7 +59,7 @@ def colour_picture(luma: np.ndarray, model: Generator, device: torch.device, inf
 
 def hinted_picture(rgb: np.ndarray, hints: Path, matrix: str = "bt601") -> np.ndarray:
     """(H, W, 3) uint8 R'G'B' of a picture with the luma of `rgb` and the colour of the strokes
-    in `hints` (a picture of the same shape, any size), spread over the rest (`filmcolor.hints`)."""
+    in `hints` (a picture of the same shape, any size), spread over the rest (`filmcolor.guidance.hints`)."""
     luma = picture_luma(rgb, matrix)
     h, w = luma.shape
     try:

@@ -6,7 +6,7 @@ between the two luma frames, so a colour once chosen follows its object. Where t
 cannot be trusted (a region coming into view, fast motion, a wrong match: seen from
 forward-backward inconsistency and from the luma's own warp residual) the fresh prediction
 wins, so colour is not dragged across moving edges. At a scene cut (found by the one cut
-test, `filmcolor.cuts`, and given with each frame) the state is dropped, so no shot inherits
+test, `filmcolor.guidance.cuts`, and given with each frame) the state is dropped, so no shot inherits
 the previous one's colours.
 
 Runs at the model's working size, after batched inference, frame by frame in order; its
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .cuts import SURE_SHIFT, CutConfig, hanning_window
 from .flow import flow, occlusion_mask, warp
+from .guidance.cuts import SURE_SHIFT, CutConfig, hanning_window
 from .settings import POSITIVE, SHARE, THRESHOLD, Bounds, setting
 
 
@@ -34,7 +34,7 @@ class SmoothConfig:
     )
     scene_threshold: float = setting(
         CutConfig.threshold,
-        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.cuts), and smoothing restarts.",
+        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.guidance.cuts), and smoothing restarts.",
         bounds=THRESHOLD,
     )
     residual: float = setting(
@@ -55,7 +55,7 @@ class SmoothConfig:
 @dataclass
 class Motion:
     """How a frame's picture came from the previous frame's, at the working size: what the
-    smoother and the keyframe carrier (`filmcolor.guide`) both follow."""
+    smoother and the keyframe carrier (`filmcolor.guidance.guide`) both follow."""
 
     to_prev: np.ndarray  # (h, w, 2) float32: cur[x] ~ prev[x + to_prev[x]]
     trust: np.ndarray  # (h, w) float32 in [0, 1]: how far each pixel may take its colour from prev along it

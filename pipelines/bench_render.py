@@ -74,9 +74,9 @@ def peak_rss_mb() -> float:
 def run_render(
     film: Path, out: Path, segment_seconds: float | None = 60.0, keyframes: Path | None = None, engine: str = "auto"
 ) -> dict:
-    from filmcolor.encoding import EncodeConfig
-    from filmcolor.guide import GuideConfig
+    from filmcolor.guidance.guide import GuideConfig
     from filmcolor.inference import InferenceConfig
+    from filmcolor.media.encoding import EncodeConfig
     from filmcolor.render import RenderConfig, render
     from filmcolor.segments import SegmentConfig
 

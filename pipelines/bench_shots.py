@@ -25,7 +25,7 @@ from eval_shots import today_cuts
 from source import EVAL_PHOTOS, fetch_photos
 
 from filmcolor import media
-from filmcolor.shots import find_shots
+from filmcolor.guidance.shots import find_shots
 
 
 def decode(film: Path) -> int:

@@ -4,7 +4,7 @@ reference architecture of Zhu et al. 2017 (ResNet generators with 9 blocks and 6
 
     python pipelines/bench_train.py [--size 256] [--steps 5]
 
-Both go through the same `filmcolor.train.cyclegan_step` (both generators and both
+Both go through the same `filmcolor.training.train.cyclegan_step` (both generators and both
 discriminators, LSGAN, cycle and identity losses, pools); the reference networks are wrapped
 only to take and give our channels (luma in, chroma out), which changes no real cost.
 """
@@ -20,9 +20,9 @@ import time
 import torch
 from torch import nn
 
-from filmcolor.gan import DecolouriserConfig, ImagePool, PatchDiscriminator
 from filmcolor.models import Generator
-from filmcolor.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step
+from filmcolor.training.gan import DecolouriserConfig, ImagePool, PatchDiscriminator
+from filmcolor.training.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step
 
 
 class ReferenceResnetGenerator(nn.Sequential):

@@ -28,7 +28,6 @@ from first_weights import film_frames
 from pan_films import pan_film
 from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
 
-from filmcolor import runs
 from filmcolor.assets import shipped_colour_set
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.evaluate import evaluate
@@ -36,7 +35,8 @@ from filmcolor.extract import ExtractConfig, extract
 from filmcolor.inference import InferenceConfig
 from filmcolor.models import Generator, load_weights, save_weights
 from filmcolor.render import RenderConfig, render
-from filmcolor.train import TrainConfig, train
+from filmcolor.training import runs
+from filmcolor.training.train import TrainConfig, train
 
 HELD_OUT = (SAMPLE_START - 1.0, SAMPLE_START + SAMPLE_DURATION + 1.0)  # seconds of the source never trained on
 

@@ -31,10 +31,10 @@ planes as written, against the truth's) per frame, its mean and its worst frame 
 plain carrier's on that frame; the keyframes' own frames against the keyframe converted to the
 output's pixel format; warping error (RGB, along the truth's motion) and CDC against the truth's;
 the Jensen-Shannon divergence of each shot's last frame's CIELAB a*b* histograms from the
-truth's. The carrier's confidence (`filmcolor.carry.Carrier`) is calibrated on the films: its
+truth's. The carrier's confidence (`filmcolor.guidance.carry.Carrier`) is calibrated on the films: its
 bins against the carried chroma's error. Hints: on each photograph film's keyframe frames,
 strokes (discs of radius 3 px at random places, their colour the truth's) covering 0.5%, 2% and
-10% of the pixels, filled (`filmcolor.hints`), against the automatic colour.
+10% of the pixels, filled (`filmcolor.guidance.hints`), against the automatic colour.
 
 Writes its section of docs/evaluation.md, docs/keyframes.json and docs/keyframes-strip.jpg.
 """
@@ -56,17 +56,17 @@ from pan_films import RATE, pan, write_film
 from report import write_section
 
 from filmcolor import media
-from filmcolor.carry import FAR, SURE, Carrier
-from filmcolor.color import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.flow import flow, occlusion_mask, warp
-from filmcolor.guide import GuideConfig
+from filmcolor.guidance.carry import FAR, SURE, Carrier
+from filmcolor.guidance.guide import GuideConfig
 from filmcolor.inference import InferenceConfig, load_model, to_working, working_size
+from filmcolor.media.writer import FilmWriter
 from filmcolor.metrics import CDCAccumulator, ab_histograms, js_divergence, psnr, warping_error
 from filmcolor.render import RenderConfig, render
 from filmcolor.stills import colour_picture, hinted_picture
 from filmcolor.temporal import luma8
-from filmcolor.writer import FilmWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (320, 240)
@@ -590,7 +590,7 @@ def markdown(report: dict) -> str:
         "",
     ]
     lines += [
-        "The carrier's confidence (`filmcolor.carry.Carrier`, following each shot's first frame for up to 150 frames of every film above) against the error of the chroma it carries "
+        "The carrier's confidence (`filmcolor.guidance.carry.Carrier`, following each shot's first frame for up to 150 frames of every film above) against the error of the chroma it carries "
         "(mean |Cb, Cr - the truth's| in 8-bit codes, at the working size):",
         "",
         "| confidence | share of pixels | chroma error |",

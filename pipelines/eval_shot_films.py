@@ -29,7 +29,7 @@ import numpy as np
 from eval_keyframes import keyframes, measure, plain_carrier
 
 from filmcolor.degrade import DegradeConfig, degrade
-from filmcolor.guide import GuideConfig
+from filmcolor.guidance.guide import GuideConfig
 from filmcolor.render import RenderConfig, render
 
 SUBSETS = ("pans", "pass-by")

@@ -3,7 +3,7 @@ detectors on the shot set (pipelines/shot_set.py), scored per subset.
 
     python pipelines/shot_set.py /work/shotdata/set
     python pipelines/eval_shots.py /work/shotdata/set --part tune -o docs/shots.json
-    python pipelines/eval_shots.py /work/shotdata/set --part all --only filmcolor   # after a change to filmcolor/shots.py
+    python pipelines/eval_shots.py /work/shotdata/set --part all --only filmcolor   # after a change to filmcolor/guidance/shots.py
 
 Detectors:
 - filmcolor's `shots.find_shots(path)` (cuts, and fades and dissolves as transitions), where
@@ -209,7 +209,7 @@ def today_cuts(path: Path) -> Found:
 def find_shots() -> Callable[[Path], Found] | None:
     """filmcolor's own shot finder, where shots.py has it yet."""
     try:
-        from filmcolor.shots import find_shots as find
+        from filmcolor.guidance.shots import find_shots as find
     except ImportError:
         return None
 

@@ -20,10 +20,10 @@ import cv2
 import torch
 from source import SAMPLE_DURATION, SAMPLE_START, fetch_photos, source_film
 
-from filmcolor.data import Crops
 from filmcolor.models import Generator, GeneratorConfig, save_weights
 from filmcolor.pictures import list_pictures
-from filmcolor.train import FitConfig, fit_supervised
+from filmcolor.training.data import Crops
+from filmcolor.training.train import FitConfig, fit_supervised
 
 
 def film_frames(dest: Path, every: int = 6) -> list[Path]:

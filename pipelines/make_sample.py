@@ -18,9 +18,9 @@ import numpy as np
 from source import SAMPLE_DURATION, SAMPLE_START, source_film
 
 from filmcolor import media
-from filmcolor.encoding import EncodeConfig
+from filmcolor.media.encoding import EncodeConfig
+from filmcolor.media.writer import FilmWriter
 from filmcolor.outputs import atomic_output, check_output
-from filmcolor.writer import FilmWriter
 
 NAME = "band"  # the excerpt: a band playing, several shots with hard cuts
 

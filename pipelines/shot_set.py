@@ -69,7 +69,7 @@ from source import (
 )
 
 from filmcolor.degrade import DegradeConfig, degrade
-from filmcolor.encoding import EncodeConfig
+from filmcolor.media.encoding import EncodeConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 W, H = 320, 180

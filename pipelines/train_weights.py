@@ -39,8 +39,7 @@ import numpy as np
 import torch
 
 from filmcolor.assets import shipped_weights
-from filmcolor.color import PICTURE, picture_luma, rgb_to_ycbcr
-from filmcolor.data import Crops
+from filmcolor.colour import PICTURE, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame, random_look, video_look
 from filmcolor.devices import pick_device
 from filmcolor.edgeaware import RADIUS
@@ -48,9 +47,10 @@ from filmcolor.inference import InferenceConfig, to_working, working_size
 from filmcolor.metrics import colourfulness, flat_mask, fringe, psnr
 from filmcolor.models import Generator, confidence, load_weights, save_weights, with_confidence
 from filmcolor.pictures import list_pictures, read_rgb, resize_short_side
-from filmcolor.runs import CHECKPOINT, WEIGHTS
 from filmcolor.stills import colour_picture
-from filmcolor.train import ConfidenceFitConfig, TrainConfig, fit_confidence_head, train
+from filmcolor.training.data import Crops
+from filmcolor.training.runs import CHECKPOINT, WEIGHTS
+from filmcolor.training.train import ConfidenceFitConfig, TrainConfig, fit_confidence_head, train
 
 FINETUNE_GAINS = (0.8, 1.0, 1.2, 1.4, 1.7)  # gains tried on top of the confidence table
 GAINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.6)  # chroma gains tried on the validation split

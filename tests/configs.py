@@ -2,9 +2,9 @@
 
 import dataclasses
 
-from filmcolor.encoding import EncodeConfig
-from filmcolor.guide import GuideConfig
+from filmcolor.guidance.guide import GuideConfig
 from filmcolor.inference import InferenceConfig
+from filmcolor.media.encoding import EncodeConfig
 from filmcolor.render import RenderConfig
 from filmcolor.segments import SegmentConfig
 from filmcolor.temporal import SmoothConfig

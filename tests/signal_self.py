@@ -12,8 +12,10 @@ import signal
 import sys
 import threading
 
-from filmcolor import runs, segments, train, writer
+from filmcolor import segments
 from filmcolor.cli import main
+from filmcolor.media import writer
+from filmcolor.training import runs, train
 
 name, _, times = sys.argv[1].partition("*")
 sig, after, times = getattr(signal, f"SIG{name}"), int(sys.argv[2]), int(times or 1)

@@ -1,12 +1,12 @@
-"""The carrier (`filmcolor.carry`): a keyframe's colour follows the motion, its confidence says
+"""The carrier (`filmcolor.guidance.carry`): a keyframe's colour follows the motion, its confidence says
 where that colour is right and recovers, and two keyframes share a frame by it."""
 
 import cv2
 import numpy as np
 
-from filmcolor.carry import Carrier, combine
-from filmcolor.guide import Carried
-from filmcolor.keyframe_files import Keyframe
+from filmcolor.guidance.carry import Carrier, combine
+from filmcolor.guidance.guide import Carried
+from filmcolor.guidance.keyframe_files import Keyframe
 
 
 def _scene(width: int = 200, height: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

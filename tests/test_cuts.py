@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from testfilms import SHOT_H as H, SHOT_W as W, camera_pan as pan, camera_view as view, scene
 
-from filmcolor import cuts
-from filmcolor.cuts import CutFinder, with_cuts
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame
+from filmcolor.guidance import cuts
+from filmcolor.guidance.cuts import CutFinder, with_cuts
 
 PHOTOS = [scene(seed) for seed in range(12)]
 

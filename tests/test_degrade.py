@@ -21,8 +21,8 @@ from filmcolor.degrade import (
     shift,
     soften,
 )
-from filmcolor.encoding import EncodeConfig
 from filmcolor.errors import OutputError
+from filmcolor.media.encoding import EncodeConfig
 from filmcolor.metrics import psnr
 
 NONE = dict(grain=0.0, flicker=0.0, softness=0.0, dust=0.0, scratches=0.0, weave=0.0)

@@ -12,8 +12,8 @@ import torch.multiprocessing as mp
 from test_train import _pictures
 
 from filmcolor.errors import InputError
-from filmcolor.gan import DecolouriserConfig
-from filmcolor.train import TrainConfig, train
+from filmcolor.training.gan import DecolouriserConfig
+from filmcolor.training.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow  # torchrun processes
 

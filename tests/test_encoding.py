@@ -1,4 +1,4 @@
-"""How the video is encoded (`filmcolor.encoding`): quality and speed in each encoder family's own
+"""How the video is encoded (`filmcolor.media.encoding`): quality and speed in each encoder family's own
 options, the pixel format closest to the film's, and encoders that cannot work refused at once."""
 
 from fractions import Fraction
@@ -11,8 +11,8 @@ from configs import render_config
 from testfilms import make_film
 
 from filmcolor import media
-from filmcolor.encoding import EncodeConfig
 from filmcolor.errors import OutputError
+from filmcolor.media.encoding import EncodeConfig
 from filmcolor.render import render
 from filmcolor.segments import work_folder
 

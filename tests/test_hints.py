@@ -1,8 +1,8 @@
-"""Colour hints (`filmcolor.hints`): strokes spread along the luma, not across its edges."""
+"""Colour hints (`filmcolor.guidance.hints`): strokes spread along the luma, not across its edges."""
 
 import numpy as np
 
-from filmcolor.hints import coloured, fill_chroma
+from filmcolor.guidance.hints import coloured, fill_chroma
 
 
 def _two_regions(h=60, w=80):

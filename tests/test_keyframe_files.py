@@ -1,4 +1,4 @@
-"""Keyframe files (`filmcolor.keyframe_files`): names, checks, reading whole or strokes, and the
+"""Keyframe files (`filmcolor.guidance.keyframe_files`): names, checks, reading whole or strokes, and the
 chroma at the output's size read again when the file changes."""
 
 import os
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from filmcolor.errors import InputError
-from filmcolor.keyframe_files import (
+from filmcolor.guidance.keyframe_files import (
     frame_number,
     keyframe_files,
     keyframe_from_picture,

@@ -168,7 +168,7 @@ def test_a_picture_opencv_cannot_read_is_our_one_line_not_opencvs(tmp_path, tiny
 def test_a_keyframe_or_hints_picture_that_cannot_be_read_is_named_once(tmp_path, capsys):
     from types import SimpleNamespace
 
-    from filmcolor.keyframe_files import read_keyframe
+    from filmcolor.guidance.keyframe_files import read_keyframe
 
     broken = _broken_png(tmp_path / "000003.png")
     info = SimpleNamespace(width=96, height=72, sample_aspect_ratio=None)

@@ -14,10 +14,10 @@ from configs import render_config
 from testfilms import SHOT_H, SHOT_W, camera_pan, camera_view, make_film, scene
 
 from filmcolor.evaluate import evaluate
+from filmcolor.guidance.shots import find_shots
 from filmcolor.inference import InferenceConfig
 from filmcolor.keyframes import KeyframesConfig, write_keyframes
 from filmcolor.render import render
-from filmcolor.shots import find_shots
 from filmcolor.studio import engine
 
 CUTS = [20, 44]  # a pan at 1/10 of the frame a frame; a slow pan something passes across; a pan at 1/6

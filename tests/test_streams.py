@@ -10,8 +10,8 @@ from clirun import assert_one_line_error, run_cli
 from testfilms import make_film, packets, picture, video_frames
 
 from filmcolor import media
+from filmcolor.media.writer import FilmWriter
 from filmcolor.metrics import psnr
-from filmcolor.writer import FilmWriter
 
 
 def with_still(src, out, attached):

@@ -30,7 +30,7 @@ from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
 
-from filmcolor.color import rgb_to_ycbcr
+from filmcolor.colour import rgb_to_ycbcr
 from filmcolor.render import render
 from filmcolor.studio import engine
 from filmcolor.studio.session import Conflict, Session, StudioError

@@ -1,5 +1,5 @@
 """Temporal smoothing: flow-guided blending on moving patterns with known motion, and a hard
-cut that must carry nothing over (where cuts are is `filmcolor.cuts`'s, tests/test_cuts.py)."""
+cut that must carry nothing over (where cuts are is `filmcolor.guidance.cuts`'s, tests/test_cuts.py)."""
 
 import cv2
 import numpy as np

@@ -12,9 +12,9 @@ import torch
 from clirun import assert_one_line_error, run_cli
 from testfilms import make_film
 
-from filmcolor.gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
 from filmcolor.models import Generator, GeneratorConfig, load_weights, save_weights
-from filmcolor.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step, train
+from filmcolor.training.gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
+from filmcolor.training.train import CycleGAN, Optimisers, TrainConfig, cyclegan_step, train
 
 
 def _pictures(folder, n, colour, size=(40, 48), seed=0):
@@ -283,7 +283,7 @@ def test_a_checkpoint_without_checksums_is_refused_unless_asked(tmp_path, tiny, 
 
 
 def test_a_run_killed_between_summing_and_renaming_resumes_from_the_summed_files(tmp_path, tiny, monkeypatch):
-    import filmcolor.runs as runs
+    import filmcolor.training.runs as runs
 
     run = tmp_path / "run"
     train(run, replace(tiny, steps=2))
@@ -443,7 +443,7 @@ def test_the_cpu_trains_in_fp32_whatever_amp_says():
 
 def test_the_confident_head_learns_its_error_and_the_edge_loss_sees_flat_luma():
     from filmcolor.models import with_confidence
-    from filmcolor.train import confidence_loss, edge_loss
+    from filmcolor.training.train import confidence_loss, edge_loss
 
     torch.manual_seed(0)
     pred, target = torch.zeros(1, 2, 8, 8), torch.full((1, 2, 8, 8), 0.1)  # squared error 0.01

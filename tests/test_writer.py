@@ -1,4 +1,4 @@
-"""The writing side (`filmcolor.writer`): the output's container checked before any frame is
+"""The writing side (`filmcolor.media.writer`): the output's container checked before any frame is
 decoded, display side data kept, decode timestamps the container takes."""
 
 import io
@@ -11,9 +11,9 @@ from configs import render_config
 from testfilms import make_film, picture, video_frames
 
 from filmcolor import media
+from filmcolor.media.writer import FilmWriter
 from filmcolor.render import render
 from filmcolor.segments import work_folder
-from filmcolor.writer import FilmWriter
 
 
 @pytest.mark.parametrize(

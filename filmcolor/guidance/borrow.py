@@ -16,7 +16,6 @@ with one borrows nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -24,28 +23,19 @@ import numpy as np
 import torch
 
 from .. import media
-from ..carry import SURE, Carrier, Plan
-from ..color import PICTURE
+from ..colour import PICTURE
 from ..flow import warp
 from ..inference import InferenceConfig, Predictor, to_working
-from ..keyframe_files import Keyframe
 from ..keyframes import read_listing
-from ..shots import Shots
 from ..temporal import flow_between, luma8
 from . import setups as setups_
+from .carry import SURE, Carrier, Plan
+from .guide import Borrowed
+from .keyframe_files import Keyframe
 from .setups import Look, Setups
+from .shots import Shots
 
 COVERAGE = 0.05  # least share of the frame the painted keyframe must colour surely for the shot to borrow
-
-
-@dataclass
-class Borrowed:
-    """A shot coloured from a painted shot of its setup."""
-
-    shot: tuple[int, int]  # (first, last) frame
-    source: int  # the painted keyframe's frame
-    keyframe: Keyframe  # the colour made for the shot, on one of its frames (`keyframe.index`)
-    coverage: float  # share of that frame coloured surely from the painted keyframe (the rest: automatic)
 
 
 def transfer(key: Keyframe, luma: np.ndarray, homography: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

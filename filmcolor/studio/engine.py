@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .. import media, shots
-from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
-from ..cuts import Transition
-from ..display import Display, display
+from .. import media
+from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
-from ..guide import GuideConfig, carrying
-from ..hints import coloured, fill_chroma
-from ..inference import InferenceConfig, to_working, working_size
-from ..keyframe_files import (
+from ..guidance import shots
+from ..guidance.cuts import Transition
+from ..guidance.guide import GuideConfig, carrying
+from ..guidance.hints import coloured, fill_chroma
+from ..guidance.keyframe_files import (
     EXACT_GRAY,
     film_luma,
     frame_number,
@@ -42,7 +41,9 @@ from ..keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
+from ..inference import InferenceConfig, to_working, working_size
 from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
+from ..media.display import Display, display
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
 from ..progress import Progress
@@ -284,7 +285,7 @@ def carry_shot(
     rgb)` gets each frame as (h, w, 3) uint8 RGB, as shown; it returns False to stop. `files`: the
     shot's keyframes. Where the render would blend in the automatic colour (far from any
     trusted pixel) the preview fades to gray instead: the generator is not run."""
-    from ..carry import KeyframeGuide
+    from ..guidance.carry import KeyframeGuide
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
     shown = working_size(film.shown.width, film.shown.height, PREVIEW_SHORT)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import ResidualBlock
+from ..models import ResidualBlock
 
 
 def signed(x: torch.Tensor) -> torch.Tensor:

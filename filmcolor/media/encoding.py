@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import av
 
-from .errors import InputError, OutputError
-from .settings import Bounds, setting
+from ..errors import InputError, OutputError
+from ..settings import Bounds, setting
 
 log = logging.getLogger(__name__)
 

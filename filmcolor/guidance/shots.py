@@ -3,7 +3,7 @@
 One shot finder for everything that needs the cuts: the render's smoothing, the guided
 render (a keyframe's colour stays in its shot), `filmcolor keyframes`, `filmcolor eval` and
 the studio. Each walks the film's decoded frames through the one cut test
-(`filmcolor.cuts.CutFinder`, on the frames' own luma codes), so all of them agree on where
+(`filmcolor.guidance.cuts.CutFinder`, on the frames' own luma codes), so all of them agree on where
 a shot starts; the test decides each frame `cuts.LOOKAHEAD` frames late.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import media
-from .color import CodeRange
+from .. import media
+from ..colour import CodeRange
 from .cuts import CutConfig, CutFinder, Transition, with_cuts
 
 

@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .color import picture_luma, rgb_to_ycbcr
-from .degrade import random_look, video_look
-from .errors import FilmcolorError, InputError
-from .pictures import read_rgb, resize_short_side
+from ..colour import picture_luma, rgb_to_ycbcr
+from ..degrade import random_look, video_look
+from ..errors import FilmcolorError, InputError
+from ..pictures import read_rgb, resize_short_side
 
 MIN_SIDE = 32  # px: smaller pictures are skipped (and counted), they teach nothing at the working scale
 

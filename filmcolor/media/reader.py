@@ -2,7 +2,7 @@
 
 Reading gives the luma plane's own code values at full resolution, whatever the pixel
 format, and the film's facts (size, rate, time base, range, matrix, colour tags) that the
-writer (`filmcolor.writer`) needs to keep them.
+writer (`filmcolor.media.writer`) needs to keep them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import av
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
 
-from .color import CodeRange
-from .errors import DecodeError, InputError
+from ..colour import CodeRange
+from ..errors import DecodeError, InputError
 
 log = logging.getLogger(__name__)
 

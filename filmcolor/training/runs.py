@@ -28,8 +28,8 @@ import cv2
 import numpy as np
 import torch
 
-from .errors import InputError, OutputError
-from .outputs import atomic_output, part_path
+from ..errors import InputError, OutputError
+from ..outputs import atomic_output, part_path
 
 CHECKPOINT = "checkpoint.pt"
 WEIGHTS = "weights.pt"

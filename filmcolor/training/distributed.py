@@ -18,7 +18,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .devices import pick_device
+from ..devices import pick_device
 
 
 @dataclass(frozen=True)

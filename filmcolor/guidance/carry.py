@@ -29,7 +29,7 @@ and the renderer samples the keyframe at the output's own chroma size through th
 
 `Carrier` is one keyframe's colour followed frame by frame (also on its own: a preview, a
 painting tool); `Lookahead` carries a later keyframe's colour backward; `KeyframeGuide` is the
-render's guide (`filmcolor.guide.Guidance`): the keyframes of each shot, forward and backward;
+render's guide (`filmcolor.guidance.guide.Guidance`): the keyframes of each shot, forward and backward;
 `Plan` is what a guided render settles before its first frame, each part of it (a segment, a
 Ray task) building its `KeyframeGuide` from it.
 """
@@ -39,23 +39,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from . import media
-from .color import CodeRange
-from .flow import warp
-from .guide import Carried, GuideConfig, Guided, carrying
+from .. import media
+from ..colour import CodeRange
+from ..flow import warp
+from ..inference import to_working
+from ..temporal import Motion, SmoothConfig, flow_between, luma8, motion
+from .guide import Borrowed, Carried, GuideConfig, Guided, carrying
 from .hints import fill_chroma
-from .inference import to_working
 from .keyframe_files import Keyframe, film_luma, read_keyframes
 from .shots import Shots
-from .temporal import Motion, SmoothConfig, flow_between, luma8, motion
-
-if TYPE_CHECKING:
-    from .guidance.borrow import Borrowed
 
 PATCH = 7  # px at the working size: the window of the anchoring residual (a patch, not a pixel's grain)
 RESIDUAL = 0.05  # luma (0-1) mean absolute difference over the patch at which a candidate's confidence falls to 1/e
@@ -347,7 +343,7 @@ def combine(carried: list[Carried]) -> Guided | None:
 
 
 class KeyframeGuide:
-    """The render's guide by keyframes (`filmcolor.guide.Guidance`): the keyframes at the working
+    """The render's guide by keyframes (`filmcolor.guidance.guide.Guidance`): the keyframes at the working
     size, the film's shots, the forward carrier and the lookahead. `colour` is called for every
     frame in order."""
 

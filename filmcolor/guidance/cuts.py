@@ -15,7 +15,7 @@ docs/shots.md.
 
 One `CutFinder` per film, fed every frame in order; it is the one test of the render's
 smoothing, the guided render's shots, `filmcolor keyframes`, `filmcolor eval` and the
-studio (`filmcolor.shots`), so all of them agree on where a shot starts.
+studio (`filmcolor.guidance.shots`), so all of them agree on where a shot starts.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 ANALYSIS_WIDTH = 96  # px: wide enough for flow to follow a pan, small enough to ignore grain (0.35 ms a pair)
 LOOKAHEAD = 24  # frames a decision waits for: the scene's return after a pass-by, and a dissolve's middle

@@ -1,11 +1,11 @@
 """Keyframe files: the user's coloured frames of a film, one picture each, named by frame number.
 
 A keyframe is a frame of the film coloured by the user, whole or as strokes of colour on the
-gray frame (`filmcolor.hints` fills the rest). Its file is named by the frame's 0-based number:
+gray frame (`filmcolor.guidance.hints` fills the rest). Its file is named by the frame's 0-based number:
 `000123.png` is the 124th frame; `ref_000123.png`, the name a VapourSynth colouriser gives its
 reference frames, is read the same, so a folder moves between the two tools. Any size of the
 film's shape as shown (stretched by its sample aspect ratio, turned by its display matrix:
-`filmcolor.display`); PNG, JPEG or TIFF, 8 or 16 bits, transparency marking what is not coloured.
+`filmcolor.media.display`); PNG, JPEG or TIFF, 8 or 16 bits, transparency marking what is not coloured.
 
 Here: naming, finding and checking a folder's keyframes (InputError naming the first file at
 fault, before any render work), reading one at the working size, writing one (atomically), and
@@ -24,13 +24,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import media
-from .color import convert_chroma, rgb_to_ycbcr
-from .display import Display, display
-from .errors import DecodeError, InputError, OutputError
+from .. import media
+from ..colour import convert_chroma, rgb_to_ycbcr
+from ..errors import DecodeError, InputError, OutputError
+from ..inference import to_working
+from ..media.display import Display, display
+from ..pictures import SUFFIXES, picture_size, read_rgba
 from .hints import coloured, fill_chroma
-from .inference import to_working
-from .pictures import SUFFIXES, picture_size, read_rgba
 
 _NAME = re.compile(r"^(?:ref_)?(\d+)$")
 EXACT_GRAY = 1  # 8-bit codes: a pixel whose R', G' and B' differ by at most this is the gray frame's, not coloured

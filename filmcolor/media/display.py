@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .media import FilmInfo
+from .reader import FilmInfo
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,18 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ..assets import shipped_colour_set, shipped_weights
+from ..colour import ycbcr_to_rgb
+from ..devices import AMP_CHOICES, autocast, check_amp
+from ..errors import InputError
+from ..models import Generator, GeneratorConfig, load_weights, save_weights
+from ..outputs import locked
+from ..pictures import list_pictures
+from ..progress import Progress
+from ..settings import AMOUNT, COUNT, POSITIVE, SEED, SHARE, Bounds, setting
 from . import distributed, runs
-from .assets import shipped_colour_set, shipped_weights
-from .color import ycbcr_to_rgb
 from .data import Crops
-from .devices import AMP_CHOICES, autocast, check_amp
-from .errors import InputError
 from .gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
-from .models import Generator, GeneratorConfig, load_weights, save_weights
-from .outputs import locked
-from .pictures import list_pictures
-from .progress import Progress
-from .settings import AMOUNT, COUNT, POSITIVE, SEED, SHARE, Bounds, setting
 
 log = logging.getLogger("filmcolor")
 

@@ -3,9 +3,9 @@
 The user's coloured keyframes, carried through their shots, are the guidance mode there is now;
 its parts each have their home:
 
-- `filmcolor.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
-- `filmcolor.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
-- `filmcolor.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
+- `filmcolor.guidance.keyframe_files`: the keyframe pictures (naming, finding, checking, reading, writing);
+- `filmcolor.guidance.shots`: the shot finder, shared with `filmcolor keyframes`, and each shot's keyframes;
+- `filmcolor.guidance.carry`: the carrier (candidates, confidence, fusion), the backward lookahead and
   `KeyframeGuide`, the guide a render uses.
 
 The renderer sees only `Guidance` (a frame's colour, the state a segment hands on, going on from
@@ -23,10 +23,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
+from ..settings import POSITIVE, setting
+from ..temporal import Motion, SmoothConfig
 from .keyframe_files import Keyframe
-from .settings import POSITIVE, setting
-from .temporal import Motion, SmoothConfig
 
 
 def carrying(smooth: SmoothConfig) -> SmoothConfig:
@@ -99,6 +99,17 @@ class Carried:
         return cv2.resize(chroma, size, interpolation=cv2.INTER_AREA), cv2.resize(
             self.weight, size, interpolation=cv2.INTER_LINEAR
         )
+
+
+@dataclass
+class Borrowed:
+    """A shot with no keyframe of its own coloured from a painted shot of its camera setup
+    (`filmcolor.guidance.borrow`)."""
+
+    shot: tuple[int, int]  # (first, last) frame
+    source: int  # the painted keyframe's frame
+    keyframe: Keyframe  # the colour made for the shot, on one of its frames (`keyframe.index`)
+    coverage: float  # share of that frame coloured surely from the painted keyframe (the rest: automatic)
 
 
 @dataclass

@@ -16,10 +16,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from .color import CodeRange
+from ..colour import CodeRange
+from ..errors import OutputError
 from .encoding import WRITABLE, EncodeConfig
-from .errors import OutputError
-from .media import FilmInfo, chroma_layout, ffmpeg_reason, open_film
+from .reader import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
 
