@@ -7,9 +7,12 @@ dissolve's ends), at the working size; two shots are of one setup when a pair of
 pass every test, cheapest first:
 
 - the luma histograms are alike (Bhattacharyya distance): a night exterior is not the room;
-- ORB features match (Hamming, Lowe's ratio test) and a RANSAC homography explains enough of
-  them (inliers, and their share of the matches): the same things, laid out the same way;
-- the homography is a camera's (no mirror, a zoom of at most 2.5x, little perspective);
+- ORB features match (Hamming, Lowe's ratio test) and a RANSAC fit of a camera's reframing
+  (a similarity: a shift, a zoom, a slight turn; as a homography) explains enough of them
+  (inliers, and their share of the matches): the same things, laid out the same way. A full
+  homography's 8 degrees of freedom fit the few matches of a street with people walking in it
+  to a skewed plane; the dense flow after it (`borrow.transfer`) takes up what a similarity misses;
+- the fit is a camera's (no mirror, a zoom of at most 2.5x);
 - the frames, aligned through it, agree (normalised cross-correlation of the luma over their
   overlap, which must be a fair share of the frame): the layout, not a few repeated corners.
 
@@ -31,10 +34,11 @@ INLIERS = 20  # RANSAC inliers for the same place (unlike pictures reach 4-12)
 INLIER_SHARE = 0.25  # of the ratio-tested matches
 REPROJECTION = 4.0  # px at the working size: RANSAC's inlier distance
 SIMILAR = 0.5  # Bhattacharyya distance of the luma histograms, at most
-CORRELATION = 0.5  # normalised cross-correlation of the aligned luma over the overlap, at least
+CORRELATION = 0.3  # normalised cross-correlation of the aligned luma over the overlap, at least (people walking over a flat street: 0.38)
 OVERLAP = 0.25  # share of the frame the aligned frames overlap in, at least
 ZOOM = 2.5  # the most one framing may be zoomed in on the other
 WINDOW = 40  # shots apart two of one setup may be (a setup returns within a sequence)
+FEW = 8  # frames: a shot's representative frames are at least this far apart
 
 
 @dataclass
@@ -81,9 +85,10 @@ def match(a: Look, b: Look) -> Match | None:
         return None
     src = a.points[[m.queryIdx for m in good]]
     dst = b.points[[m.trainIdx for m in good]]
-    homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, REPROJECTION)
-    if homography is None:
+    similarity, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=REPROJECTION)
+    if similarity is None:
         return None
+    homography = np.vstack([similarity, [0.0, 0.0, 1.0]])
     inliers = int(mask.sum())
     if inliers < INLIERS or inliers < INLIER_SHARE * len(good) or not camera_like(homography):
         return None
@@ -141,8 +146,9 @@ def group(looks: list[list[Look]], window: int = WINDOW) -> list[list[int]]:
 
 
 def representative(first: int, end: int) -> list[int]:
-    """The frames a shot of frames `first` to `end` (exclusive) is looked at in: near its first
-    and its last, a few frames in (a dissolve's ends are half another shot)."""
+    """The frames a shot of frames `first` to `end` (exclusive) is looked at in, when every
+    frame is as cheap to decode: a few frames in from its first and from its last (a
+    dissolve's ends are half another shot)."""
     n = end - first
     inset = min(2, n // 4)
     return sorted({first + inset, end - 1 - inset})
