@@ -537,9 +537,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
 
 @BROWSER
 def test_the_readme_workflow_on_the_sample(tmp_path):
-    """What the README tells a new user: `filmcolor studio band.mp4`, three strokes on the first
-    shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as DIR/studio.png
-    (the README's picture: FILMCOLOR_SCREENSHOTS=docs pytest tests/test_studio.py -k readme)."""
+    """What the README's studio steps tell a new user: `filmcolor studio band.mp4`, three strokes on
+    the first shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as
+    DIR/studio.png (docs/studio.md's picture: FILMCOLOR_SCREENSHOTS=docs pytest tests/test_studio.py -k readme)."""
     import os
     import shutil
 
