@@ -1,5 +1,5 @@
 """Benchmark of finding a film's camera setups (`filmcolor.guidance.setups`) and of what borrowing
-costs a guided render, on a 1080p B&W film of 240 frames: 10 shots of 24 frames cut back and
+costs a guided render, on a 1080p B&W film of 240 frames: 15 shots of 16 frames cut back and
 forth between two setups (pans over two of opencv-doc's example pictures, each shot framed anew).
 
     python pipelines/bench_setups.py --work /tmp/fc-bench-setups [--render]
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import cv2
 import torch
+from common import machine
 from eval_keyframes import keyframes
 from eval_setups import OPENCV, SHOT, framing
 from pan_films import RATE, write_film
@@ -89,7 +89,7 @@ def main() -> None:
     t_decode, (frames, lumas) = fastest(args.runs, decode)
     t_group, found = fastest(args.runs, lambda: setups.find_setups(borrow.film_looks(lumas, frames)))
     figures = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU",
+        "machine": machine(),
         "film": f"1080p, {len(times)} frames, {len(starts)} shots",
         "setups": found.groups(starts),
         "decode_s": round(t_decode, 3),

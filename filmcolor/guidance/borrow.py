@@ -36,6 +36,9 @@ from .setups import Look, Setups
 from .shots import Shots
 
 COVERAGE = 0.05  # least share of the frame the painted keyframe must colour surely for the shot to borrow
+TRUST = 0.25  # confidence from which the painted colour is taken whole (below it, mixed with the automatic colour
+# in proportion): measured on the street film's later shots, the painted colour was nearer the truth
+# than the automatic one in every confidence bin from 0.05 up (0.027 against 0.064 at 0.1-0.2)
 
 
 def transfer(key: Keyframe, luma: np.ndarray, homography: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +140,7 @@ def borrow(
                     if coverage < COVERAGE or (best is not None and coverage <= best.coverage):
                         continue
                     base = automatic[target.frame]
-                    c = confidence[..., None]
+                    c = np.clip(confidence / TRUST, 0.0, 1.0)[..., None]
                     made = Keyframe(
                         target.frame,
                         Path(f"<colour of frame {k} borrowed by frame {target.frame}>"),  # no file: its own plane

@@ -27,7 +27,7 @@ import numpy as np
 from .. import media
 from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
-from ..guidance import shots
+from ..guidance import borrow, setups, shots
 from ..guidance.cuts import Transition
 from ..guidance.guide import GuideConfig, carrying
 from ..guidance.hints import coloured, fill_chroma
@@ -41,6 +41,7 @@ from ..guidance.keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
+from ..guidance.setups import Setups
 from ..inference import InferenceConfig, to_working, working_size
 from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
 from ..media.display import Display, display
@@ -124,6 +125,15 @@ def scan(
             yield item.index, starts, film.shown.show(y8, film.shown_size)
     if transitions is not None:
         transitions.extend(cut_finder.transitions)
+
+
+def find_setups(film: Film, starts: list[int]) -> Setups:
+    """The camera setups among the shots starting at `starts` (`guidance.setups`), each shot
+    looked at in its representative frames as a guided render looks at it (`guidance.borrow`)."""
+    frames = borrow.representatives(starts, film.frames, borrow.sync_frames(film.path, film.times))
+    wanted = [f for fs in frames.values() for f in fs]
+    lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, film.size)
+    return setups.find_setups(borrow.film_looks(lumas, frames))
 
 
 def listed_cuts(folder: Path, frames: int) -> tuple[list[int], list[Transition]] | None:
