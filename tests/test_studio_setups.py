@@ -71,17 +71,17 @@ def test_joining_and_leaving_a_setup_in_a_browser(setups_film, tmp_path):
             errors: list[str] = []
             browser, page = _open(p, url, errors)
             page.wait_for_function("document.querySelector('#scan-text').textContent === '4 shots'", timeout=60000)
-            page.wait_for_function(f"JSON.stringify({marks}) === '[\"A\",\"B\",\"A\",\"B\"]'", timeout=60000)
+            page.wait_for_function(f'JSON.stringify({marks}) === \'["A","B","A","B"]\'', timeout=60000)
             # shot 4 joins the setup of shot 1
             page.locator(".shot").nth(3).click()
             page.wait_for_function("window.studio.state.shot === 3")
             page.select_option("#join-setup", "0")
-            page.wait_for_function(f"JSON.stringify({marks}) === '[\"A\",\"\",\"A\",\"A\"]'")
+            page.wait_for_function(f'JSON.stringify({marks}) === \'["A","","A","A"]\'')
             listing = json.loads((keys / "keyframes.json").read_text())
             assert listing["setups"]["edits"] == [{"shot": 24, "with": 0}]
             # and is taken out of it again
             page.click("#leave-setup")
-            page.wait_for_function(f"JSON.stringify({marks}) === '[\"A\",\"\",\"A\",\"\"]'")
+            page.wait_for_function(f'JSON.stringify({marks}) === \'["A","","A",""]\'')
             listing = json.loads((keys / "keyframes.json").read_text())
             assert listing["setups"]["edits"] == [{"shot": 24, "with": None}]
             assert "taken out of its setup" in page.locator("#status").text_content()
