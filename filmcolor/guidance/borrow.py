@@ -35,6 +35,7 @@ from .keyframe_files import Keyframe
 from .setups import Look, Setups
 from .shots import Shots
 
+CHEAP = 4  # frames: a representative frame is decoded where it is at most this far past a sync frame
 COVERAGE = 0.05  # least share of the frame the painted keyframe must colour surely for the shot to borrow
 TRUST = 0.25  # confidence from which the painted colour is taken whole (below it, mixed with the automatic colour
 # in proportion): measured on the street film's later shots, the painted colour was nearer the truth
@@ -94,17 +95,39 @@ def representatives(starts: list[int], frames: int, sync: list[int]) -> dict[int
     shot that pans ends elsewhere), which decodes alone. Decoding every frame of a 1080p film
     costs 4.6 s in 240 frames; these, a few frames a shot."""
     ends = [*starts[1:], frames]
-    out = {}
+    out, synced = {}, set(sync)
     for a, b in zip(starts, ends, strict=True):
-        first = setups_.representative(a, b)[0]
+        first, last = setups_.representative(a, b)[0], setups_.representative(a, b)[-1]
+        if a in synced:
+            first = a  # a cut the encoder made a sync frame: it decodes alone (a few frames in: 4 frames)
         late = [s for s in sync if first + setups_.FEW <= s < b]
-        out[a] = [first, late[-1]] if late else [first]
+        before = max([s for s in sync if s <= last], default=0)
+        if late:
+            out[a] = [first, late[-1]]
+        elif last - first >= setups_.FEW // 2 and last - before <= CHEAP:
+            out[a] = [first, last]  # a short shot: its last frames decode from its first
+        else:
+            out[a] = [first]
     return out
 
 
 def film_looks(lumas: dict[int, np.ndarray], frames: dict[int, list[int]]) -> dict[int, list[Look]]:
     """Each shot's `Look`s (shot's first frame -> them), from its representative `frames` and their `lumas`."""
     return {a: [setups_.look(f, lumas[f]) for f in fs if f in lumas] for a, fs in frames.items()}
+
+
+def alignment(target: Look, key: Look, painted: list[Look]) -> np.ndarray | None:
+    """(3, 3) the map of `target`'s pixels onto keyframe `key`'s: matched directly, else through
+    one of its own shot's representative frames `painted` (the setup test's own match, then the
+    keyframe's within its shot, both surer than one across the cut); None where neither holds."""
+    direct = setups_.match(target, key)
+    if direct is not None:
+        return direct.homography
+    for between in painted:
+        there, back = setups_.match(target, between), setups_.match(between, key)
+        if there is not None and back is not None:
+            return back.homography @ there.homography
+    return None
 
 
 def borrow(
@@ -131,11 +154,11 @@ def borrow(
             best: Borrowed | None = None
             for target in looks.get(s, []):
                 for k, key_look in key_looks.items():
-                    found = setups_.match(target, key_look)
-                    if found is None:
+                    homography = alignment(target, key_look, looks.get(shots.shot(k)[0], []))
+                    if homography is None:
                         continue
                     luma = target.luma.astype(np.float32) / 255.0
-                    chroma, confidence = transfer(keyframes[k], luma, found.homography)
+                    chroma, confidence = transfer(keyframes[k], luma, homography)
                     coverage = float((confidence >= SURE).mean())
                     if coverage < COVERAGE or (best is not None and coverage <= best.coverage):
                         continue

@@ -30,7 +30,7 @@ import numpy as np
 
 FEATURES = 500  # ORB keypoints a frame: at the working size (455x256), 8 ms a frame
 RATIO = 0.8  # Lowe's ratio test: a match kept when clearly nearer than the second best
-INLIERS = 20  # RANSAC inliers for the same place (unlike pictures reach 4-12)
+INLIERS = 16  # RANSAC inliers of a similarity for the same place (unlike pictures reach 4-12)
 INLIER_SHARE = 0.25  # of the ratio-tested matches
 REPROJECTION = 4.0  # px at the working size: RANSAC's inlier distance
 SIMILAR = 0.5  # Bhattacharyya distance of the luma histograms, at most
