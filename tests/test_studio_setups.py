@@ -5,6 +5,7 @@ takes it out, saved in keyframes.json where it wins over the setups found."""
 import json
 import time
 
+import cv2
 import numpy as np
 import pytest
 from test_setups import _film, _gray
@@ -90,3 +91,30 @@ def test_joining_and_leaving_a_setup_in_a_browser(setups_film, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_preview_shows_a_borrowed_shot_as_it_renders(setups_film, tmp_path):
+    """Shot 3 has no keyframe; shot 1, of its setup, is painted: its preview carries the colour
+    borrowed from shot 1 (red where shot 1's stroke is), not a refusal."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(setups_film), keys)
+    session.start()
+    try:
+        _wait_setups(session)
+        strokes = np.zeros((96, 176, 4), np.uint8)
+        strokes[10:86, 10:166] = (210, 30, 30, 255)  # shot 1 painted red over most of it
+        session.save_strokes(0, _png(strokes), 0)
+        started = session.start_preview(16)
+        deadline = time.monotonic() + 60
+        while not session.preview_state(started["id"])["finished"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert session.preview_state(started["id"])["error"] is None
+        rgb = cv2.cvtColor(
+            cv2.imdecode(np.frombuffer(session.preview_frame(started["id"], 0), np.uint8), 1), cv2.COLOR_BGR2RGB
+        )
+        inner = rgb[20:-20, 30:-30].reshape(-1, 3).mean(axis=0)
+        assert inner[0] > inner[2] + 20, inner  # red, as shot 1 was painted
+    finally:
+        session.close()

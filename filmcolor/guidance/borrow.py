@@ -71,13 +71,20 @@ def representative_lumas(
     source: Path, times: list[int], frames: list[int], code_range, size: tuple[int, int]
 ) -> dict[int, np.ndarray]:
     """Frames `frames` of the film as (h, w) uint8 working luma, each decoded from the sync
-    frame at or before it (`setups.representative` picks frames that are, or are near, one)."""
+    frame at or before it (`representatives` picks frames that are one, or a few frames past
+    one), through one reader with slice threads: a frame-threaded decoder takes several
+    packets in before it gives the first frame out, and setting up a reader for each frame
+    cost more than the frame (0.28 s against 0.12 s a frame at 1080p, measured on a loaded CPU)."""
     got = dict[int, np.ndarray]()
-    for f in sorted(set(frames)):
-        with media.open_film(source) as container:  # a reader each: its decoder is set up as it opens
-            for item in media.read(container, times[f], times[f] + 1, first_index=f):
-                if isinstance(item, media.Decoded):
-                    got[f] = luma8(to_working(item.luma(), code_range, size))
+    with media.open_film(source) as container:
+        video = media.video_stream(container)
+        video.thread_type = "SLICE"
+        for f in sorted(set(frames)):
+            container.seek(times[f], stream=video, backward=True, any_frame=False)
+            for frame in container.decode(video):
+                if frame.pts is not None and frame.pts >= times[f]:
+                    got[f] = luma8(to_working(media.luma_plane(frame), code_range, size))
+                    break
     return got
 
 

@@ -637,10 +637,13 @@ class Session:
             if n is None or end is None or frame >= end:
                 raise StudioError(409, "this shot's end is not found yet; wait for the shots to be found")
             first = self.shots[n].first
-            files = {
-                f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")
-            }
-            if not files:
+            files = self._coloured(first, end)
+            lender = None
+            lent = self._setups_state(self._keyed())["borrowing"].get(str(n))
+            if not files and lent is not None:  # the colour it borrows from its setup's painted shot, as the render
+                l_first, l_end = self.shots[lent].first, self.shots[lent].end or self.film.frames
+                lender = (l_first, l_end, self._coloured(l_first, l_end))
+            if not files and lender is None:
                 raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
             span = max(1, round(PREVIEW_SECONDS * self.film.rate))
             start = first if end - first <= span else min(max(first, frame - span // 2), end - span)
@@ -650,11 +653,22 @@ class Session:
                 old.cancelled = True
             self.previews.put(preview.id, preview)
         threading.Thread(
-            target=self._preview, args=(preview, first, end, files), daemon=True, name="studio-preview"
+            target=self._preview, args=(preview, first, end, files, lender), daemon=True, name="studio-preview"
         ).start()
         return {"id": preview.id, "shot": n, "start": preview.start, "stop": preview.stop}
 
-    def _preview(self, preview: Preview, first: int, end: int, files: dict[int, Path]) -> None:
+    def _coloured(self, first: int, end: int) -> dict[int, Path]:
+        """The coloured keyframes of frames [first, end). Under the lock."""
+        return {f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")}
+
+    def _preview(
+        self,
+        preview: Preview,
+        first: int,
+        end: int,
+        files: dict[int, Path],
+        lender: tuple[int, int, dict[int, Path]] | None = None,
+    ) -> None:
         t = time.perf_counter()
 
         def emit(index: int, rgb: np.ndarray) -> bool:
@@ -664,7 +678,7 @@ class Session:
             return not (preview.cancelled or self.closed)
 
         try:
-            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit)
+            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit, lender)
         except Exception as exc:  # shown in the page
             log.warning("preview: %s", exc)
             preview.error = str(exc)
