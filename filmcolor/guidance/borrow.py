@@ -20,7 +20,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from .. import media
 from ..colour import PICTURE
@@ -192,7 +191,7 @@ def automatic_colour(
     render predicts it (its edge filter and saturation): a borrowed keyframe's colour where unsure."""
     if not lumas:
         return {}
-    device = next(model.parameters()).device if hasattr(model, "parameters") else torch.device("cpu")
+    device = next(model.parameters()).device
     predictor = Predictor(
         model, device, PICTURE, size, inference.amp, edge_radius=inference.edge_radius, engine="torch"
     )

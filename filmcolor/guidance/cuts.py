@@ -29,6 +29,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from ..configs import CutConfig as CutConfig  # defined with the CLI's light settings; imported from here too
 from ..errors import InputError
 
 ANALYSIS_WIDTH = 96  # px: wide enough for flow to follow a pan, small enough to ignore grain (0.35 ms a pair)
@@ -197,16 +198,6 @@ def check_threshold(value: float, option: str) -> None:
         raise InputError(
             f"{option} must be between 0 and 1 (a share of the frame; got {value}); the default is {CutConfig.threshold}"
         )
-
-
-@dataclass(frozen=True)
-class CutConfig:
-    # share of a frame that the best warp of the one before leaves unlike, above which it may start a shot
-    threshold: float = 0.12
-    # ...and by how much more than the frames' around it (and twice theirs, unless the picture is still on one side)
-    contrast: float = 0.1
-    # share under which a later frame matches the last one before a disturbance again (it came back)
-    back: float = 0.25
 
 
 class CutFinder:
