@@ -22,7 +22,8 @@ per frame, the shot's mean) for: the render with setups (the default); the autom
 shot keyed); carrying nothing (the B&W film's neutral chroma).
 The negative set: films of unlike shots (each a different picture, and the tree video once), a
 keyframe on every other shot: no shot may borrow, and the render must be identical, frame for
-frame, to one with `--no-setups`.
+frame, to one with `--no-setups` (set beside a second `--no-setups` render: the render is not
+bit-exact from run to run, by up to 16-32 codes here, with or without setups).
 Kept aside (`--aside`): street seconds 40-70 in three setups (thirds of the frame), and photo
 pans over three other pictures.
 
