@@ -139,9 +139,7 @@ def films(photos: list[Path], aside: bool) -> dict[str, dict]:
         "negative: pictures and the tree": {
             "pattern": None,
             "make": lambda: (
-                p
-                for k in range(6)
-                for p in (tree() if k == 2 else framing(cv2.imread(str(photos[10 + k])), 60 + k))
+                p for k in range(6) for p in (tree() if k == 2 else framing(cv2.imread(str(photos[10 + k])), 60 + k))
             ),
             "shots": 6,
         },
