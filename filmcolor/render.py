@@ -28,6 +28,7 @@ from .configs import RenderConfig as RenderConfig  # defined with the CLI's ligh
 from .devices import pick_device
 from .errors import DecodeError, FilmcolorError, InputError
 from .guidance import carry
+from .guidance.borrow import borrowed_shots
 from .guidance.cuts import check_threshold
 from .guidance.guide import Guidance
 from .guidance.keyframe_files import coloured_files, film_luma
@@ -59,6 +60,9 @@ class RenderResult:
     # a guided render's shots with no coloured keyframe, which got the automatic colour:
     # (first frame, last frame, start s, end s), those the render covers
     unkeyed_shots: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # a guided render's shots coloured from a painted shot of their camera setup:
+    # (first frame, last frame, the painted keyframe's frame), those the render covers
+    borrowed_shots: list[tuple[int, int, int]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(
         default_factory=dict
     )  # busy time of each stage (they overlap, so these add up to more than `seconds`)
@@ -169,7 +173,12 @@ def _prepare_guide(
     )
     shot_list = (listed_shots(folder, len(times)) if own else None) or _shots(source, config, progress, work)
     plan = carry.Plan(files, shot_list.cuts, times, uncoloured)
-    return plan, {"shots": time.perf_counter() - t}
+    seconds = {"shots": time.perf_counter() - t}
+    if not config.guide.no_setups and plan.unkeyed():  # a shot that could borrow
+        t = time.perf_counter()
+        plan.borrowed = borrowed_shots(plan, source, info, folder, own, model, config.inference, size)
+        seconds["setups"] = time.perf_counter() - t
+    return plan, seconds
 
 
 def _shots(source: Path, config: RenderConfig, progress: Progress | None, work: segments.WorkFolder | None) -> ShotList:
@@ -194,6 +203,14 @@ def _unkeyed(
         return []
     tb = info.time_base  # the film's own timestamps, in s
     return [(a, b, float(times[a] * tb), float(times[b] * tb)) for a, b in plan.unkeyed() if a < end and b >= first]
+
+
+def _borrowed(plan: carry.Plan | None, first: int, end: int) -> list[tuple[int, int, int]]:
+    """The shots of frames `first` to `end` (exclusive) that `plan` colours from a painted shot
+    of their setup (`RenderResult.borrowed_shots`)."""
+    if plan is None:
+        return []
+    return [(b.shot[0], b.shot[1], b.source) for b in plan.borrowed if b.shot[0] < end and b.shot[1] >= first]
 
 
 def _segmented(
@@ -260,6 +277,7 @@ def _segmented(
         guide_seconds=guide_seconds,
         uncoloured_keyframes=guided.uncoloured if guided else [],
         unkeyed_shots=_unkeyed(guided, times, info, 0, len(times)),
+        borrowed_shots=_borrowed(guided, 0, len(times)),
         stage_seconds=busy,
     )
 
@@ -333,5 +351,6 @@ def _one_pass(
         guide_seconds=guide_seconds,
         uncoloured_keyframes=plan.uncoloured if plan is not None else [],
         unkeyed_shots=_unkeyed(plan, times, info, first, first + done),
+        borrowed_shots=_borrowed(plan, first, first + done),
         stage_seconds=renderer.busy,
     )

@@ -48,7 +48,7 @@ from ..colour import CodeRange
 from ..flow import warp
 from ..inference import to_working
 from ..temporal import Motion, SmoothConfig, flow_between, luma8, motion
-from .guide import Carried, GuideConfig, Guided, carrying
+from .guide import Borrowed, Carried, GuideConfig, Guided, carrying
 from .hints import fill_chroma
 from .keyframe_files import Keyframe, film_luma, read_keyframes
 from .shots import Shots
@@ -422,14 +422,19 @@ class Plan:
     uncoloured: list[Path] = field(
         default_factory=list
     )  # keyframes left gray: not used, their shots get the automatic colour
+    borrowed: list[Borrowed] = field(
+        default_factory=list
+    )  # shots coloured from a painted shot of their camera setup (`filmcolor.guidance.borrow`)
 
     def keyframes(self, source: Path, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
-        """The keyframes read at the working size, strokes filled along the film's own frames."""
-        return read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
+        """The keyframes read at the working size, strokes filled along the film's own frames,
+        and those borrowed (made before, at this size)."""
+        read = read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
+        return read | {b.keyframe.index: b.keyframe for b in self.borrowed}
 
     def unkeyed(self) -> list[tuple[int, int]]:
-        """(first, last) frame of each shot no coloured keyframe guides: it gets the automatic colour."""
-        return Shots(self.cuts, len(self.times), list(self.files)).unkeyed()
+        """(first, last) frame of each shot no keyframe guides, painted or borrowed: it gets the automatic colour."""
+        return Shots(self.cuts, len(self.times), [*self.files, *(b.keyframe.index for b in self.borrowed)]).unkeyed()
 
     def guide(
         self,

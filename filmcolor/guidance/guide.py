@@ -71,6 +71,17 @@ class Carried:
 
 
 @dataclass
+class Borrowed:
+    """A shot with no keyframe of its own coloured from a painted shot of its camera setup
+    (`filmcolor.guidance.borrow`)."""
+
+    shot: tuple[int, int]  # (first, last) frame
+    source: int  # the painted keyframe's frame
+    keyframe: Keyframe  # the colour made for the shot, on one of its frames (`keyframe.index`)
+    coverage: float  # share of that frame coloured surely from the painted keyframe (the rest: automatic)
+
+
+@dataclass
 class Guided:
     """A guided frame's colour before it is written: the carried keyframes (`sources`), how sure
     they are together (`sure`, (h, w) in [0, 1]), and for the rest `fallback` (2, h, w).

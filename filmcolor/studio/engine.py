@@ -27,12 +27,13 @@ import numpy as np
 from .. import media
 from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
-from ..guidance import shots
+from ..guidance import borrow, setups, shots
 from ..guidance.cuts import Transition
 from ..guidance.guide import GuideConfig, carrying
 from ..guidance.hints import STROKE_SIDE, coloured, stroke_fill
 from ..guidance.keyframe_files import (
     EXACT_GRAY,
+    Keyframe,
     film_luma,
     frame_number,
     keyframe_files,
@@ -41,6 +42,7 @@ from ..guidance.keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
+from ..guidance.setups import Setups
 from ..inference import InferenceConfig, to_working, working_size
 from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
 from ..media.display import Display, display
@@ -122,6 +124,15 @@ def scan(
             yield item.index, starts, film.shown.show(y8, film.shown_size)
     if transitions is not None:
         transitions.extend(cut_finder.transitions)
+
+
+def find_setups(film: Film, starts: list[int]) -> Setups:
+    """The camera setups among the shots starting at `starts` (`guidance.setups`), each shot
+    looked at in its representative frames as a guided render looks at it (`guidance.borrow`)."""
+    frames = borrow.representatives(starts, film.frames, borrow.sync_frames(film.path, film.times))
+    wanted = [f for fs in frames.values() for f in fs]
+    lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, film.size)
+    return setups.find_setups(borrow.film_looks(lumas, frames))
 
 
 def listed_cuts(folder: Path, frames: int) -> tuple[list[int], list[Transition]] | None:
@@ -277,19 +288,24 @@ def carry_shot(
     start: int,
     stop: int,
     emit: Callable[[int, np.ndarray], bool],
+    lender: tuple[int, int, dict[int, Path]] | None = None,
 ) -> None:
     """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
     the render's own guide (`carry.KeyframeGuide`: forward, backward from later keyframes,
     the unsure extended along the luma) and its smoothing, at a preview size. `emit(index,
     rgb)` gets each frame as (h, w, 3) uint8 RGB, as shown; it returns False to stop. `files`: the
     shot's keyframes. Where the render would blend in the automatic colour (far from any
-    trusted pixel) the preview fades to gray instead: the generator is not run."""
+    trusted pixel) the preview fades to gray instead: the generator is not run. `lender`: for
+    a shot with no keyframe of its own, the painted shot of its setup ((first, end) and its
+    keyframes) whose colour it borrows as the render will (`guidance.borrow`; gray where unsure)."""
     from ..guidance.carry import KeyframeGuide
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
     shown = working_size(film.shown.width, film.shown.height, PREVIEW_SHORT)
     own = film_luma(film.path, film.times, film.info)
     keyframes = {i: k for i, k in read_keyframes(files, film.info, size, MATRIX, own).items() if not k.blank}
+    if lender is not None:
+        keyframes.update(_borrowed(film, size, own, (first, end), lender))
     cuts = [c for c in (first, end) if 0 < c < film.frames]
     guide = KeyframeGuide(film.path, keyframes, cuts, film.times, film.info, size, GuideConfig.reach, SmoothConfig())
     smoother = Smoother(carrying(SmoothConfig()), follow=True)
@@ -315,6 +331,34 @@ def carry_shot(
             rgb = np.clip(ycbcr_to_rgb(ycc, MATRIX) * 255.0 + 0.5, 0, 255).astype(np.uint8)
             if not emit(item.index, film.shown.show(rgb, shown)):
                 return
+
+
+def _borrowed(
+    film: Film, size: tuple[int, int], own, shot: tuple[int, int], lender: tuple[int, int, dict[int, Path]]
+) -> dict[int, Keyframe]:
+    """The keyframe a shot with none borrows from the painted shot `lender` of its setup, at
+    `size` ({} where the match fails), gray where unsure: matched at the render's working size
+    (the preview's is too small for the features of a small film), then scaled to `size`."""
+    l_first, l_end, files = lender
+    work = film.size
+    painted = {i: k for i, k in read_keyframes(files, film.info, work, MATRIX, own).items() if not k.blank}
+    ends = {shot[0]: shot[1], l_first: l_end}
+    cuts = sorted({c for a, b in ends.items() for c in (a, b) if 0 < c < film.frames})
+    sync = borrow.sync_frames(film.path, film.times)
+    frames = {a: f for a, f in borrow.representatives([0, *cuts], film.frames, sync).items() if a in ends}
+    wanted = [f for fs in frames.values() for f in fs]
+    lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, work)
+    gray = {f: np.zeros((work[1], work[0], 2), np.float32) for f in frames[shot[0]]}
+    looks = borrow.film_looks(lumas, frames)
+    made = borrow.borrow([sorted(ends)], shots.Shots(cuts, film.frames, list(painted)), painted, looks, gray)
+    return {
+        b.keyframe.index: replace(
+            b.keyframe,
+            luma=cv2.resize(b.keyframe.luma, size, interpolation=cv2.INTER_AREA),
+            chroma=cv2.resize(b.keyframe.chroma, size, interpolation=cv2.INTER_AREA),
+        )
+        for b in made
+    }
 
 
 def save_keyframe(folder: Path, index: int, picture: np.ndarray) -> Path:
