@@ -7,7 +7,9 @@ is meant to change no behaviour (a refactor) changes none.
 
 Renders, with the shipped weights and the render's defaults but for what each names:
 - `samples/band.mp4` automatic: whole (segments of 60 s), in segments of 5 s, and a preview
-  (one pass from 2 s);
+  (one pass from 2 s); the preview and the whole film in one pass also into lossless FFV1
+  (.mkv): x264's output of a one-pass render is not the same from run to run (its input is),
+  so those two show the frames as the render made them;
 - the same guided by keyframes made from `samples/band-colour.mp4` (its truth) on each shot's
   first frame (`filmcolor keyframes` picks them), one of them given as strokes on a clear layer
   and one left gray (its shot takes the automatic colour): whole, in segments of 5 s, a
@@ -126,8 +128,9 @@ def tiny_keyframes(film: Path, folder: Path) -> Path:
     return folder
 
 
-def render_all(work: Path) -> dict[str, list[str]]:
+def render_all(work: Path, only: set[str] | None = None) -> dict[str, list[str]]:
     from filmcolor.guidance.guide import GuideConfig
+    from filmcolor.media.encoding import EncodeConfig
     from filmcolor.render import RenderConfig, render
     from filmcolor.segments import SegmentConfig
 
@@ -143,6 +146,11 @@ def render_all(work: Path) -> dict[str, list[str]]:
         "band": (band, base),
         "band-segments-5s": (band, replace(base, segments=SegmentConfig(seconds=5.0))),
         "band-preview-2s": (band, replace(base, start=2.0, duration=4.0)),
+        "band-preview-2s-ffv1": (band, replace(base, start=2.0, duration=4.0, encode=EncodeConfig(codec="ffv1"))),
+        "band-one-pass-ffv1": (
+            band,
+            replace(base, segments=SegmentConfig(seconds=None), encode=EncodeConfig(codec="ffv1")),
+        ),
     }
     guided = replace(base, guide=GuideConfig(keyframes=band_keys))
     runs |= {
@@ -158,11 +166,14 @@ def render_all(work: Path) -> dict[str, list[str]]:
     }
     hashes = {}
     for name, (film, config) in runs.items():
-        out = work / f"{name}.mp4"
+        if only and name not in only:
+            continue
+        out = work / f"{name}.{'mkv' if config.encode.codec == 'ffv1' else 'mp4'}"
         render(film, out, config)
         hashes[name] = frame_hashes(out)
         print(f"{name}: {len(hashes[name])} frames", file=sys.stderr)
-    hashes["studio-carry-shot"] = studio_hashes(band, band_keys)
+    if not only or "studio-carry-shot" in only:
+        hashes["studio-carry-shot"] = studio_hashes(band, band_keys)
     return hashes
 
 
@@ -208,11 +219,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/fc-render-hashes"), help="folder for the renders")
     parser.add_argument("-o", "--output", type=Path, help="write the hashes here (JSON)")
+    parser.add_argument("--only", help="render only these (names, comma-separated)")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two outputs")
     args = parser.parse_args()
     if args.compare:
         sys.exit(compare(*args.compare))
-    hashes = render_all(args.work)
+    hashes = render_all(args.work, set(args.only.split(",")) if args.only else None)
     text = json.dumps(hashes, indent=1)
     if args.output:
         args.output.write_text(text + "\n")
