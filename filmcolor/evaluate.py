@@ -27,7 +27,7 @@ from pathlib import Path
 import av
 
 from . import media
-from .color import picture_luma
+from .colour import picture_luma
 from .errors import InputError
 from .flow import flow, occlusion_mask
 from .guidance.cuts import check_threshold

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .assets import weights_path
-from .color import CodeRange
+from .colour import CodeRange
 from .devices import AMP_CHOICES, autocast
 from .edgeaware import RADIUS, guided_filter
 from .errors import InputError

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from . import media
-from .color import PICTURE
+from .colour import PICTURE
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .guidance.cuts import Transition, check_threshold

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import cv2
 import numpy as np
 
-from .color import rgb_to_ycbcr
+from .colour import rgb_to_ycbcr
 from .flow import warp
 
 

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .color import MATRICES, gamut_room
+from .colour import MATRICES, gamut_room
 from .errors import WeightsError
 from .outputs import atomic_output
 

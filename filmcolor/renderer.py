@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from . import media
-from .color import CodeRange, convert_chroma, fit_chroma_to_gamut
+from .colour import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
 from .guidance import shots
 from .guidance.cuts import CutFinder, with_cuts

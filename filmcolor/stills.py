@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import torch
 
-from .color import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
+from .colour import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .guidance.hints import NEUTRAL, coloured, fill_chroma

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import av
 import cv2
 import numpy as np
 import torch
+from common import machine, print_json
 from pan_films import pan, write_film
 from source import EVAL_PHOTOS, fetch_photos
 
@@ -231,7 +231,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     photos = sorted((args.work / "photos").glob("*.jpg")) or fetch_photos(args.work / "photos", EVAL_PHOTOS)
     results = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, CPU",
+        "machine": machine(),
         "torch": torch.__version__,
         "av": av.__version__,
     }
@@ -274,7 +274,7 @@ def main() -> None:
                 row["segments-2s"] = measure("segments-2s", film, args.work)
                 row["segments_cost"] = round(row["one-pass"]["fps"] / row["segments-2s"]["fps"] - 1, 3)
         results[f"{h}p-{frames}"] = row
-    print(json.dumps(results, indent=1))
+    print_json(results)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ Each is run `--runs` times in this process, one after the other, and its fastest
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import time
 from pathlib import Path
 
 from bench_render import make_bw_film
+from common import machine, print_json
 from eval_shots import today_cuts
 from source import EVAL_PHOTOS, fetch_photos
 
@@ -59,7 +58,7 @@ def main() -> None:
     seconds_new, shots = fastest(args.runs, lambda: find_shots(film))
     seconds_old, (old_cuts, _) = fastest(args.runs, lambda: today_cuts(film))
     row = {
-        "machine": platform.processor() or platform.machine(),
+        "machine": machine(),
         "film": film.name,
         "frames": frames,
         "decode_s": round(seconds_decode, 2),
@@ -69,9 +68,7 @@ def main() -> None:
         "0.1_s": round(seconds_old, 2),
         "0.1_cuts": old_cuts,
     }
-    print(json.dumps(row, indent=1))
-    if args.output:
-        args.output.write_text(json.dumps(row, indent=1) + "\n")
+    print_json(row, args.output)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from common import machine, print_json
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
 CHROMIUM = "/usr/bin/chromium"
@@ -97,6 +98,7 @@ def main() -> None:
     results: dict = {
         "film": film.name,
         "frames": args.frames,
+        "machine": machine(),
         "cpus": os.cpu_count(),
         "load_average_before": round(os.getloadavg()[0], 2),
     }
@@ -169,9 +171,7 @@ def main() -> None:
         studio.terminate()
         studio.wait(timeout=30)
     results["load_average_after"] = round(os.getloadavg()[0], 2)  # other work on the machine slows every figure
-    print(json.dumps(results, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print_json(results, args.json)
 
 
 if __name__ == "__main__":

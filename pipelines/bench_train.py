@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 
 import torch
+from common import machine
 from torch import nn
 
 from filmcolor.models import Generator
@@ -107,7 +107,7 @@ def main() -> None:
     torch.manual_seed(0)
     ours, ref = CycleGAN(Generator(), DecolouriserConfig(), 64), reference_nets()
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "machine": machine(),
         "size": args.size,
         "batch": 1,
     }

@@ -43,6 +43,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from common import CORPUS, ROOT
 from corpus_lists import EXCLUDE, FRAME_EXCLUDE, INCLUDE, SAME_PHOTO
 from corpus_pictures import contact_sheets, decode, fingerprint, is_duplicate, is_gray, opaque_box, thumbnail
 from credits import gcompris_readmes, match_dep5, no_ext, parse_dep5, plasma_credit
@@ -50,7 +51,6 @@ from PIL import Image
 from rcc import read_rcc
 from source import EVAL_PHOTOS, PHOTOS, SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS
 
-REPO = Path(__file__).resolve().parent.parent
 DEBIAN = [
     "plasma-workspace-wallpapers", "mate-backgrounds", "gnome-backgrounds", "ukui-wallpapers",
     "sway-backgrounds", "lomiri-wallpapers", "lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04",
@@ -519,8 +519,8 @@ def build(work: Path, review: bool) -> None:
     assert all(r["licence"] not in ("", "unknown") for r in manifest), "a kept file without a licence"
     write_csv(work / "manifest.csv", manifest, COLUMNS)
     write_csv(work / "excluded.csv", excluded, ["package", "version", "path", "width", "height", "reason"])
-    write_csv(REPO / "docs" / "corpus.csv", manifest, COLUMNS)
-    (REPO / "docs" / "corpus.md").write_text(report(manifest, excluded))
+    write_csv(ROOT / "docs" / "corpus.csv", manifest, COLUMNS)
+    (ROOT / "docs" / "corpus.md").write_text(report(manifest, excluded))
     if review:
         draw_review(work, cache, candidates, manifest)
     n = Counter(r["split"] for r in manifest)
@@ -632,9 +632,7 @@ Candidates not kept (`excluded.csv` gives each one's reason): {", ".join(f"{k} {
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--work", type=Path, default=Path("~/.cache/filmcolor/corpus"), help="work folder: cache and corpus"
-    )
+    ap.add_argument("--work", type=Path, default=CORPUS, help="work folder: cache and corpus")
     ap.add_argument("--review", action="store_true", help="also draw contact sheets into WORK/review/")
     args = ap.parse_args()
     build(args.work.expanduser().resolve(), args.review)

@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-import torch
+from common import machine
 from first_weights import film_frames
 from pan_films import pan_film
 from source import SAMPLE_DURATION, SAMPLE_START, VALIDATION_PHOTOS, fetch_photos, source_film
@@ -174,7 +173,7 @@ def main() -> None:
         "seconds": round(seconds),
         "blend": f"{alpha:g} of the CycleGAN weights, {1 - alpha:g} of the first (chosen on the validation film)",
         "validation": scores,
-        "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU",
+        "hardware": machine(),
         "data": f"domain A: {n_a} B&W frames, domain B: {n_photos} photographs + {n_film_b} colour frames of iscc-samples demo.mp4, outside {HELD_OUT[0]}-{HELD_OUT[1]} s",
         "init": first,
     }

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -52,11 +51,11 @@ import av
 import cv2
 import numpy as np
 import torch
+from common import CORPUS, ROOT, machine, write_section
 from pan_films import RATE, pan, write_film
-from report import write_section
 
 from filmcolor import media
-from filmcolor.color import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.flow import flow, occlusion_mask, warp
 from filmcolor.guidance.carry import FAR, SURE, Carrier
@@ -68,7 +67,6 @@ from filmcolor.render import RenderConfig, render
 from filmcolor.stills import colour_picture, hinted_picture
 from filmcolor.temporal import luma8
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZE = (320, 240)
 OPENCV = Path("/usr/share/doc/opencv-doc/examples/data")
 EVERY = 5.0  # seconds between keyframes within a shot, for the second set
@@ -430,7 +428,7 @@ def calibrate(
 
 
 def strip(truth: Path, guided: Path, plain: Path, key: int, late: int, out: Path) -> None:
-    """The README's picture: the keyframe, a late frame of its shot guided, the plain carrier's, and the truth's."""
+    """docs/guided-colour.md's picture: the keyframe, a late frame of its shot guided, the plain carrier's, and the truth's."""
 
     def frame(path: Path, index: int) -> np.ndarray:
         with av.open(str(path)) as c:
@@ -445,7 +443,7 @@ def strip(truth: Path, guided: Path, plain: Path, key: int, late: int, out: Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=Path.home() / ".cache" / "filmcolor" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--weights", type=Path, help="generator weights (default: the shipped ones)")
     ap.add_argument("--docs", type=Path, default=ROOT / "docs")
@@ -533,9 +531,8 @@ def main() -> None:
         for lo, hi, (n, e) in zip(BINS[:-1], BINS[1:], table, strict=True)
     ]
     print("calibration", calibration, flush=True)
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU"
     report = {
-        "machine": machine,
+        "machine": machine(),
         "photos": source,
         "results": results,
         "calibration": calibration,

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 from dataclasses import replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
+from common import ROOT, fmt, machine, write_section
 from pan_films import pan_film
-from report import write_section
 from source import EVAL_PHOTOS, fetch_photos
 
 from filmcolor.degrade import DegradeConfig, degrade
@@ -38,9 +37,8 @@ from filmcolor.metrics import chroma
 from filmcolor.render import RenderConfig, render
 from filmcolor.temporal import SmoothConfig
 
-ROOT = Path(__file__).resolve().parent.parent
 LOOKS = {"clean": DegradeConfig(clean=True), "old film": DegradeConfig()}
-STRIP_FRAMES = 6  # consecutive frames in the README's picture
+STRIP_FRAMES = 6  # consecutive frames in docs/commands.md's picture
 
 
 def test_films(work: Path) -> dict[str, Path]:
@@ -86,10 +84,6 @@ def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -
         rows.append(row)
     cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
     return first
-
-
-def fmt(x, spec: str) -> str:
-    return "-" if x is None else ("inf" if x == "inf" else format(x, spec))
 
 
 def table(results: dict[str, list[dict]]) -> str:
@@ -154,17 +148,17 @@ def main() -> None:
         args.docs / "smoothing-strip.jpg",
         48,
     )
-    machine = f"{platform.processor() or platform.machine()}, CPU"
+    measured_on = machine()
     (args.docs / "evaluation.json").write_text(
-        json.dumps({"machine": machine, "strip_first_frame": first, "results": results}, indent=1) + "\n"
+        json.dumps({"machine": measured_on, "strip_first_frame": first, "results": results}, indent=1) + "\n"
     )
-    write_markdown(args.docs, machine, results, first)
+    write_markdown(args.docs, measured_on, results, first)
 
 
-def write_markdown(docs: Path, machine: str, results: dict[str, list[dict]], first: int) -> None:
+def write_markdown(docs: Path, measured_on: str, results: dict[str, list[dict]], first: int) -> None:
     md = (
         "## Temporal smoothing: the automatic colour, steady\n\n"
-        f"Made by `python pipelines/eval_smoothing.py` (its docstring says how the films are built) on {machine}, "
+        f"Made by `python pipelines/eval_smoothing.py` (its docstring says how the films are built) on {measured_on}, "
         "with the shipped weights and the render's defaults. Measures as `filmcolor eval` defines them "
         "(`filmcolor/metrics.py`); luma PSNR is against the B&W film rendered.\n\n"
         + table(results)

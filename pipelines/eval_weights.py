@@ -16,7 +16,7 @@ render's defaults (smoothing on) and each candidate's weights, and measured agai
 warping error. The gray input is the floor: a colouring that scores below it does harm. The
 targets (issue 21) are checked per film: PSNR at least the gray input's, fringes at most 1.5x
 the truth's, CDC at most 2x the truth's, colourfulness 0.4x-1.5x the truth's. Writes its section
-of docs/evaluation.md, docs/evaluation-weights.json, docs/before-after.png (pan frames: input,
+of docs/evaluation.md, docs/evaluation-weights.json, docs/before-after.jpg (pan frames: input,
 filmcolor, truth) and docs/strip-NAME-LOOK.jpg per camera film (three frames: B&W, render, truth).
 """
 
@@ -25,16 +25,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import platform
 from dataclasses import replace
 from pathlib import Path
 
 import av
 import cv2
 import numpy as np
-import torch
+from common import CORPUS, ROOT, fmt, machine, write_section
 from pan_films import pan_film, write_film
-from report import fmt, write_section
 
 from filmcolor.assets import shipped_weights
 from filmcolor.degrade import DegradeConfig, degrade
@@ -43,7 +41,6 @@ from filmcolor.evaluate import evaluate
 from filmcolor.inference import InferenceConfig
 from filmcolor.render import RenderConfig, render
 
-ROOT = Path(__file__).resolve().parent.parent
 PER_FILM = 8  # photographs to a film
 SHOT = 36  # frames a shot: 1.5 s
 CAMERA_FRAMES = 60  # frames of each camera video at most: vtest 6 s (of 79.5 s), tree 60 of the 68 that decode (4 s)
@@ -125,7 +122,8 @@ def strip(bw: Path, render_: Path, truth: Path, out: Path, width: int = 1536) ->
 
 
 def figure(picks: list[tuple[Path, Path, Path, int]], out: Path) -> None:
-    """Rows of (B&W input | filmcolor | colour truth), one per (input, render, truth, frame), 2x enlarged."""
+    """Rows of (B&W input | filmcolor | colour truth), one per (input, render, truth, frame): a JPEG
+    small enough for the README (about 160 kB)."""
     rows = []
     for paths in picks:
         *films_, index = paths
@@ -134,8 +132,7 @@ def figure(picks: list[tuple[Path, Path, Path, int]], out: Path) -> None:
             with av.open(str(path)) as c:
                 row.append(next(f.to_ndarray(format="rgb24") for i, f in enumerate(c.decode(video=0)) if i == index))
         rows.append(np.hstack(row))
-    grid = cv2.resize(np.vstack(rows), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-    cv2.imwrite(str(out), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(out), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
 def rendered(bw: Path, weights: Path, edge_radius: int, work: Path) -> Path:
@@ -162,7 +159,7 @@ def measured(truth: Path, candidate: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=Path.home() / ".cache" / "filmcolor" / "corpus")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument(
         "--weights", type=Path, default=shipped_weights(), help="the weights to evaluate (default: the shipped ones)"
@@ -225,19 +222,19 @@ def main() -> None:
             print(key, json.dumps(rows), flush=True)
     if args.only or args.previous_only:
         return
-    figure(picks, args.docs / "before-after.png")
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU"
+    figure(picks, args.docs / "before-after.jpg")
+    measured_on = machine()
     (args.docs / "evaluation-weights.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=1) + "\n"
+        json.dumps({"machine": measured_on, "results": results}, indent=1) + "\n"
     )
-    write_section(args.docs / "evaluation.md", "eval_weights", markdown(machine, results))
+    write_section(args.docs / "evaluation.md", "eval_weights", markdown(measured_on, results))
 
 
-def markdown(machine: str, results: dict) -> str:
+def markdown(measured_on: str, results: dict) -> str:
     lines = [
         "## Automatic colour on the test split",
         "",
-        f"`python pipelines/eval_weights.py` on {machine} (its docstring says how the films are made): the shipped weights with the "
+        f"`python pipelines/eval_weights.py` on {measured_on} (its docstring says how the films are made): the shipped weights with the "
         "render's defaults, the previous weights rendered as before (without the luma-guided chroma filter; where --previous-films "
         "names the films), and the gray input (the floor: below it a colouring does harm). "
         "Colourfulness is given against the truth's (1.00: as colourful as the truth).",
@@ -281,7 +278,7 @@ def markdown(machine: str, results: dict) -> str:
     ]
     unmet = [f"{name} on {len(keys)} ({'; '.join(keys)})" for name, keys in missed.items() if keys]
     lines += [f"Targets not met by the shipped weights: {', '.join(unmet) or 'none'}."]
-    lines += ["", "![B&W input, filmcolor, colour truth: frames of the test films](before-after.png)"]
+    lines += ["", "![B&W input, filmcolor, colour truth: frames of the test films](before-after.jpg)"]
     strips = sorted(p.name for p in (ROOT / "docs").glob("strip-*.jpg"))
     lines += ["", "Camera video, three frames each (B&W input | filmcolor | colour truth):", ""] + [
         f"![{n}]({n})" for n in strips

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import av
 import cv2
 import torch
+from common import machine
 from source import SAMPLE_DURATION, SAMPLE_START, fetch_photos, source_film
 
 from filmcolor.models import Generator, GeneratorConfig, save_weights
@@ -79,7 +79,7 @@ def main() -> None:
         "batch_size": config.batch_size,
         "crop": 176,
         "seconds": round(time.time() - t0),
-        "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU",
+        "hardware": machine(),
         "data": f"{len(photos)} Debian photographs + {len(frames)} frames of iscc-samples demo.mp4 outside {SAMPLE_START}-{SAMPLE_START + SAMPLE_DURATION} s",
     }
     save_weights(model, args.output, meta)

@@ -1,6 +1,6 @@
 """Score weights on the sample: render samples/band.mp4 and compare it with its colour original.
 
-    python pipelines/score_sample.py [--weights W] [--figure docs/before-after.png]
+    python pipelines/score_sample.py [--weights W] [--figure sample-before-after.png]
 
 Prints one JSON line: RGB PSNR against the colour truth, mean colourfulness (Hasler and
 Suesstrunk 2003) of the render and of the truth, and luma PSNR against the B&W input. The

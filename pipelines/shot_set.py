@@ -55,6 +55,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from common import ROOT
 from corpus_lists import INCLUDE
 from pan_films import write_film
 from source import (
@@ -71,7 +72,6 @@ from source import (
 from filmcolor.degrade import DegradeConfig, degrade
 from filmcolor.media.encoding import EncodeConfig
 
-ROOT = Path(__file__).resolve().parent.parent
 W, H = 320, 180
 CRF, PRESET = 23, "medium"
 SHUTTER = 0.5  # share of a frame's time the shutter is open (180 degrees): motion smears over half a frame's travel

@@ -28,18 +28,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
+from common import CORPUS, machine
 
 from filmcolor.assets import shipped_weights
-from filmcolor.color import PICTURE, picture_luma, rgb_to_ycbcr
+from filmcolor.colour import PICTURE, picture_luma, rgb_to_ycbcr
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame, random_look, video_look
 from filmcolor.devices import pick_device
 from filmcolor.edgeaware import RADIUS
@@ -217,6 +218,21 @@ def psnr_at_colour(gains: dict[float, dict], colour: float) -> float | None:
     return None
 
 
+def calibrate_gain(
+    model: Generator, pictures: list, device: torch.device, values: Sequence[float]
+) -> tuple[dict[float, dict], float]:
+    """Each gain of `values` scored on the validation pictures, and the one `pick_gain` takes,
+    left set in `model`."""
+    gains = {}
+    for g in values:
+        model.config = replace(model.config, gain=g)
+        gains[g] = score(model, pictures, device)
+        print(f"gain {g}: {gains[g]}", flush=True)
+    gain = pick_gain(gains)
+    model.config = replace(model.config, gain=gain)
+    return gains, gain
+
+
 def pick_gain(gains: dict[float, dict]) -> float:
     """The calibration rule: the gain with the best validation PSNR, raised toward LEAST_COLOUR of
     the truth's colourfulness where that is quieter, while it still beats the gray input by 0.1 dB."""
@@ -327,13 +343,7 @@ def finetune(args: argparse.Namespace, folders: dict, device: torch.device, t0: 
     report["confidence_table"] = rows
     print("confidence table", json.dumps(rows), flush=True)
     model.config = replace(model.config, confidence_edges=edges, confidence_gains=table)
-    gains = {}
-    for g in FINETUNE_GAINS:
-        model.config = replace(model.config, gain=g)
-        gains[g] = score(model, pictures, device)
-        print(f"gain {g}: {gains[g]}", flush=True)
-    gain = pick_gain(gains)
-    model.config = replace(model.config, gain=gain)
+    gains, gain = calibrate_gain(model, pictures, device, FINETUNE_GAINS)
     scores["fine-tuned, calibrated"] = gains[gain]
     new, old = gains[gain], scores["shipped weights"]
     matched = psnr_at_colour(
@@ -370,7 +380,7 @@ def finetune(args: argparse.Namespace, folders: dict, device: torch.device, t0: 
         "gain": gain,
         "validation": new,
         "seconds": round(time.perf_counter() - t0),
-        "hardware": f"{platform.machine()}, {torch.get_num_threads()} threads, {device.type.upper()}",
+        "hardware": machine(device.type.upper()),
     }
     out = args.output if better else fitted.with_name(fitted.stem + "-calibrated.pt")
     save_weights(model.cpu(), out, meta=meta)
@@ -382,7 +392,7 @@ def main() -> None:
     ap.add_argument(
         "--corpus",
         type=Path,
-        default=Path.home() / ".cache" / "filmcolor" / "corpus",
+        default=CORPUS,
         help="pipelines/corpus.py's work folder",
     )
     ap.add_argument(
@@ -460,13 +470,7 @@ def main() -> None:
     best = max(candidates, key=lambda k: scores[k]["rgb_psnr_db"])
     model, _ = load_weights(candidates[best])
     model = model.to(device).eval()
-    gains = {}
-    for g in GAINS:
-        model.config = replace(model.config, gain=g)
-        gains[g] = score(model, pictures, device)
-        print(f"gain {g}: {gains[g]}", flush=True)
-    gain = pick_gain(gains)
-    model.config = replace(model.config, gain=gain)
+    gains, gain = calibrate_gain(model, pictures, device, GAINS)
     report.update(chosen=best, gains={str(k): v for k, v in gains.items()}, gain=gain, validation=gains[gain])
     meta = {
         "recipe": "pipelines/train_weights.py",
@@ -475,7 +479,7 @@ def main() -> None:
         "gain": gain,
         "validation": gains[gain],
         "seconds": round(time.perf_counter() - t0),
-        "hardware": f"{platform.machine()}, {torch.get_num_threads()} threads, {device.type.upper()}",
+        "hardware": machine(device.type.upper()),
     }
     save_weights(model.cpu(), args.output, meta=meta)
     if args.report:

@@ -194,7 +194,7 @@ def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, fil
 
 
 def _chroma(rgb: np.ndarray) -> np.ndarray:
-    from filmcolor.color import rgb_to_ycbcr
+    from filmcolor.colour import rgb_to_ycbcr
 
     return rgb_to_ycbcr(rgb.astype(np.float32) / 255.0)[..., 1:]  # (H, W, 2)
 

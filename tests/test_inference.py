@@ -7,7 +7,7 @@ import torch
 from configs import render_config
 from testfilms import make_film
 
-from filmcolor.color import CodeRange
+from filmcolor.colour import CodeRange
 from filmcolor.inference import Predictor, load_model, to_working, working_luma, working_size
 from filmcolor.render import render
 

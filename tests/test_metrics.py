@@ -185,7 +185,7 @@ def test_warping_error_steady_against_flickering():
 
 
 def test_fringes_count_chroma_changes_where_the_luma_is_flat():
-    from filmcolor.color import ycbcr_to_rgb
+    from filmcolor.colour import ycbcr_to_rgb
     from filmcolor.metrics import flat_mask, fringe
 
     rng = np.random.default_rng(0)

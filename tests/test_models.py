@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from filmcolor.assets import shipped_weights
-from filmcolor.color import MATRICES, ycbcr_to_rgb
+from filmcolor.colour import MATRICES, ycbcr_to_rgb
 from filmcolor.errors import WeightsError
 from filmcolor.models import Generator, GeneratorConfig, load_weights, save_weights
 

@@ -11,7 +11,7 @@ from testfilms import make_film
 
 from filmcolor import onnx_engine
 from filmcolor.assets import shipped_weights
-from filmcolor.color import CodeRange
+from filmcolor.colour import CodeRange
 from filmcolor.inference import Predictor, load_model
 from filmcolor.render import render
 

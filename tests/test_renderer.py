@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from filmcolor import media
-from filmcolor.color import MATRICES, CodeRange, ycbcr_to_rgb
+from filmcolor.colour import MATRICES, CodeRange, ycbcr_to_rgb
 from filmcolor.renderer import chroma_planes, chunks
 
 

@@ -30,7 +30,7 @@ from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
 
-from filmcolor.color import rgb_to_ycbcr
+from filmcolor.colour import rgb_to_ycbcr
 from filmcolor.render import render
 from filmcolor.studio import engine
 from filmcolor.studio.session import Conflict, Session, StudioError
@@ -537,9 +537,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "band.mp4"
 
 @BROWSER
 def test_the_readme_workflow_on_the_sample(tmp_path):
-    """What the README tells a new user: `filmcolor studio band.mp4`, three strokes on the first
-    shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as DIR/studio.png
-    (the README's picture: FILMCOLOR_SCREENSHOTS=docs pytest tests/test_studio.py -k readme)."""
+    """What the README's studio steps tell a new user: `filmcolor studio band.mp4`, three strokes on
+    the first shot, preview it, render. With FILMCOLOR_SCREENSHOTS=DIR the page is saved as
+    DIR/studio.png (docs/studio.md's picture: FILMCOLOR_SCREENSHOTS=docs pytest tests/test_studio.py -k readme)."""
     import os
     import shutil
 

@@ -43,7 +43,7 @@ import cv2
 import numpy as np
 
 from .. import media
-from ..color import CodeRange
+from ..colour import CodeRange
 from ..flow import warp
 from ..inference import to_working
 from ..temporal import Motion, SmoothConfig, flow_between, luma8, motion

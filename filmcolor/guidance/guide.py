@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from .. import media
-from ..color import fit_chroma_to_gamut
+from ..colour import fit_chroma_to_gamut
 from ..errors import InputError
 from ..progress import Progress
 from ..settings import POSITIVE, setting

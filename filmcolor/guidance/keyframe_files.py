@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from .. import media
-from ..color import convert_chroma, rgb_to_ycbcr
+from ..colour import convert_chroma, rgb_to_ycbcr
 from ..errors import DecodeError, InputError, OutputError
 from ..inference import to_working
 from ..media.display import Display, display

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import media
-from ..color import CodeRange
+from ..colour import CodeRange
 from .cuts import CutConfig, CutFinder, Transition, with_cuts
 
 

@@ -2,7 +2,7 @@
 
 `--crf` and `--preset` mean quality and speed on x264's scales (crf 0-51, lower is better;
 presets ultrafast ... veryslow), whatever the encoder: each encoder family gets them in its
-own options (`FAMILIES`, and the README's table). A pixel format is chosen among those the
+own options (`FAMILIES`, and the table in docs/commands.md). A pixel format is chosen among those the
 encoder takes, as close to the film's depth and chroma as it allows. Shared by every command
 that writes a film (`render`, `degrade`); it never imports torch, so those that need no model
 start fast.

@@ -23,7 +23,7 @@ import av
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
 
-from ..color import CodeRange
+from ..colour import CodeRange
 from ..errors import DecodeError, InputError
 
 log = logging.getLogger(__name__)

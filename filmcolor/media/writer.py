@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..color import CodeRange
+from ..colour import CodeRange
 from ..errors import OutputError
 from .encoding import WRITABLE, EncodeConfig
 from .reader import FilmInfo, chroma_layout, ffmpeg_reason, open_film

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import media
 from ..assets import weights_path
-from ..color import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
+from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
 from ..guidance import shots
 from ..guidance.cuts import Transition

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..color import picture_luma, rgb_to_ycbcr
+from ..colour import picture_luma, rgb_to_ycbcr
 from ..degrade import random_look, video_look
 from ..errors import FilmcolorError, InputError
 from ..pictures import read_rgb, resize_short_side

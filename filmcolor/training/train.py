@@ -27,7 +27,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ..assets import shipped_colour_set, shipped_weights
-from ..color import ycbcr_to_rgb
+from ..colour import ycbcr_to_rgb
 from ..devices import AMP_CHOICES, autocast, check_amp
 from ..errors import InputError
 from ..models import Generator, GeneratorConfig, load_weights, save_weights

@@ -1,11 +1,11 @@
-"""Colour arithmetic (`filmcolor.color`): matrices, code ranges, gamut, picture luma."""
+"""Colour arithmetic (`filmcolor.colour`): matrices, code ranges, gamut, picture luma."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from filmcolor.color import MATRICES, CodeRange, convert_chroma, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
+from filmcolor.colour import MATRICES, CodeRange, convert_chroma, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 
 unit_rgb = arrays(np.float64, (7, 3), elements=st.floats(0.0, 1.0))
 
