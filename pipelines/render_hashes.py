@@ -13,7 +13,7 @@ Renders, with the shipped weights and the render's defaults but for what each na
 - the same guided by keyframes made from `samples/band-colour.mp4` (its truth) on each shot's
   first frame (`filmcolor keyframes` picks them), one of them given as strokes on a clear layer
   and one left gray (its shot takes the automatic colour): whole, in segments of 5 s, a
-  preview from 5 s (the carrier rolled forward to it);
+  preview from 5 s (the carrier rolled forward to it), also into FFV1;
 - a tiny generated film of two shots (96x72, 24 frames, a sync frame every 6), as the tests
   make them, its keyframes tinted: in one pass, in segments of 6 frames, a preview from its
   5th frame;
@@ -157,6 +157,10 @@ def render_all(work: Path, only: set[str] | None = None) -> dict[str, list[str]]
         "band-keys": (band, guided),
         "band-keys-segments-5s": (band, replace(guided, segments=SegmentConfig(seconds=5.0))),
         "band-keys-preview-5s": (band, replace(guided, start=5.0, duration=3.0)),
+        "band-keys-preview-5s-ffv1": (
+            band,
+            replace(guided, start=5.0, duration=3.0, encode=EncodeConfig(codec="ffv1")),
+        ),
     }
     tiny_guided = replace(base, guide=GuideConfig(keyframes=tiny_keys))
     runs |= {
