@@ -171,8 +171,9 @@ def build(cls: type[C], options: dict, prefix: str = "", **nested) -> C:
 
 
 class _Commands(click.Group):
-    """Builds a command only when it runs (or `--help` lists it): each command imports what it
-    needs, so `degrade` or `extract` never load torch."""
+    """Builds a command only when it runs: each command imports what it needs, so `degrade` or
+    `extract` never load torch, and `filmcolor --help` lists them all from their builders'
+    docstrings (each command's help) without building one."""
 
     builders: dict[str, Callable[[], click.Command]] = {}
 
@@ -184,7 +185,19 @@ class _Commands(click.Group):
         return list(self.builders)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self.builders[name]() if name in self.builders else None
+        if name not in self.builders:
+            return None
+        command = self.builders[name]()
+        command.help = self.builders[name].__doc__
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(map(len, self.builders))  # as click's own list
+        rows = [
+            (name, click.utils.make_default_short_help(doc.__doc__ or "", limit)) for name, doc in self.builders.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -205,18 +218,29 @@ def _film_command(output_help: str, output_name: str = "output") -> Callable:
     return decorate
 
 
+def _first_checks(film: Path, output: Path, overwrite: bool) -> None:
+    """The film and the output's path checked before a command loads torch, OpenCV and SciPy
+    (more than a second), so a mistyped name is answered at once; the library checks them
+    again, and everything else, before its first frame."""
+    from .inputs import check_input
+    from .outputs import check_output
+
+    check_output(output, overwrite, inputs=(check_input(film),))
+
+
 def _help(cls: type, name: str) -> str:
     return next(f.metadata["help"] for f in dataclasses.fields(cls) if f.name == name)
 
 
 @cli.command_builder
 def _extract() -> click.Command:
+    """Sample FILM's frames into OUTPUT as a training domain, skipping black, flat and repeated frames."""
+
     from .extract import ExtractConfig, extract as run
 
     @_film_command("Folder to create for the frames and manifest.json.", "out_dir")
     @config_options(ExtractConfig)
     def extract(film: Path, out_dir: Path, **options) -> None:
-        """Sample FILM's frames into OUTPUT as a training domain, skipping black, flat and repeated frames."""
         with progress_bar("extract", "fps") as progress:
             result = run(film, out_dir, build(ExtractConfig, options), progress)
         skipped = ", ".join(f"{n} {why}" for why, n in result.skipped.items() if n) or "none"
@@ -227,6 +251,8 @@ def _extract() -> click.Command:
 
 @cli.command_builder
 def _train() -> click.Command:
+    """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
+
     from .training.runs import UNCHECKED_OPTION
     from .training.train import TrainConfig, train as fit
 
@@ -250,7 +276,6 @@ def _train() -> click.Command:
     )
     @click.pass_context
     def train(ctx: click.Context, run: Path, resume: bool, overwrite: bool, unchecked: bool, **options) -> None:
-        """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
         given = {k for k in options if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
         config = build(
             TrainConfig,
@@ -271,11 +296,9 @@ def _train() -> click.Command:
 
 @cli.command_builder
 def _render() -> click.Command:
-    from .guidance.guide import GuideConfig
-    from .inference import InferenceConfig
-    from .render import RenderConfig, render as run
-    from .segments import SegmentConfig
-    from .temporal import SmoothConfig
+    """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
+
+    from .configs import GuideConfig, InferenceConfig, RenderConfig, SegmentConfig, SmoothConfig
 
     @_film_command("Coloured film to write (.mp4, .mkv, .mov).")
     @config_options(InferenceConfig, EncodeConfig, RenderConfig, GuideConfig, exclude=("queue_depth",))
@@ -309,7 +332,6 @@ def _render() -> click.Command:
     @click.option("--restart", is_flag=True, help=_help(SegmentConfig, "restart"))
     @click.option("--ray", metavar="ADDRESS", help=_help(SegmentConfig, "ray") + " Needs the ray extra.")
     def render(film: Path, output: Path, **options) -> None:
-        """Colour FILM into OUTPUT, keeping every frame, timestamp and audio packet."""
         strength = options.pop("smooth_strength") if options.pop("smooth") else 0.0
         smooth = SmoothConfig(strength=strength, scene_threshold=options.pop("scene_threshold"))
         segments = SegmentConfig(
@@ -323,6 +345,9 @@ def _render() -> click.Command:
         config = build(
             RenderConfig, options, inference=inference, encode=encode, smooth=smooth, segments=segments, guide=guide
         )
+        _first_checks(film, output, config.overwrite)
+        from .render import render as run  # torch, OpenCV, SciPy: a second and more
+
         _rendering.append(output)  # what an interruption or a disk error leaves is said of it (`_kept_work`)
         with progress_bar("render", "fps") as progress:
             result = run(film, output, config, progress)
@@ -357,13 +382,14 @@ def _render() -> click.Command:
 
 @cli.command_builder
 def _keyframes() -> click.Command:
+    """Write one frame of each shot of FILM into OUTPUT (NNNNNN.png), to colour and render with --keyframes."""
+
     from .inference import InferenceConfig
     from .keyframes import KeyframesConfig, write_keyframes
 
     @_film_command("Folder to create for the keyframe pictures and keyframes.json.", "out_dir")
     @config_options(KeyframesConfig, InferenceConfig, exclude=("batch_size", "compile", "saturation"))
     def keyframes(film: Path, out_dir: Path, **options) -> None:
-        """Write one frame of each shot of FILM into OUTPUT (NNNNNN.png), to colour and render with --keyframes."""
         config = build(KeyframesConfig, options)
         with progress_bar("keyframes", "fps") as progress:
             result = write_keyframes(film, out_dir, config, build(InferenceConfig, options), progress)
@@ -376,6 +402,8 @@ def _keyframes() -> click.Command:
 
 @cli.command_builder
 def _studio() -> click.Command:
+    """Colour FILM's shots in the browser: paint keyframes, see them filled and carried through each shot, render."""
+
     from .studio.server import StudioConfig, serve
 
     @click.command()
@@ -399,7 +427,6 @@ def _studio() -> click.Command:
         help="Only print the address; do not open a browser.",
     )
     def studio(film: Path, **options) -> None:
-        """Colour FILM's shots in the browser: paint keyframes, see them filled and carried through each shot, render."""
         config = StudioConfig(film=film, **options)
         serve(
             config,
@@ -414,6 +441,8 @@ def _studio() -> click.Command:
 
 @cli.command_builder
 def _colorize() -> click.Command:
+    """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
+
     from .inference import InferenceConfig
     from .stills import StillsConfig, colorize_stills
 
@@ -429,7 +458,6 @@ def _colorize() -> click.Command:
     )
     @config_options(InferenceConfig, StillsConfig, exclude=("batch_size", "compile"))
     def colorize(pictures: tuple[Path, ...], out_dir: Path, **options) -> None:
-        """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
         config = build(StillsConfig, options, inference=build(InferenceConfig, options))
         with progress_bar("colorize", "img/s") as progress:
             written = colorize_stills(list(pictures), out_dir, config, progress)
@@ -440,6 +468,8 @@ def _colorize() -> click.Command:
 
 @cli.command_builder
 def _eval() -> click.Command:
+    """Compare a colourised film CANDIDATE with its colour truth REFERENCE, frame by frame."""
+
     from .evaluate import EvalConfig, evaluate
 
     @click.command(name="eval")
@@ -454,7 +484,6 @@ def _eval() -> click.Command:
     @config_options(EvalConfig, exclude=("bins",))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
     def eval_command(reference: Path, candidate: Path, input_film: Path | None, as_json: bool, **options) -> None:
-        """Compare a colourised film CANDIDATE with its colour truth REFERENCE, frame by frame."""
         import json
 
         from rich.table import Table
@@ -475,12 +504,13 @@ def _eval() -> click.Command:
 
 @cli.command_builder
 def _degrade() -> click.Command:
+    """Make a B&W test film from a colour FILM, in the look of old film; its colour is the known truth."""
+
     from .degrade import DegradeConfig, degrade as run
 
     @_film_command("B&W film to write.")
     @config_options(DegradeConfig, EncodeConfig)
     def degrade(film: Path, output: Path, **options) -> None:
-        """Make a B&W test film from a colour FILM, in the look of old film; its colour is the known truth."""
         config = build(DegradeConfig, options, encode=build(EncodeConfig, options))
         with progress_bar("degrade", "fps") as progress:
             result = run(film, output, config, progress)

@@ -6,9 +6,8 @@ from contextlib import nullcontext
 
 import torch
 
+from .configs import AMP_CHOICES
 from .errors import FilmcolorError, InputError
-
-AMP_CHOICES = ("bf16", "fp16", "off")  # autocast precision on CUDA; the CPU always runs fp32
 
 
 def pick_device(name: str) -> torch.device:

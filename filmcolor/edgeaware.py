@@ -19,7 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-RADIUS = 8  # px at the working size (short side 256): the window is 17 px, 7% of the picture's height
+from .configs import EDGE_RADIUS as RADIUS
+
 EPS = 2e-3  # regularisation (luma units squared): luma contrast under about sqrt(EPS) = 0.045 counts as flat
 SUBSAMPLE = 2  # the fits are made at 1/this of the working size
 

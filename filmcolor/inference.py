@@ -24,61 +24,12 @@ import torch.nn.functional as F
 
 from .assets import weights_path
 from .colour import CodeRange
-from .devices import AMP_CHOICES, autocast
+from .configs import InferenceConfig as InferenceConfig  # defined with the CLI's light settings; imported from here too
+from .devices import autocast
 from .edgeaware import RADIUS, guided_filter
 from .errors import InputError
 from .models import Generator, load_weights
-from .onnx_engine import ENGINES, OnnxGenerator, choose
-from .settings import COUNT, Bounds, setting
-
-
-@dataclass(frozen=True)
-class InferenceConfig:
-    weights: Path | None = setting(
-        None, "Generator weights, e.g. a training run's run/weights.pt (default: the shipped weights)."
-    )
-    model_size: int = setting(256, "Short side, in px, of the picture the model sees.", bounds=Bounds(16))
-    saturation: float = setting(
-        1.0,
-        "More or less colour: the chroma times this (1: as the weights were calibrated; kept inside the gamut).",
-        bounds=Bounds(0, 4),
-    )
-    edge_radius: int = setting(
-        RADIUS,
-        "Radius in px at the working size of the luma-guided filter of the chroma (flat luma, flat chroma); 0: the model's chroma as it is.",
-        bounds=Bounds(0, 64),
-    )
-    amp: str = setting("bf16", "Autocast precision on CUDA (the CPU runs fp32).", choices=AMP_CHOICES)
-    device: str = setting("auto", "auto, cpu or cuda (cuda:N for one GPU of several).", runtime=True)
-    batch_size: int | None = setting(
-        None, "Frames per model call (default: 4 on the CPU, from free memory on CUDA).", runtime=True, bounds=COUNT
-    )
-    compile: bool = setting(
-        False, "torch.compile the generator (a minute's warm-up; pays off on long films).", runtime=True
-    )
-    engine: str = setting(
-        "auto",
-        "What runs the generator: onnx (ONNX Runtime, the CPU only), torch, or auto (onnx on the CPU, torch on CUDA or with --compile).",
-        choices=ENGINES,
-        runtime=True,
-    )
-
-    def check(self) -> None:
-        """InputError for settings no run can use."""
-        if self.model_size < 16 or (self.batch_size is not None and self.batch_size < 1):
-            raise InputError("--model-size must be at least 16 and --batch-size at least 1")
-        if not 0 <= self.edge_radius <= 64:
-            raise InputError("--edge-radius must be from 0 (no filter) to 64")
-        if not 0 <= self.saturation <= 4:
-            raise InputError("--saturation must be from 0 (gray) to 4")
-        if self.amp not in AMP_CHOICES:
-            raise InputError(f"--amp {self.amp}: use {', '.join(AMP_CHOICES)}")
-        if self.engine not in ENGINES:
-            raise InputError(f"--engine {self.engine}: use {', '.join(ENGINES)}")
-        if self.engine == "onnx" and self.device.startswith("cuda"):
-            raise InputError("--engine onnx runs on the CPU only: use --device cpu, or --engine torch on CUDA")
-        if self.engine == "onnx" and self.compile:
-            raise InputError("--compile compiles torch's generator: use it with --engine torch or auto")
+from .onnx_engine import OnnxGenerator, choose
 
 
 def load_model(weights: str | Path | None, device: torch.device) -> Generator:
@@ -182,8 +133,10 @@ class Predictor:
         self.device, self.code_range, self.size, self.amp, self.edge_radius = device, code_range, size, amp, edge_radius
         self.model = model.to(device).eval()
         self.engine = choose(engine, device, compile)
-        if self.engine == "onnx" and device.type != "cpu":
-            raise InputError(f"--engine onnx runs on the CPU only; use --device cpu, or --engine torch on {device}")
+        if self.engine.startswith("onnx") and device.type != "cpu":
+            raise InputError(
+                f"--engine {self.engine} runs on the CPU only; use --device cpu, or --engine torch on {device}"
+            )
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
             cores = (
                 len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -194,8 +147,8 @@ class Predictor:
             self.copy_stream = torch.cuda.Stream(device)
             self.compute_stream = torch.cuda.Stream(device)
         self.run: Callable[[torch.Tensor], torch.Tensor] = (
-            OnnxGenerator(self.model, torch.get_num_threads())
-            if self.engine == "onnx"
+            OnnxGenerator(self.model, torch.get_num_threads(), int8=self.engine == "onnx-int8")
+            if self.engine.startswith("onnx")
             else torch.compile(self.model)
             if compile
             else self.model

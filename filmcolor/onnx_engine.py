@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 from .assets import shipped_onnx_folder
+from .errors import InputError
 from .models import Generator
 
-ENGINES = ("auto", "torch", "onnx")
 OPSET = 17  # ONNX opset the graph is exported at: ONNX Runtime 1.17 and later run it
 
 
@@ -73,6 +73,23 @@ def export(model: Generator, path: Path) -> None:
     part.replace(path)
 
 
+def int8_graph_name(key: str) -> str:
+    return f"generator-{key[:16]}-int8.onnx"
+
+
+def int8_graph_for(model: Generator) -> Path:
+    """The int8 graph of `model`'s weights (`--engine onnx-int8`): only the shipped weights have
+    one, calibrated on the corpus' validation split and checked there (pipelines/export_onnx.py,
+    docs/benchmarks.md); other weights would need pictures to calibrate on and a check of what
+    8 bits cost them, so InputError."""
+    path = shipped_onnx_folder() / int8_graph_name(fingerprint(model))
+    if not path.is_file():
+        raise InputError(
+            "--engine onnx-int8 runs the shipped weights' int8 graph, and these weights have none: use --engine onnx"
+        )
+    return path
+
+
 def graph_for(model: Generator) -> Path:
     """The graph of `model`'s weights: shipped, cached, or exported now into the cache."""
     name = graph_name(fingerprint(model))
@@ -87,9 +104,10 @@ def graph_for(model: Generator) -> Path:
 
 class OnnxGenerator:
     """A generator called like the torch module, (B, 1, h, w) luma tensor -> (B, 2, h, w)
-    chroma tensor, run by ONNX Runtime's CPU provider on `threads` threads."""
+    chroma tensor, run by ONNX Runtime's CPU provider on `threads` threads; with `int8`, its
+    int8 graph (`int8_graph_for`)."""
 
-    def __init__(self, model: Generator, threads: int) -> None:
+    def __init__(self, model: Generator, threads: int, int8: bool = False) -> None:
         import onnxruntime as ort  # only the CPU engine needs it
 
         options = ort.SessionOptions()
@@ -99,7 +117,8 @@ class OnnxGenerator:
         options.add_session_config_entry(
             "session.intra_op.allow_spinning", "0"
         )  # threads that wait spinning take the cores the decoder, smoother and encoder share
-        self.session = ort.InferenceSession(str(graph_for(model)), options, providers=["CPUExecutionProvider"])
+        graph = int8_graph_for(model) if int8 else graph_for(model)
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
     def __call__(self, luma: torch.Tensor) -> torch.Tensor:
         x = np.ascontiguousarray(luma.detach().cpu().numpy(), dtype=np.float32)  # (B, 1, h, w)

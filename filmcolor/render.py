@@ -25,44 +25,21 @@ from pathlib import Path
 from . import media, segments
 from .assets import weights_path
 from .cluster import render_segments_on_ray, require_ray
+from .configs import RenderConfig as RenderConfig  # defined with the CLI's light settings; imported from here too
 from .devices import pick_device
 from .errors import DecodeError, FilmcolorError, InputError
 from .guidance import guide
 from .guidance.cuts import check_threshold
-from .guidance.guide import FilmToGuide, Guidance, GuideConfig, Plan
+from .guidance.guide import FilmToGuide, Guidance, Plan
 from .guidance.shots import ShotList, find_shots
-from .inference import InferenceConfig, load_model, working_size
-from .media.encoding import EncodeConfig
+from .inference import load_model, working_size
 from .media.writer import FilmWriter, join
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
 from .renderer import Renderer
-from .segments import SegmentConfig
-from .settings import AMOUNT, COUNT, POSITIVE, STREAM, output_settings, setting
-from .temporal import SmoothConfig
+from .settings import output_settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RenderConfig:
-    inference: InferenceConfig = setting(factory=InferenceConfig)
-    encode: EncodeConfig = setting(factory=EncodeConfig)
-    smooth: SmoothConfig = setting(factory=SmoothConfig)
-    segments: SegmentConfig = setting(factory=SegmentConfig)
-    start: float = setting(0.0, "Seconds into the film to start from (a preview).", bounds=AMOUNT)
-    duration: float | None = setting(None, "Seconds to render from --start (default: to the end).", bounds=POSITIVE)
-    damaged: str = setting(
-        "stop",
-        "Where the film is damaged (undecodable, frames missing): stop with a message, or skip what is lost and say what.",
-        choices=media.DAMAGED_CHOICES,
-    )
-    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
-    guide: GuideConfig = setting(factory=GuideConfig)
-    overwrite: bool = setting(False, "Replace the output if it exists.", runtime=True)
-    queue_depth: int = setting(
-        2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True, bounds=COUNT
-    )
 
 
 @dataclass

@@ -24,29 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from . import media
+from .configs import SegmentConfig as SegmentConfig  # defined with the CLI's light settings; imported from here too
 from .errors import InputError
 from .guidance.guide import Guidance
 from .outputs import atomic_output, beside
 from .progress import Progress
 from .renderer import Renderer
-from .settings import Bounds, file_identity, setting
+from .settings import file_identity
 
 MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class SegmentConfig:
-    seconds: float | None = setting(
-        60.0,
-        "Render in resumable segments of about this many seconds; 0 (None) renders in one pass, keeping nothing.",
-        bounds=Bounds(0, words="a number of seconds more than 0, or 0 for one pass"),
-    )
-    restart: bool = setting(
-        False, "Discard an interrupted render's segments instead of going on from them.", runtime=True
-    )
-    ray: str | None = setting(
-        None, "Ray cluster address ('local' starts one): segments become Ray tasks.", runtime=True
-    )
 
 
 @dataclass(frozen=True)

@@ -20,36 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .configs import SmoothConfig as SmoothConfig  # defined with the CLI's light settings; imported from here too
 from .flow import flow, occlusion_mask, warp
-from .guidance.cuts import SURE_SHIFT, CutConfig, hanning_window
-from .settings import POSITIVE, SHARE, THRESHOLD, Bounds, setting
-
-
-@dataclass(frozen=True)
-class SmoothConfig:
-    strength: float = setting(
-        0.8,
-        "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.",
-        bounds=SHARE,
-    )
-    scene_threshold: float = setting(
-        CutConfig.threshold,
-        "Share of a frame that even the best warp of the frame before leaves unlike, above which a new shot may start (filmcolor.guidance.cuts), and smoothing restarts.",
-        bounds=THRESHOLD,
-    )
-    residual: float = setting(
-        0.04, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.", bounds=POSITIVE
-    )
-    flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
-    flow_scale: float = setting(
-        0.5,
-        "Flow is estimated at this fraction of the working size: chroma is smooth, and it is 3x cheaper.",
-        bounds=Bounds(0, 1, above=True),
-    )
-    global_start: bool = setting(
-        True,
-        "Start the flow from the global shift phase correlation finds, where it is sure: DIS's fast preset at half the working size loses a pan of more than a few px a frame.",
-    )
+from .guidance.cuts import SURE_SHIFT, hanning_window
 
 
 @dataclass

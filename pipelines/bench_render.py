@@ -10,8 +10,9 @@ at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS
   guided by keyframes (`--keyframes`: one per shot, `filmcolor keyframes --auto`), right
   after the plain render so both see the same load on a shared machine, finding the shots
   timed apart;
-- render-torch: the same render with the generator in torch rather than ONNX Runtime
-  (`--engine torch`), what each engine costs;
+- render-torch, render-int8: the same render with the generator in torch rather than ONNX
+  Runtime (`--engine torch`), and on the shipped weights' int8 graph (`--engine onnx-int8`),
+  what each engine costs;
 - floor: the same film decoded and encoded again with the same encoder settings, audio
   copied, no model: what any render must at least spend; and the colour floor: the render's
   own coloured output decoded and encoded again (x264 works harder on chroma than on a gray
@@ -21,7 +22,11 @@ at 1920x1080 and 640x480, then measures, each in a fresh process so its peak RSS
   256x256 on RGB and resized back to full size, written as a PNG again, and the PNGs encoded
   with the same encoder (video only). Run on the film's first --seed-frames frames.
 Ratios are taken between figures measured in the same run. A second 1080p film, 4 times
-longer, checks that the render's peak RSS does not grow with the film's length.
+longer, checks that the render's peak RSS does not grow with the film's length. A 1080p pan
+without grain (`--pan-frames`, the same photographs, `pan-1080p-96.mp4`) gets the same rows as
+the grain film but the seed-style peer: there x264 has little to do, so the model, smoothing
+and the carrier show (issue 31's bars: the pan at 0.6 of its colour floor at least, the grain
+film at 0.9 of its gray floor, `floor`, the guided render at 1.2x the automatic one at most).
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ from source import EVAL_PHOTOS, fetch_photos
 ENCODER = {"codec": "libx264", "crf": 18, "preset": "medium"}  # the render's defaults, used by every pipeline here
 
 
-def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames: int) -> None:
-    """A B&W film of `frames` frames: pans over the photographs, 48 frames each, with grain."""
+def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames: int, grain: float = 6.0) -> None:
+    """A B&W film of `frames` frames: pans over the photographs, 48 frames each, with grain of
+    `grain` codes (standard deviation; 0: none, the clean pan)."""
     rng = np.random.default_rng(0)
 
     def pictures():
@@ -56,9 +62,10 @@ def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames
             for shot, photo in enumerate(photos):
                 for rgb in pan(cv2.imread(str(photo)), width, height, min(48, frames - n), seed=shot):
                     y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-                    y += rng.normal(0.0, 6.0, y.shape).astype(
-                        np.float32
-                    )  # grain: what makes old film expensive to encode
+                    if grain:
+                        y += rng.normal(0.0, grain, y.shape).astype(
+                            np.float32
+                        )  # grain: what makes old film expensive to encode
                     yield np.repeat(np.clip(y, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
                     n += 1
                 if n >= frames:
@@ -188,6 +195,7 @@ def child(mode: str, film: Path, out: Path, limit: int) -> None:
     result = {
         "render": lambda: run_render(film, out),  # the defaults: segments of 60 s (ONNX Runtime on the CPU)
         "render-torch": lambda: run_render(film, out, engine="torch"),  # the generator in torch instead
+        "render-int8": lambda: run_render(film, out, engine="onnx-int8"),  # the shipped weights' int8 graph
         "colour-floor": lambda: run_floor(out.with_name(f"{film.stem}-render.mp4"), out),  # the render's own output
         "one-pass": lambda: run_render(film, out, None),
         "segments-2s": lambda: run_render(film, out, 2.0),  # a join every 48 frames: the segments' cost, magnified
@@ -215,11 +223,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, help="folder for the test films and outputs")
     ap.add_argument("--frames", type=int, default=240, help="frames of each test film (10 s at 23.976 frames/s)")
+    ap.add_argument("--pan-frames", type=int, default=96, help="frames of the 1080p pan without grain")
     ap.add_argument("--seed-frames", type=int, default=24, help="frames the seed-style pipeline colours (it is slow)")
     ap.add_argument(
         "--only-1080p",
         action="store_true",
-        help="the short 1080p film alone: the render, its floor and the guided render",
+        help="the 1080p films alone (grain, and the pan without grain): the render, its floors and the guided render",
     )
     ap.add_argument("--child", nargs=4, metavar=("MODE", "FILM", "OUT", "LIMIT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -235,15 +244,15 @@ def main() -> None:
         "torch": torch.__version__,
         "av": av.__version__,
     }
-    films = (
-        (((1920, 1080), args.frames),)
-        if args.only_1080p
-        else (((1920, 1080), args.frames), ((640, 480), args.frames), ((1920, 1080), 4 * args.frames))
-    )
-    for (w, h), frames in films:
-        film = args.work / f"bw-{h}p-{frames}.mp4"
+    films = [("bw", (1920, 1080), args.frames)]  # (name, size, frames): the grain film first
+    if not args.only_1080p:
+        films += [("bw", (640, 480), args.frames), ("bw", (1920, 1080), 4 * args.frames)]
+    films += [("pan", (1920, 1080), args.pan_frames)]  # no grain: where the model and smoothing show
+    for name, (w, h), frames in films:
+        film = args.work / f"{name}-{h}p-{frames}.mp4"
         if not film.exists():
-            make_bw_film(photos, film, w, h, frames)
+            make_bw_film(photos, film, w, h, frames, grain=0.0 if name == "pan" else 6.0)
+        full = name == "pan" or frames == args.frames  # every row, not only the render's
         row = {
             "film": film.name,
             "width": w,
@@ -251,29 +260,29 @@ def main() -> None:
             "frames": frames,
             "render": measure("render", film, args.work),
         }
-        if (
-            h == 1080 and frames == args.frames
-        ):  # guided right after the plain render: the same load on a shared machine
+        if h == 1080 and full:  # guided right after the plain render: the same load on a shared machine
             keys = film.with_name(film.stem + "-keyframes")
             if not keys.is_dir():
                 make_keyframes(film, keys)
             row["guided"] = measure("guided", film, args.work)
             row["guided_time_vs_render"] = round(row["guided"]["seconds"] / row["render"]["seconds"], 3)
-        if frames == args.frames:
+        if full:
             row["render-torch"] = measure("render-torch", film, args.work)
             row["torch_time_vs_onnx"] = round(row["render-torch"]["seconds"] / row["render"]["seconds"], 3)
+            row["render-int8"] = measure("render-int8", film, args.work)
+            row["int8_time_vs_onnx"] = round(row["render-int8"]["seconds"] / row["render"]["seconds"], 3)
             row["floor"] = measure("floor", film, args.work)
             row["render_vs_floor"] = round(row["render"]["fps"] / row["floor"]["fps"], 3)
             row["colour-floor"] = measure("colour-floor", film, args.work)
             row["render_vs_colour_floor"] = round(row["render"]["fps"] / row["colour-floor"]["fps"], 3)
-            if not args.only_1080p:
+            if not args.only_1080p and name == "bw":
                 row["seed"] = measure("seed", film, args.work, args.seed_frames)
                 row["render_vs_seed"] = round(row["render"]["fps"] / row["seed"]["fps"], 2)
-            if h == 1080 and not args.only_1080p:
+            if h == 1080 and not args.only_1080p and name == "bw":
                 row["one-pass"] = measure("one-pass", film, args.work)
                 row["segments-2s"] = measure("segments-2s", film, args.work)
                 row["segments_cost"] = round(row["one-pass"]["fps"] / row["segments-2s"]["fps"] - 1, 3)
-        results[f"{h}p-{frames}"] = row
+        results[f"{name}-{h}p-{frames}" if name != "bw" else f"{h}p-{frames}"] = row
     print_json(results)
 
 

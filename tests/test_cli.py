@@ -185,6 +185,28 @@ def test_a_real_process_prints_no_traceback(tmp_path):
     assert res.returncode == 2 and res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
 
 
+HEAVY = ("torch", "cv2", "scipy", "onnxruntime", "starlette", "numpy", "av")  # a second and more to load
+
+
+def test_help_and_a_missing_film_load_nothing_heavy(tmp_path):
+    """`filmcolor --help`, `render --help` and a missing film are answered before torch, OpenCV,
+    SciPy, ONNX Runtime, the studio's server, NumPy or FFmpeg load (docs/benchmarks.md: start-up)."""
+    script = f"""
+import contextlib, io, sys
+from filmcolor.cli import main
+for args in (["--help"], ["render", "--help"], ["render", {str(tmp_path / "nope.mp4")!r}, "-o", {str(tmp_path / "x.mp4")!r}]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(args)
+        except SystemExit as exc:
+            print(exc.code, file=sys.stderr)
+print(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r})))
+"""
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert res.stdout.strip() == "[]", res.stdout
+    assert res.stderr.splitlines()[-2:] == [f"error: {tmp_path / 'nope.mp4'} does not exist", "2"], res.stderr
+
+
 def test_stills_errors(tmp_path, tiny_weights, capsys):
     text = tmp_path / "a.png"
     text.write_text("not a picture")

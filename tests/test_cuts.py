@@ -128,6 +128,16 @@ def test_a_splice_jump_within_a_shot_is_no_cut():
     assert found == []
 
 
+@pytest.mark.parametrize(("speed", "missing"), [(1 / 20, 5), (1 / 15, 3)])
+@pytest.mark.parametrize("age", [noisy, old_film])
+def test_a_splice_jump_in_a_moving_shot_is_no_cut(speed, missing, age):
+    """The pan goes on at its speed on both sides of the jump, which skips 0.27-0.3 of the
+    frame: the pan carried over the missing frames matches the frame after the jump."""
+    shot = pan(PHOTOS[9], 40, speed)
+    found, _ = find(age(shot[:15] + shot[15 + missing :]))
+    assert found == []
+
+
 def test_decisions_come_in_order_a_lookahead_late_and_packets_keep_their_place():
     frames = noisy(pan(PHOTOS[0], 30, 1 / 40) + pan(PHOTOS[1], 30, 1 / 40))
     items = []

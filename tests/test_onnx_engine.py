@@ -12,6 +12,7 @@ from testfilms import make_film
 from filmcolor import onnx_engine
 from filmcolor.assets import shipped_weights
 from filmcolor.colour import CodeRange
+from filmcolor.errors import InputError
 from filmcolor.inference import Predictor, load_model
 from filmcolor.render import render
 
@@ -72,6 +73,19 @@ def test_the_shipped_graph_is_the_shipped_weights(tmp_path, monkeypatch):
     assert np.abs(got - want).max() < 1e-4
 
 
+def test_the_shipped_int8_graph_is_the_shipped_weights(tiny_weights):
+    """`--engine onnx-int8` runs the int8 graph shipped beside the weights (its colour checked on
+    the validation split: docs/benchmarks.md); close to fp32's on a picture, not equal."""
+    model = load_model(shipped_weights(), CPU)
+    assert onnx_engine.int8_graph_for(model).parent == shipped_weights().parent
+    x = torch.from_numpy(_codes((1, 1, 64, 112)).astype(np.float32) / 255.0)
+    fp32 = onnx_engine.OnnxGenerator(model, 1)(x).numpy()
+    int8 = onnx_engine.OnnxGenerator(model, 1, int8=True)(x).numpy()
+    assert int8.shape == fp32.shape and 0 < np.abs(int8 - fp32).mean() < 0.01  # under 2.5 codes on average
+    with pytest.raises(InputError, match="--engine onnx"):
+        onnx_engine.int8_graph_for(load_model(tiny_weights, CPU))  # no int8 graph but the shipped weights'
+
+
 def test_renders_by_either_engine_differ_by_at_most_one_code(tmp_path, tiny_weights):
     src = make_film(tmp_path / "in.mp4", width=96, height=64, frames=6)
     planes = {}
@@ -84,11 +98,25 @@ def test_renders_by_either_engine_differ_by_at_most_one_code(tmp_path, tiny_weig
     assert np.abs(planes["torch"] - planes["onnx"]).max() <= 1
 
 
+@pytest.mark.slow
+def test_a_render_by_the_int8_graph_keeps_the_luma_and_stays_near_fp32s_colour(tmp_path):
+    src = make_film(tmp_path / "in.mp4", width=96, height=64, frames=4)
+    planes = {}
+    for engine in ("onnx", "onnx-int8"):
+        out = tmp_path / f"{engine}.mkv"
+        render(src, out, render_config(weights=shipped_weights(), codec="ffv1", engine=engine, pix_fmt="yuv444p"))
+        with av.open(str(out)) as c:
+            planes[engine] = np.stack([f.to_ndarray() for f in c.decode(video=0)]).astype(int)  # (T, 3, H, W)
+    luma, chroma = (planes["onnx"] - planes["onnx-int8"])[:, 0], (planes["onnx"] - planes["onnx-int8"])[:, 1:]
+    assert not luma.any() and chroma.any() and np.abs(chroma).mean() < 2
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [
         (["--engine", "onnx", "--compile"], "--compile"),
         (["--engine", "onnx", "--device", "cuda"], "--engine onnx runs on the CPU only"),
+        (["--engine", "onnx-int8", "--device", "cuda"], "--engine onnx-int8 runs on the CPU only"),
         (["--engine", "tensorflow"], "--engine"),
     ],
 )

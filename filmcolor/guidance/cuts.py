@@ -5,7 +5,9 @@ unlike (a hard cut), or when the picture turns into another one gradually (a dis
 through black). Motion is not a cut: each pair of frames is first aligned by DIS optical flow,
 so a pan, a zoom or shake leaves unlike only the strip that comes into view. What passes
 close to the camera, a flash or a splice jump is not a cut either: the scene comes back
-within half a second, which the test waits for (`LOOKAHEAD` frames) before it decides.
+within half a second, which the test waits for (`LOOKAHEAD` frames) before it decides; in a
+moving shot, the camera's move before and after a splice jump, carried over the frames
+it skips, matches the frame after it to the one before.
 
 Everything is measured on a small thumbnail of the luma (`ANALYSIS_WIDTH` px wide), each
 normalised to zero mean and unit contrast and matched in gain to the frame it is compared
@@ -29,6 +31,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from ..configs import CutConfig as CutConfig  # defined with the CLI's light settings; imported from here too
 from ..errors import InputError
 
 ANALYSIS_WIDTH = 96  # px: wide enough for flow to follow a pan, small enough to ignore grain (0.35 ms a pair)
@@ -46,6 +49,10 @@ ZOOM_JUMP = 0.3  # flow divergence (about twice the change of scale) of a jump i
 STILL = 0.1  # unlike share under which two frames in a row show a still picture
 RETURN_FRAMES = 12  # frames within which a scene that comes back was never left (something passed close)
 SUDDEN = 0.6  # a scene that comes back is at most this share as unlike as the frame before
+STEADY_MOVE = 0.25  # how far the camera's move may change across a frame (share of it) and still be carried over it
+LONGEST_SPLICE = 6  # frames a splice jump may skip inside a moving shot
+CARRY_NEAR = 3  # frames on each side of a frame within which the camera's move is looked for
+MOST_CARRIED = 0.6  # share of a frame a move carried over a frame may bring into view, at most
 OPENING = 12  # frames of black (or a featureless picture) that a film may open with inside its first shot
 # dissolves and fades
 DISSOLVE_GAP = 12  # frames each side of a frame compared as a dissolve's ends: dissolves of up to 24 frames
@@ -57,6 +64,8 @@ DISSOLVE_ORDER = 0.8  # rank correlation of a dissolve's mix shares with its fra
 DISSOLVE_RISE = 0.3  # how far a dissolve's mix share goes from its first frame on the way to its last, at least
 FADED = 0.2  # a fade's ramp brings the contrast to this share of its own, or lower (or near black)
 RAMP = 0.03  # contrast change per frame (share) that still counts as a fade's ramp
+
+Shift = tuple[float, float]  # a global shift, (dx, dy) thumbnail px: where a frame's picture is in the one before
 
 _DIS = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
 
@@ -94,14 +103,25 @@ def unlike(a: Thumb, b: Thumb, luma: float = UNLIKE_LUMA, match: bool = True) ->
     shot (the strip a pan brings into view has nothing to compare), near 1 at a cut. A pixel
     is unlike where it is off by more than half of `b`'s contrast and by more than `luma`,
     after the gain and offset that best match the two (`match`). Blank frames are unlike anything."""
+    return _compared(a, b, luma, match)[0]
+
+
+def _compared(
+    a: Thumb, b: Thumb, luma: float = UNLIKE_LUMA, match: bool = True, start: Shift | None = None
+) -> tuple[float, Shift | None, np.ndarray | None]:
+    """`unlike(a, b)`, the global shift the warp started from where phase correlation was sure
+    of it (else None), and the warp, (h, w, 2) flow from `b` into `a` (None where a frame is
+    blank). With `start`, the warp starts from that shift instead, and the share is of the
+    part of `b` it does not bring into view."""
     if a.blank or b.blank:
-        return 1.0
-    warped, outside, flow, coming = _aligned(a, b)
+        return 1.0, None, None
+    warped, outside, flow, coming, shift = _aligned(a, b, start)
     if abs(_zoom(flow)) > ZOOM_JUMP:  # no lens zooms so far in a frame: the framing jumped
-        return 1.0
+        return 1.0, shift, flow
     if match:
         warped = _matched(warped, b, ~(outside | coming))
-    return float(((_off(warped, b, luma) | outside) & ~coming).mean())
+    left = float(((_off(warped, b, luma) | outside) & ~coming).mean())
+    return (left if start is None else left / max(float((~coming).mean()), 1e-6)), shift, flow
 
 
 def _zoom(flow: np.ndarray) -> float:
@@ -126,26 +146,33 @@ def _off(warped: np.ndarray, b: Thumb, luma: float = 0.0) -> np.ndarray:
     return cv2.blur(np.abs(warped - b.picture), (3, 3)) > max(UNLIKE_RESIDUAL, luma / b.contrast)
 
 
-def _aligned(a: Thumb, b: Thumb) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _aligned(
+    a: Thumb, b: Thumb, start: Shift | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Shift | None]:
     """`a`'s picture warped onto `b`'s, (h, w) float32; (h, w) bool: where the warp points
-    outside `a`; the warp, (h, w, 2) flow from `b` into `a`; and (h, w) bool: the strip that the
+    outside `a`; the warp, (h, w, 2) flow from `b` into `a`; (h, w) bool: the strip that the
     global shift brings into view, where phase correlation is sure of it (a pan's or a
-        splice jump's: nothing there to compare, and no sign of a cut). The warp is DIS flow
-    started from the global shift that phase correlation finds: DIS alone loses a pan of
-    more than a few pixels a frame at this size."""
+    splice jump's: nothing there to compare, and no sign of a cut); and that shift, or None
+    where it was not sure. The warp is DIS flow started from the global shift that phase
+    correlation finds (DIS alone loses a pan of more than a few pixels a frame at this size),
+    or from `start` where given (the camera's move foreseen: its strip is always left out)."""
     h, w = b.picture.shape
-    (dx, dy), sure = cv2.phaseCorrelate(b.picture, a.picture, hanning_window(w, h))
-    start = np.empty((h, w, 2), np.float32)
-    start[..., 0], start[..., 1] = dx, dy
-    to_a = _DIS.calc(_codes(b.picture), _codes(a.picture), start)  # (h, w, 2): b[x] ~ a[x + to_a[x]]
+    if start is None:
+        (dx, dy), sure = cv2.phaseCorrelate(b.picture, a.picture, hanning_window(w, h))
+    else:
+        (dx, dy), sure = start, 1.0
+    init = np.empty((h, w, 2), np.float32)
+    init[..., 0], init[..., 1] = dx, dy
+    to_a = _DIS.calc(_codes(b.picture), _codes(a.picture), init)  # (h, w, 2): b[x] ~ a[x + to_a[x]]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     mx, my = gx + to_a[..., 0], gy + to_a[..., 1]
     warped = cv2.remap(a.picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     sx, sy = gx + np.float32(dx), gy + np.float32(dy)
     coming = (sx < 0) | (sx > w - 1) | (sy < 0) | (sy > h - 1)
-    if sure < SURE_SHIFT or coming.mean() > MOST_COMING:  # no camera moves further in a frame
+    shift = (float(dx), float(dy)) if sure >= SURE_SHIFT else None
+    if start is None and (shift is None or coming.mean() > MOST_COMING):  # no camera moves further in a frame
         coming[:] = False
-    return warped, (mx < 0) | (mx > w - 1) | (my < 0) | (my > h - 1), to_a, coming
+    return warped, (mx < 0) | (mx > w - 1) | (my < 0) | (my > h - 1), to_a, coming, shift
 
 
 @lru_cache(maxsize=4)
@@ -176,7 +203,7 @@ def mix_share(before: Thumb, cur: Thumb, after: Thumb) -> float | None:
 def _unlike_zoom(a: Thumb, b: Thumb) -> tuple[float, float]:
     """(share of `b` that `a`'s warp covers but leaves unlike, how far the warp zooms: the
     median divergence of its flow, 0 for a shift)."""
-    warped, outside, flow, _ = _aligned(a, b)
+    warped, outside, flow, _, _ = _aligned(a, b)
     return float((_off(warped, b) & ~outside).mean()), abs(_zoom(flow))
 
 
@@ -199,16 +226,6 @@ def check_threshold(value: float, option: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class CutConfig:
-    # share of a frame that the best warp of the one before leaves unlike, above which it may start a shot
-    threshold: float = 0.12
-    # ...and by how much more than the frames' around it (and twice theirs, unless the picture is still on one side)
-    contrast: float = 0.1
-    # share under which a later frame matches the last one before a disturbance again (it came back)
-    back: float = 0.25
-
-
 class CutFinder:
     """The cut test over one film: `push(luma)` each frame in order; each call returns the
     frames now decided, as (index, starts a shot), in order, `LOOKAHEAD` frames behind;
@@ -218,6 +235,7 @@ class CutFinder:
         self.scale, self.config = scale, config
         self.thumbs: dict[int, Thumb] = {}  # the window: frames not yet decided, and those still compared with
         self.pairs: dict[int, float] = {}  # unlike(frame i - 1, frame i)
+        self.moves: dict[int, Shift | None] = {}  # the camera's move from frame i - 1 to frame i, where known
         self.shares: dict[int, float | None] = {}  # mix_share at frame i
         self.count = 0  # frames pushed
         self.decided = 0  # frames decided
@@ -233,7 +251,11 @@ class CutFinder:
         if index > 0:
             a, b = self.thumbs[index - 1], self.thumbs[index]
             flat = max(a.contrast, b.contrast) < FLAT_CONTRAST  # both nearly featureless: their likeness is noise
-            self.pairs[index] = 0.0 if flat and not (a.blank or b.blank) else unlike(a, b)
+            score, shift, flow = (0.0, None, None) if flat and not (a.blank or b.blank) else _compared(a, b)
+            self.pairs[index] = score
+            if shift is None and flow is not None and score <= self.config.threshold:  # a warp that matched
+                shift = float(np.median(flow[..., 0])), float(np.median(flow[..., 1]))
+            self.moves[index] = shift
         if index >= 2 * DISSOLVE_GAP:
             mid = index - DISSOLVE_GAP
             self.shares[mid] = mix_share(self.thumbs[mid - DISSOLVE_GAP], self.thumbs[mid], self.thumbs[index])
@@ -255,6 +277,7 @@ class CutFinder:
         for old in [k for k in self.thumbs if k < t - LOOKAHEAD]:  # keep what later decisions look back on
             del self.thumbs[old]
             self.pairs.pop(old, None)
+            self.moves.pop(old, None)
             self.shares.pop(old - LOOKAHEAD, None)
         return t, cut
 
@@ -284,7 +307,7 @@ class CutFinder:
                 self._fade(before, t)
             return cut
         score = self.pairs[t]
-        if score <= self.config.threshold:
+        if score <= self.config.threshold or self._carried_over(t):
             return False
         back = self._comes_back(t)
         if back is not None:  # the scene came back: all between was a disturbance
@@ -297,6 +320,29 @@ class CutFinder:
             return False  # about as unlike as the frames around it: fast motion
         self._fade(t - 1, t)
         return True
+
+    def _carried_over(self, t: int) -> bool:
+        """Whether the camera's steady move, the same before `t` and after it, carried over `t`
+        matches frame `t` to the one before: a fast pan where phase correlation lost a frame
+        or two (blur), or a splice jump in a moving shot (a few frames of the move missing,
+        so `t` is the move's k frames on from the one before). The move on each side is the
+        nearest one known within CARRY_NEAR frames."""
+        before = next((v for i in range(t - 1, t - 1 - CARRY_NEAR, -1) if (v := self.moves.get(i)) is not None), None)
+        after = next((v for i in range(t + 1, t + 1 + CARRY_NEAR) if (v := self.moves.get(i)) is not None), None)
+        if before is None or after is None:
+            return False
+        vx, vy = (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
+        speed = float(np.hypot(vx, vy))
+        if speed < 1.0 or float(np.hypot(before[0] - after[0], before[1] - after[1])) > STEADY_MOVE * speed:
+            return False
+        a, b = self.thumbs[t - 1], self.thumbs[t]
+        h, w = b.picture.shape
+        for k in range(1, LONGEST_SPLICE + 2):
+            if 1 - (1 - abs(k * vx) / w) * (1 - abs(k * vy) / h) > MOST_CARRIED:
+                break
+            if _compared(a, b, start=(k * vx, k * vy))[0] <= self.config.threshold:
+                return True
+        return False
 
     def _comes_back(self, t: int) -> int | None:
         """The first frame within RETURN_FRAMES after `t` that matches one of the few frames

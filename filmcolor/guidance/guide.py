@@ -39,9 +39,9 @@ import numpy as np
 
 from .. import media
 from ..colour import fit_chroma_to_gamut
+from ..configs import GuideConfig as GuideConfig  # defined with the CLI's light settings; imported from here too
 from ..errors import InputError
 from ..progress import Progress
-from ..settings import POSITIVE, setting
 from ..temporal import Motion, SmoothConfig, Smoother
 from .keyframe_files import Keyframe
 from .shots import ShotList
@@ -55,31 +55,6 @@ def carrying(smooth: SmoothConfig) -> SmoothConfig:
     the global shift: the medium preset at full size follows pans alone, and on the shot set's
     tune pans and pass-bys the start cost the guided render 0.1 dB of chroma on average."""
     return replace(smooth, flow_preset="medium", flow_scale=1.0, residual=0.1, global_start=False)
-
-
-@dataclass(frozen=True)
-class GuideConfig:
-    keyframes: Path | None = setting(
-        None,
-        "Folder of coloured keyframes (NNNNNN.png or ref_NNNNNN.png, the frame's 0-based number; strokes on a gray frame or transparent parts are filled), carried through their shots.",
-    )
-    keyframes_of_another_film: bool = setting(
-        False,
-        "Use a --keyframes folder whose keyframes.json says it was made for another film (its shot list is not used).",
-    )
-    reach: float = setting(
-        30.0,
-        "Seconds a keyframe's colour is carried backward in its shot, decoded ahead (fading in over the first fifth); forward it is carried to the shot's end.",
-        bounds=POSITIVE,
-    )
-
-    def check(self) -> None:
-        if self.reach <= 0:
-            raise InputError("--reach must be more than 0 seconds")
-        if self.keyframes is not None and not Path(self.keyframes).is_dir():
-            raise InputError(
-                f"--keyframes {self.keyframes} is not a folder; give the folder of keyframe pictures (filmcolor keyframes writes one)"
-            )
 
 
 @dataclass

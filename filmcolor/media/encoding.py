@@ -14,11 +14,13 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-
-import av
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, OutputError
 from ..settings import Bounds, setting
+
+if TYPE_CHECKING:
+    import av
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class EncodeConfig:
 
     def encoder(self) -> av.codec.Codec:
         """The FFmpeg video encoder named `codec`; OutputError when there is none."""
+        import av  # here, not above: the command line reads the settings before FFmpeg is needed
+
         try:
             encoder = av.codec.Codec(self.codec, "w")
         except (av.error.FFmpegError, ValueError):

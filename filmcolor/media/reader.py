@@ -24,7 +24,9 @@ import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
 
 from ..colour import CodeRange
+from ..configs import DAMAGED_CHOICES, STREAM_HELP as STREAM_HELP  # the settings' facts, where the CLI reads them
 from ..errors import DecodeError, InputError
+from ..inputs import check_input as check_input
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +72,6 @@ class LumaFrame:
     luma: np.ndarray  # (H, W) uint8 or uint16 codes, exactly as decoded
 
 
-def check_input(path: str | Path) -> Path:
-    """Refuse what is not a file before FFmpeg sees it, with a message a user can act on."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a film file")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty")
-    return path
-
-
 def open_film(path: str | Path) -> av.container.InputContainer:
     """Open a film for reading; InputError when FFmpeg cannot read it or it has no video."""
     path = check_input(path)
@@ -100,7 +90,6 @@ def ffmpeg_reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
 
 
-STREAM_HELP = "The video stream to read (its index, as ffprobe numbers streams); default: the main one, as FFmpeg picks it (not a still picture, the most frames, then the largest picture)."
 _CHOSEN: dict[str, int] = {}  # film file -> the video stream a command asked for (`choose_stream`)
 _SAID: set[tuple[str, int]] = set()  # (film file, stream) whose choice was said already in this process
 
@@ -282,7 +271,6 @@ class Decoded:
         return luma_plane(self.frame)
 
 
-DAMAGED_CHOICES = ("stop", "skip")  # what a reader does at damage: refuse the film, or note it and go on
 GAP_PERIODS = Fraction(
     5, 2
 )  # two frames more than this many frame periods apart: the two or more between are lost (one frame's gap is within a VFR film's jitter)
