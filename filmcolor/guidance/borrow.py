@@ -16,6 +16,7 @@ with one borrows nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -28,8 +29,8 @@ from ..inference import InferenceConfig, Predictor, to_working
 from ..keyframes import read_listing
 from ..temporal import flow_between, luma8
 from . import setups as setups_
-from .carry import SURE, Carrier, Plan
-from .guide import Borrowed
+from .carry import SURE, Carrier
+from .guide import FilmToGuide
 from .keyframe_files import Keyframe
 from .setups import Look, Setups
 from .shots import Shots
@@ -39,6 +40,16 @@ COVERAGE = 0.05  # least share of the frame the painted keyframe must colour sur
 TRUST = 0.25  # confidence from which the painted colour is taken whole (below it, mixed with the automatic colour
 # in proportion): measured on the street film's later shots, the painted colour was nearer the truth
 # than the automatic one in every confidence bin from 0.05 up (0.027 against 0.064 at 0.1-0.2)
+
+
+@dataclass
+class Borrowed:
+    """A shot with no keyframe of its own coloured from a painted shot of its camera setup."""
+
+    shot: tuple[int, int]  # (first, last) frame
+    source: int  # the painted keyframe's frame
+    keyframe: Keyframe  # the colour made for the shot, on one of its frames (`keyframe.index`)
+    coverage: float  # share of that frame coloured surely from the painted keyframe (the rest: automatic)
 
 
 def transfer(key: Keyframe, luma: np.ndarray, homography: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +166,7 @@ def borrow(
         key_looks = {k: setups_.look(k, luma8(keyframes[k].luma)) for k in keys}
         for s in members:
             first, end = shots.shot(s)
-            if shots.guided(first):
+            if shots.keyed(first):
                 continue  # its own keyframe wins
             best: Borrowed | None = None
             for target in looks.get(s, []):
@@ -241,17 +252,12 @@ def plan_borrowing(
 
 
 def borrowed_shots(
-    plan: Plan,
-    source: Path,
-    info: media.FilmInfo,
-    folder: Path,
-    own: bool,
-    model,
-    inference: InferenceConfig,
-    size: tuple[int, int],
+    film: FilmToGuide, cuts: list[int], keyframes: dict[int, Keyframe], folder: Path, own: bool
 ) -> list[Borrowed]:
-    """The shots a guided render of `plan` colours from a painted shot of their setup, the
-    setups as the keyframes folder's keyframes.json keeps them (when it is this film's: `own`)."""
+    """The shots of `film` (cut at `cuts`) that a guided render colours from a painted shot of
+    their setup, given the painted `keyframes` at the working size, the setups as the keyframes
+    folder's keyframes.json keeps them (when it is this film's: `own`)."""
     saved = Setups.listed(read_listing(folder)) if own else None
-    keyframes = plan.keyframes(source, info, size, model.config.matrix)
-    return plan_borrowing(source, info, plan.times, plan.cuts, keyframes, saved, model, inference, size)[0]
+    return plan_borrowing(
+        film.source, film.info, film.times, cuts, keyframes, saved, film.model, film.inference, film.size
+    )[0]

@@ -449,7 +449,7 @@ class Session:
                 fill.coarse = engine.quick_fill(self.film, engine.keyframe_picture(gray, strokes))
             chroma = fill.coarse
         quality = "fine" if fill.fine is not None else "coarse"
-        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90), fill.revision, quality
+        return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90), fill.revision, quality
 
     def sketch_jpeg(self, frame: int, data: bytes, width: int | None = None) -> bytes:
         """The keyframe filled from `data`, its strokes as the page has them now (an RGBA PNG of
@@ -473,7 +473,7 @@ class Session:
         chroma = engine.quick_fill(
             self.film, engine.keyframe_picture(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA), strokes)
         )
-        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90)
+        return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90)
 
     def _fill(self, frame: int, state: KeyState) -> Fill:
         """The fill of the keyframe's latest revision, its render's own fill asked for if new."""
