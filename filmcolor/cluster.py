@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 from .errors import FilmcolorError, InputError
-from .guidance.carry import Plan
-from .guidance.guide import GuideConfig
+from .guidance.guide import Plan
 from .inference import InferenceConfig
 from .media import FilmInfo
 from .media.encoding import EncodeConfig
@@ -38,16 +37,13 @@ def _segment_task(
     inference: InferenceConfig,
     encode: EncodeConfig,
     smooth: SmoothConfig,
-    guide: GuideConfig,
 ) -> dict[str, float]:
     """One segment, in a Ray worker: returns its stages' busy seconds. A guided render's worker
-    reads the keyframes itself and follows their colour to its segment's start."""
+    makes its guide from the plan (the keyframes read there) and follows it to its segment's start."""
     folder = WorkFolder.attach(Path(work), suffix)
     renderer = Renderer(info, inference, encode, smooth)
-    guided = (
-        plan.guide(Path(source), info, renderer.size, renderer.model.config.matrix, guide, smooth) if plan else None
-    )
-    render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guided, cuts=cuts)
+    guide = plan.guide() if plan else None
+    render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guide, cuts=cuts)
     return renderer.busy
 
 
@@ -68,14 +64,15 @@ def render_segments_on_ray(
     segments: list[Segment],
     info: FilmInfo,
     damaged: str,
-    configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig, GuideConfig],
-    guided: Plan | None,
+    configs: tuple[InferenceConfig, EncodeConfig, SmoothConfig],
+    plan: Plan | None,
     progress: Progress | None,
     cuts: list[int],
 ) -> dict[str, float]:
     """Render the missing `segments` as Ray tasks on the cluster at `address` ("local"
-    starts one on this machine), each building its own `Renderer` from `configs`; returns the
-    stages' busy seconds summed over the tasks. `cuts`: the film's, found before."""
+    starts one on this machine), each building its own `Renderer` from `configs` and its guide
+    from `plan` (`guide.Plan`: a guided render's); returns the stages' busy seconds summed over
+    the tasks. `cuts`: the film's, found before."""
     ray = require_ray()
     started = not ray.is_initialized()
     if started:
@@ -102,7 +99,7 @@ def render_segments_on_ray(
         if progress and done:
             progress(done, total)
         pending = {
-            task.remote(str(source), str(work.path), work.suffix, s, info, damaged, guided, cuts, *configs): s
+            task.remote(str(source), str(work.path), work.suffix, s, info, damaged, plan, cuts, *configs): s
             for s in segments
             if not work.done(s)
         }

@@ -123,6 +123,10 @@ class GuideConfig:
         False,
         "Use a --keyframes folder whose keyframes.json says it was made for another film (its shot list is not used).",
     )
+    no_setups: bool = setting(
+        False,
+        "Do not colour a shot with no keyframe from a painted shot of the same camera setup (the same place from about the same camera).",
+    )
     reach: float = setting(
         30.0,
         "Seconds a keyframe's colour is carried backward in its shot, decoded ahead (fading in over the first fifth); forward it is carried to the shot's end.",

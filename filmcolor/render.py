@@ -18,6 +18,7 @@ import logging
 import math
 import time
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,13 +28,11 @@ from .cluster import render_segments_on_ray, require_ray
 from .configs import RenderConfig as RenderConfig  # defined with the CLI's light settings; imported from here too
 from .devices import pick_device
 from .errors import DecodeError, FilmcolorError, InputError
-from .guidance import carry
+from .guidance import guide
 from .guidance.cuts import check_threshold
-from .guidance.guide import Guidance
-from .guidance.keyframe_files import coloured_files, film_luma
+from .guidance.guide import FilmToGuide, Guidance, Plan
 from .guidance.shots import ShotList, find_shots
 from .inference import load_model, working_size
-from .keyframes import check_film, listed_shots
 from .media.writer import FilmWriter, join
 from .outputs import atomic_output, check_output, locked
 from .progress import Progress
@@ -54,11 +53,14 @@ class RenderResult:
         default_factory=list
     )  # stretches of the film skipped as damaged (`damaged="skip"`)
     guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots
-    # keyframes left gray, not used: their shots got the automatic colour
+    # keyframes left gray, not used: their shots got the automatic colour (`guide.Plan.unused`)
     uncoloured_keyframes: list[Path] = field(default_factory=list)
-    # a guided render's shots with no coloured keyframe, which got the automatic colour:
+    # a guided render's shots the guidance left, which got the automatic colour (`guide.Plan.unguided`):
     # (first frame, last frame, start s, end s), those the render covers
     unkeyed_shots: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # a guided render's shots coloured from another shot's guidance (`guide.Plan.lent`: the keyframes
+    # mode's camera setups): (first frame, last frame, the frame lent from), those the render covers
+    borrowed_shots: list[tuple[int, int, int]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(
         default_factory=dict
     )  # busy time of each stage (they overlap, so these add up to more than `seconds`)
@@ -99,6 +101,7 @@ def render(
     output = check_output(output, config.overwrite, inputs=(source,))
     check_config(config)
     media.choose_stream(source, config.stream)
+    mode = guide.asked(config.guide)  # None: the automatic colour
     one_pass = config.segments.seconds is None or config.start > 0 or config.duration is not None
     if not one_pass and segments.segment_suffix(output) is None:
         if config.segments.ray:
@@ -131,22 +134,22 @@ def render(
                     config.encode,
                     copy_streams=False,
                 )  # the segments' files
-            times, sync = media.video_times(container) if not one_pass or config.guide.keyframes else ([], [])
+            times, sync = media.video_times(container) if not one_pass or mode else ([], [])
         try:
             if one_pass:
                 return _one_pass(source, info, output, config, model, times, progress, t0)
             return _segmented(source, output, config, info, times, sync, model, progress, t0)
         except DecodeError as exc:
             if (
-                config.guide.keyframes and config.damaged == "skip" and media.SKIP_ADVICE not in str(exc)
+                mode and config.damaged == "skip" and media.SKIP_ADVICE not in str(exc)
             ):  # the guide's own read of the film
                 raise DecodeError(
-                    f"{exc}; --keyframes numbers the film's frames, so it cannot skip what is lost: repair the film, or render without --keyframes"
+                    f"{exc}; {mode.option} numbers the film's frames, so it cannot skip what is lost: repair the film, or render without {mode.option}"
                 ) from None
             raise
 
 
-def _prepare_guide(
+def _guidance(
     source: Path,
     info: media.FilmInfo,
     config: RenderConfig,
@@ -154,30 +157,30 @@ def _prepare_guide(
     times: list[int],
     progress: Progress | None,
     work: segments.WorkFolder | None = None,
-) -> tuple[carry.Plan, dict[str, float]]:
-    """A guided render's preparation: the keyframes checked (made for this film) and read,
-    before the long pass, then the shots: as keyframes.json lists them (the colourist's
-    corrections), else found (kept in the work folder of a segmented render, so going on after
-    an interruption does not look for them again)."""
-    folder = config.guide.keyframes
-    assert folder is not None  # called for guided renders only
-    own = check_film(folder, source, config.guide.keyframes_of_another_film)
-    size = working_size(info.width, info.height, config.inference.model_size)
-    t = time.perf_counter()
-    files, uncoloured = coloured_files(
-        folder, len(times), info, size, model.config.matrix, film_luma(source, times, info)
+) -> Plan | None:
+    """The render's guidance, settled before the long pass (`guide.prepare`; None: the automatic
+    colour). A guided render numbers every frame of the film, so its shots skip none."""
+    film = FilmToGuide(
+        source,
+        info,
+        times,
+        working_size(info.width, info.height, config.inference.model_size),
+        model.config.matrix,
+        config.smooth,
+        lambda: _shots(source, config, progress, work, None),
+        model,
+        config.inference,
     )
-    shot_list = (listed_shots(folder, len(times)) if own else None) or _shots(source, config, progress, work)
-    plan = carry.Plan(files, shot_list.cuts, times, uncoloured)
-    return plan, {"shots": time.perf_counter() - t}
+    return guide.prepare(film, config.guide, progress)
 
 
-def _shots(source: Path, config: RenderConfig, progress: Progress | None, work: segments.WorkFolder | None) -> ShotList:
+def _shots(
+    source: Path, config: RenderConfig, progress: Progress | None, work: segments.WorkFolder | None, damaged: str | None
+) -> ShotList:
     """The film's shots (`shots.find_shots`), kept in a segmented render's work folder."""
     cached = work.path / "shots.json" if work else None
     if cached and cached.is_file():
         return ShotList(**json.loads(cached.read_text()))
-    damaged = None if config.guide.keyframes else config.damaged  # keyframes number every frame: none skipped
     shot_list = find_shots(source, config.smooth.scene_threshold, progress, damaged)
     if cached:
         with atomic_output(cached) as tmp:
@@ -185,15 +188,23 @@ def _shots(source: Path, config: RenderConfig, progress: Progress | None, work: 
     return shot_list
 
 
-def _unkeyed(
-    plan: carry.Plan | None, times: list[int], info: media.FilmInfo, first: int, end: int
+def _unguided(
+    plan: Plan | None, times: list[int], info: media.FilmInfo, first: int, end: int
 ) -> list[tuple[int, int, float, float]]:
-    """The shots of frames `first` to `end` (exclusive) that `plan` guides with no keyframe,
-    with their times (`RenderResult.unkeyed_shots`)."""
+    """The shots of frames `first` to `end` (exclusive) that `plan` leaves to the automatic
+    colour, with their times (`RenderResult.unkeyed_shots`)."""
     if plan is None:
         return []
     tb = info.time_base  # the film's own timestamps, in s
-    return [(a, b, float(times[a] * tb), float(times[b] * tb)) for a, b in plan.unkeyed() if a < end and b >= first]
+    return [(a, b, float(times[a] * tb), float(times[b] * tb)) for a, b in plan.unguided() if a < end and b >= first]
+
+
+def _lent(plan: Plan | None, first: int, end: int) -> list[tuple[int, int, int]]:
+    """The shots of frames `first` to `end` (exclusive) that `plan` colours from another shot's
+    guidance (`RenderResult.borrowed_shots`)."""
+    if plan is None:
+        return []
+    return [(a, b, lender) for a, b, lender in plan.lent() if a < end and b >= first]
 
 
 def _segmented(
@@ -211,42 +222,36 @@ def _segmented(
     assert config.segments.seconds is not None  # else the render is one pass
     if config.segments.ray:
         require_ray()  # before any work
-    plan = segments.plan(times, sync, info.time_base, config.segments.seconds)
+    parts = segments.divide(times, sync, info.time_base, config.segments.seconds)
     work = segments.WorkFolder(
-        output, segments.manifest(source, output_settings(config), plan), config.segments.restart
+        output, segments.manifest(source, output_settings(config), parts), config.segments.restart
     )
-    reused = sum(s.frames for s in plan if work.done(s))
+    reused = sum(s.frames for s in parts if work.done(s))
     try:
-        guided, guide_seconds = (
-            _prepare_guide(source, info, config, model, times, progress, work) if config.guide.keyframes else (None, {})
-        )
-        cuts = guided.cuts if guided else _shots(source, config, progress, work).cuts
+        plan = _guidance(source, info, config, model, times, progress, work)
+        cuts = plan.cuts if plan else _shots(source, config, progress, work, config.damaged).cuts
         if config.segments.ray:
-            configs = (config.inference, config.encode, config.smooth, config.guide)
+            configs = (config.inference, config.encode, config.smooth)
             busy = render_segments_on_ray(
-                config.segments.ray, source, work, plan, info, config.damaged, configs, guided, progress, cuts
+                config.segments.ray, source, work, parts, info, config.damaged, configs, plan, progress, cuts
             )
         else:
 
             def make_renderer() -> Renderer:
                 return Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
 
-            def make_guide() -> Guidance:
-                assert guided is not None  # passed only when guided
-                size = working_size(info.width, info.height, config.inference.model_size)
-                return guided.guide(source, info, size, model.config.matrix, config.guide, config.smooth)
-
+            make_guide: Callable[[], Guidance] | None = plan.guide if plan else None
             busy = segments.render_segments(
-                source, work, plan, make_renderer, config.damaged, progress, make_guide if guided else None, cuts
+                source, work, parts, make_renderer, config.damaged, progress, make_guide, cuts
             )
         t = time.perf_counter()
         with atomic_output(output) as tmp:
-            join(source, [work.part(s) for s in plan], tmp, info)
+            join(source, [work.part(s) for s in parts], tmp, info)
         busy["join"] = time.perf_counter() - t
     except FilmcolorError:
         work.remove()  # the film or the settings are at fault: running again would fail the same way
         raise
-    ends = [work.load(s) for s in plan]
+    ends = [work.load(s) for s in parts]
     work.remove()
     frames = sum(n for _, _, n, _ in ends)
     damage = [d for *_, seg_damage in ends for d in seg_damage]
@@ -257,9 +262,10 @@ def _segmented(
         cuts=cuts,
         reused_frames=reused,
         damage=damage,
-        guide_seconds=guide_seconds,
-        uncoloured_keyframes=guided.uncoloured if guided else [],
-        unkeyed_shots=_unkeyed(guided, times, info, 0, len(times)),
+        guide_seconds=plan.seconds if plan else {},
+        uncoloured_keyframes=plan.unused if plan else [],
+        unkeyed_shots=_unguided(plan, times, info, 0, len(times)),
+        borrowed_shots=_lent(plan, 0, len(times)),
         stage_seconds=busy,
     )
 
@@ -279,27 +285,13 @@ def _one_pass(
     start = media.seconds_to_pts(config.start, tb) if config.start > 0 else None
     end = None if config.duration is None else media.seconds_to_pts(config.start + config.duration, tb)
     expected = info.frames if config.duration is None else max(1, round(config.duration * float(info.rate)))
-    done, guided = 0, None
+    done = 0
     damage: list[media.Damage] = []
-    guide_seconds: dict[str, float] = {}
     first = bisect_left(times, start) if start is not None and times else 0  # the film's number of the first frame
-    plan = None  # a guided render's keyframes and shots
-    before = None  # the smoothing state the keyframes' carrier starts a preview from
-    if config.guide.keyframes:
-        plan, guide_seconds = _prepare_guide(source, info, config, model, times, progress)
-        guided = plan.guide(
-            source,
-            info,
-            working_size(info.width, info.height, config.inference.model_size),
-            model.config.matrix,
-            config.guide,
-            config.smooth,
-        )
-        before = guided.preroll(first)
+    plan = _guidance(source, info, config, model, times, progress)
+    frame_guide = plan.guide() if plan else None
     renderer = Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
-    smoother = renderer.smoother(guided)
-    if guided is not None and before is not None:
-        smoother.restore({"luma": before})
+    smoother = renderer.smoother(frame_guide, first)
 
     def advance(n: int) -> None:
         nonlocal done
@@ -318,7 +310,7 @@ def _one_pass(
             notes=damage,
         )
         with renderer.writer(tmp, container) as writer:
-            cuts = renderer.run(items, writer, smoother, advance, guided)
+            cuts = renderer.run(items, writer, smoother, advance, frame_guide)
             t = time.perf_counter()
         renderer.busy["encode"] += time.perf_counter() - t  # the encoder's flush, as the writer closed
     if progress:
@@ -329,8 +321,9 @@ def _one_pass(
         seconds=time.perf_counter() - t0,
         cuts=cuts,
         damage=damage,
-        guide_seconds=guide_seconds,
-        uncoloured_keyframes=plan.uncoloured if plan is not None else [],
-        unkeyed_shots=_unkeyed(plan, times, info, first, first + done),
+        guide_seconds=plan.seconds if plan else {},
+        uncoloured_keyframes=plan.unused if plan else [],
+        unkeyed_shots=_unguided(plan, times, info, first, first + done),
+        borrowed_shots=_lent(plan, first, first + done),
         stage_seconds=renderer.busy,
     )

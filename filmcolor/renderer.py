@@ -26,7 +26,7 @@ from .colour import CodeRange, convert_chroma, fit_chroma_to_gamut
 from .devices import pick_device
 from .guidance import shots
 from .guidance.cuts import CutFinder, with_cuts
-from .guidance.guide import Guidance, Guided, carrying
+from .guidance.guide import Guidance, GuidedColour, follow, frame_colour
 from .inference import InferenceConfig, Pending, Predictor, load_model, working_size
 from .media.encoding import EncodeConfig
 from .media.writer import FilmWriter
@@ -98,7 +98,7 @@ def chroma_planes(
     size: tuple[int, int],
     out: CodeRange,
     saturation: float = 1.0,
-    guided: Guided | None = None,
+    guided: GuidedColour | None = None,
 ) -> np.ndarray:
     """One frame's (2, h, w) predicted chroma (in matrix `src`, beside its (h, w) working luma
     `work`) -> (2, size[1], size[0]) codes for the film's matrix, beside the film's own (H, W)
@@ -109,10 +109,9 @@ def chroma_planes(
     and the brightest of the film's pixels it is shared by (one in 4:4:4, a 2x2 block in 4:2:0),
     so no pixel's colour needs clipping, and none is toned down for its neighbours.
 
-    A guided frame's keyframe colour (`guided`) is sampled from the keyframe at this size, its
-    detail whole, and put over the rest (`chroma`: the keyframes' colour where unsure) as far as
-    it is sure; it is the user's colour, so it is neither scaled by `saturation` nor held to more
-    than its own block's mean luma.
+    A guided frame's sure colour (`guided`) is sampled from its pictures at this size, its detail
+    whole, and put over the rest (`chroma`: the guide's colour where unsure) as far as it is
+    sure (`GuidedColour.over`); it is held to no more than its own block's mean luma.
     """
     cbcr = convert_chroma(work, chroma.transpose(1, 2, 0) * np.float32(saturation), src, info.matrix)  # (h, w, 2)
     shrink = (
@@ -121,27 +120,14 @@ def chroma_planes(
     cbcr = cv2.resize(
         np.ascontiguousarray(cbcr, dtype=np.float32), size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     )  # (H', W', 2)
-    if (
-        guided is not None
-    ):  # the keyframes' colour even where unsure (carried, extended): held to its block's mean luma as the sure part
-        cbcr = fit_chroma_to_gamut(
-            info.code_range.luma_to_unit(cv2.resize(luma, size, interpolation=cv2.INTER_AREA)), cbcr, info.matrix
-        )
+    if guided is not None:  # the guide's colour even where unsure: held to its block's mean luma as the sure part
+        mean = info.code_range.luma_to_unit(cv2.resize(luma, size, interpolation=cv2.INTER_AREA))
+        cbcr = guided.over(fit_chroma_to_gamut(mean, cbcr, info.matrix), mean, size, info.matrix)
     else:
         low, high = _shared_luma(luma, size)
         cbcr = fit_chroma_to_gamut(
             info.code_range.luma_to_unit(low), cbcr, info.matrix, y_high=info.code_range.luma_to_unit(high)
         )
-    if guided is not None and guided.sources:
-        total, acc = np.zeros(cbcr.shape[:2], np.float32), np.zeros_like(cbcr)
-        for source in guided.sources:
-            carried, weight = source.plane(size, info.matrix)
-            total += weight
-            acc += weight[..., None] * carried
-        mean = info.code_range.luma_to_unit(cv2.resize(luma, size, interpolation=cv2.INTER_AREA))
-        carried = fit_chroma_to_gamut(mean, acc / np.maximum(total, 1e-6)[..., None], info.matrix)
-        sure = cv2.resize(guided.sure, size, interpolation=cv2.INTER_LINEAR)[..., None]
-        cbcr = sure * carried + (1.0 - sure) * cbcr
     return out.unit_to_chroma(cbcr).transpose(2, 0, 1)  # (2, H', W')
 
 
@@ -189,9 +175,9 @@ class Renderer:
         self.batch_size = inference.batch_size or self.predictor.auto_batch_size((info.height, info.width), dtype)
         self.busy = dict.fromkeys(STAGES, 0.0)
 
-    def smoother(self, guide: Guidance | None = None) -> Smoother:
-        """The smoother of one stream; a guided render's follows the keyframes' motion (`guide.carrying`)."""
-        return Smoother(self.smooth) if guide is None else Smoother(carrying(self.smooth), follow=True)
+    def smoother(self, guide: Guidance | None = None, first: int = 0, state: dict | None = None) -> Smoother:
+        """The smoother of one stream from frame `first`, and `guide` brought there (`guide.follow`)."""
+        return follow(self.smooth, guide, first, state)
 
     def writer(self, path: Path, container: av.container.InputContainer, copy_streams: bool = True) -> FilmWriter:
         return FilmWriter(path, container, self.info, self.encode, copy_streams=copy_streams)
@@ -207,8 +193,8 @@ class Renderer:
     ) -> list[int]:
         """Render `items` (the reader's frames, and packets to copy) into `writer`, the stages
         overlapped; returns the frames where a shot starts. `progress(n)` after each chunk of
-        n frames. With `guide`, its colour (`filmcolor.guidance.guide`: the keyframes' carried into their
-        shots) and its cuts; else `cuts`, the frames where a shot starts, found before (a film
+        n frames. With `guide`, its colour (`filmcolor.guidance.guide.frame_colour`: a guidance mode's,
+        the keyframes' carried into their shots) and its cuts; else `cuts`, the frames where a shot starts, found before (a film
         rendered in segments), or found here as the frames are decoded (`filmcolor.guidance.cuts`)."""
         busy, found = self.busy, list[int]()
         matrix = self.model.config.matrix
@@ -237,18 +223,13 @@ class Renderer:
             chunk.pending = []
             for i, frame in enumerate(chunk.frames):
                 y, c = results[i]
-                guided, cut = None, frame.index in starts
-                if guide is None:
-                    c = smoother(y, c, cut)  # in order: the state is the previous frame
-                else:
-                    moved = smoother.step(y, cut)
-                    guided = guide.colour(frame.index, y, c, moved)
-                    c = smoother.blend(c if guided is None else guided.fallback, moved)
+                cut = frame.index in starts
+                c, guided = frame_colour(
+                    smoother, guide, frame.index, y, c, cut
+                )  # in order: the state is the previous frame
                 if cut:
                     found.append(frame.index)
-                saturation = (
-                    self.saturation if guided is None else 1.0
-                )  # a guided frame's colour is the user's, even where extended
+                saturation = self.saturation if guided is None or guided.saturate else 1.0
                 chunk.planes.append(
                     chroma_planes(
                         c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, saturation, guided

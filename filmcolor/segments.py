@@ -51,7 +51,7 @@ class Segment:
         return f"segment-{self.index:05d}"
 
 
-def plan(times: list[int], sync: list[int], time_base: Fraction, seconds: float) -> list[Segment]:
+def divide(times: list[int], sync: list[int], time_base: Fraction, seconds: float) -> list[Segment]:
     """Segments starting at the first sync frame at or after each `seconds` step from the film's
     first frame. `times` are every frame's pts, sorted; `sync` the sync frames' pts (the codec's
     key frames, `media.video_times`). Encoders put a sync frame at most scene cuts, so segment
@@ -218,7 +218,7 @@ def _what_differs(stored: dict | None, now: dict) -> str:
 
 def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
     """What a work folder holds the pieces of: the film, the settings that shape the output,
-    and the segment plan."""
+    and the segments it is divided into."""
     return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}
 
 
@@ -238,15 +238,7 @@ def render_segment(
     carried colour then followed from its keyframe: `Guidance.preroll`); records and returns the
     state at its end. `damaged`: what to do where the film is damaged (`media.read`). `cuts`:
     the frames where a shot starts, found over the whole film before (a guided render's are its guide's)."""
-    smoother = renderer.smoother(guide)
-    if state:
-        smoother.restore(state)
-    if guide is not None and state:
-        guide.restore(state)
-    elif guide is not None:
-        before = guide.preroll(segment.first_frame)
-        if before is not None:
-            smoother.restore({"luma": before})  # the motion into this segment's first frame is followed too
+    smoother = renderer.smoother(guide, segment.first_frame, state)
     written, damage = 0, list[media.Damage]()
 
     def count(n: int) -> None:
@@ -282,7 +274,7 @@ def render_segment(
 def render_segments(
     source: Path,
     work: WorkFolder,
-    plan: list[Segment],
+    parts: list[Segment],
     make_renderer: Callable[[], Renderer],
     damaged: str,
     progress: Progress | None,
@@ -292,8 +284,8 @@ def render_segments(
     """Render the missing segments in order, the smoothing (and carried colour) from each into
     the next; returns the stages' busy seconds. `make_renderer` and `make_guide` (a guided
     render) are called once, if anything is left to do. `cuts`: as `render_segment`."""
-    total = sum(s.frames for s in plan)
-    done = sum(s.frames for s in plan if work.done(s))
+    total = sum(s.frames for s in parts)
+    done = sum(s.frames for s in parts if work.done(s))
     renderer: Renderer | None = None
     guide: Guidance | None = None
     state = None
@@ -306,7 +298,7 @@ def render_segments(
         if progress:
             progress(done, total)
 
-    for prev, segment in zip([None, *plan[:-1]], plan, strict=True):
+    for prev, segment in zip([None, *parts[:-1]], parts, strict=True):
         if work.done(segment):
             continue
         if state is None and prev is not None:  # going on after an earlier run: where it left the smoothing

@@ -102,12 +102,12 @@ def bench_fill(film: Path, strokes: int, repeats: int) -> dict:
     def quick() -> None:
         small = cv2.resize(layer, work, interpolation=cv2.INTER_AREA)
         picture = engine.keyframe_picture(cv2.resize(gray, work, interpolation=cv2.INTER_AREA), small)
-        ycc = engine.rgb_to_ycbcr(picture[..., :3].astype(np.float32) / 255.0, engine.MATRIX)
+        ycc = engine.rgb_to_ycbcr(picture[..., :3].astype(np.float32) / 255.0, engine.matrix())
         known = picture[..., 3] >= hints.PAINTED
         chroma = hints.stroke_fill(ycc[..., 0], np.ascontiguousarray(ycc[..., 1:]), known, max_side=hints.STROKE_SIDE)[
             0
         ]
-        engine.encode_jpeg(engine.colour_picture(gray, chroma), 90)
+        engine.encode_jpeg(engine.join_chroma(gray, chroma), 90)
 
     def render_fill() -> None:
         picture = engine.keyframe_picture(gray, layer)
@@ -115,7 +115,7 @@ def bench_fill(film: Path, strokes: int, repeats: int) -> dict:
             picture[..., :3],
             picture[..., 3],
             work,
-            engine.MATRIX,
+            engine.matrix(),
             frame=lambda: cv2.resize(gray, work, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0,
         )
 

@@ -12,7 +12,7 @@ from testfilms import make_film, video_frames
 
 from filmcolor import media
 from filmcolor.errors import DecodeError
-from filmcolor.segments import plan, work_folder
+from filmcolor.segments import divide, work_folder
 
 
 def drop_frames(src, out, lost, rate=25):
@@ -41,7 +41,7 @@ def read_in_segments(path, seconds):
         info = media.film_info(c)
         times, sync = media.video_times(c)
     frames, notes = [], []
-    for s in plan(times, sync, info.time_base, seconds):
+    for s in divide(times, sync, info.time_base, seconds):
         got, found = read_all(path, start=s.start_pts, end=s.end_pts, first_index=s.first_frame, before=s.before_pts)
         frames += got
         notes += found
@@ -75,7 +75,7 @@ def test_a_stretch_lost_at_a_segment_join_is_found_as_in_one_pass(lost_gop):
             if whole_read:
                 list(media.read(c, damaged="stop"))
             else:
-                s = plan(*media.video_times(c), c.streams.video[0].time_base, 1.0)[1]
+                s = divide(*media.video_times(c), c.streams.video[0].time_base, 1.0)[1]
                 list(
                     media.read(
                         c, s.start_pts, s.end_pts, first_index=s.first_frame, damaged="stop", before=s.before_pts

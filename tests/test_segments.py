@@ -1,4 +1,4 @@
-"""Segmented, resumable renders (`filmcolor.segments`): the plan, the join, going on after an
+"""Segmented, resumable renders (`filmcolor.segments`): the division, the join, going on after an
 interruption (also after SIGKILL), and refusing work of another film or other settings."""
 
 import signal
@@ -16,15 +16,15 @@ from testfilms import make_film, packets, video_frames
 from filmcolor.errors import InputError
 from filmcolor.metrics import psnr
 from filmcolor.render import render
-from filmcolor.segments import plan, work_folder
+from filmcolor.segments import divide, work_folder
 
 RATE = Fraction(24000, 1001)
 
 
-def test_plan_starts_segments_at_sync_frames():
+def test_a_film_is_divided_into_segments_at_sync_frames():
     times = list(range(0, 100 * 1001, 1001))  # 100 frames, time base 1/24000
     sync = times[::12]
-    segs = plan(
+    segs = divide(
         times, sync, Fraction(1, 24000), seconds=1.0
     )  # 24000 ticks: the first sync frame at or after each second
     assert [s.start_pts for s in segs] == [0, 24 * 1001, 48 * 1001, 72 * 1001, 96 * 1001]
@@ -32,13 +32,13 @@ def test_plan_starts_segments_at_sync_frames():
     assert sum(s.frames for s in segs) == 100 and segs[-1].end_pts is None
     assert [s.end_pts for s in segs[:-1]] == [s.start_pts for s in segs[1:]]
     # sync frames rarer than the step: segments as long as they allow; none at all: one segment
-    assert [s.start_pts for s in plan(times, times[::30], Fraction(1, 24000), 0.5)] == [
+    assert [s.start_pts for s in divide(times, times[::30], Fraction(1, 24000), 0.5)] == [
         0,
         30 * 1001,
         60 * 1001,
         90 * 1001,
     ]
-    assert len(plan(times, [0], Fraction(1, 24000), 1.0)) == 1 and plan([], [], Fraction(1, 24000), 1.0) == []
+    assert len(divide(times, [0], Fraction(1, 24000), 1.0)) == 1 and divide([], [], Fraction(1, 24000), 1.0) == []
 
 
 @pytest.fixture

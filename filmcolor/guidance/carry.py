@@ -29,15 +29,14 @@ and the renderer samples the keyframe at the output's own chroma size through th
 
 `Carrier` is one keyframe's colour followed frame by frame (also on its own: a preview, a
 painting tool); `Lookahead` carries a later keyframe's colour backward; `KeyframeGuide` is the
-render's guide (`filmcolor.guidance.guide.Guidance`): the keyframes of each shot, forward and backward;
-`Plan` is what a guided render settles before its first frame, each part of it (a segment, a
-Ray task) building its `KeyframeGuide` from it.
+render's guide (`filmcolor.guidance.guide.Guidance`): the keyframes of each shot, forward and
+backward, made from the keyframes mode's plan (`filmcolor.guidance.keyframe_mode`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -48,9 +47,9 @@ from ..colour import CodeRange
 from ..flow import warp
 from ..inference import to_working
 from ..temporal import Motion, SmoothConfig, flow_between, luma8, motion
-from .guide import Carried, GuideConfig, Guided, carrying
+from .guide import Carried, GuidedColour, carrying
 from .hints import fill_chroma
-from .keyframe_files import Keyframe, film_luma, read_keyframes
+from .keyframe_files import Keyframe
 from .shots import Shots
 
 PATCH = 7  # px at the working size: the window of the anchoring residual (a patch, not a pixel's grain)
@@ -320,8 +319,8 @@ class Lookahead:
             )
 
 
-def combine(carried: list[Carried]) -> Guided | None:
-    """The frame's `Guided` colour from its carried keyframes (None without any): together as
+def combine(carried: list[Carried]) -> GuidedColour | None:
+    """The frame's `GuidedColour` from its carried keyframes (None without any): together as
     sure as either makes them; where both are sure, the surer and nearer wins (its sources
     weighted by confidence^4 over the frames from their keyframe: measured on the
     dense-texture film, a mean by confidence alone of the keyframe one frame back and of one
@@ -339,7 +338,7 @@ def combine(carried: list[Carried]) -> Guided | None:
         unsure *= 1.0 - c.weight
     if len(carried) > 1:  # the renderer shares the sure part by the sources' weights
         carried = [replace(c, weight=(c.weight**4 / (1.0 + c.distance)).astype(np.float32) + 1e-9) for c in carried]
-    return Guided((acc / total[..., None]).transpose(2, 0, 1), 1.0 - unsure, carried)
+    return GuidedColour((acc / total[..., None]).transpose(2, 0, 1), 1.0 - unsure, carried)
 
 
 class KeyframeGuide:
@@ -366,7 +365,7 @@ class KeyframeGuide:
         self.forward: Carrier | None = None
         self.lookahead = Lookahead(source, times, self.shots, keyframes, size, self.reach, self.smooth, info.code_range)
 
-    def colour(self, index: int, luma: np.ndarray, model: np.ndarray, moved: Motion | None) -> Guided | None:
+    def colour(self, index: int, luma: np.ndarray, model: np.ndarray, moved: Motion | None) -> GuidedColour | None:
         """Frame `index`'s colour (None where nothing is carried: the model's colour is all),
         from its (h, w) working `luma` in [0, 1], the model's (2, h, w) chroma for it, and the
         motion into it (`moved`; None at a shot's first frame). On a keyframe's own frame, that
@@ -409,37 +408,3 @@ class KeyframeGuide:
         if "guide_key" in state:
             self.forward = Carrier(self.keyframes[int(state["guide_key"])], self.smooth)
             self.forward.restore(state, "guide_")
-
-
-@dataclass
-class Plan:
-    """What a guided render settles before its first frame, and every part of it (a segment, a
-    Ray task) rebuilds its guide from: the keyframes' files, the film's cuts and every frame's pts."""
-
-    files: dict[int, Path]
-    cuts: list[int]
-    times: list[int]
-    uncoloured: list[Path] = field(
-        default_factory=list
-    )  # keyframes left gray: not used, their shots get the automatic colour
-
-    def keyframes(self, source: Path, info: media.FilmInfo, size: tuple[int, int], matrix: str) -> dict[int, Keyframe]:
-        """The keyframes read at the working size, strokes filled along the film's own frames."""
-        return read_keyframes(self.files, info, size, matrix, film_luma(source, self.times, info))
-
-    def unkeyed(self) -> list[tuple[int, int]]:
-        """(first, last) frame of each shot no coloured keyframe guides: it gets the automatic colour."""
-        return Shots(self.cuts, len(self.times), list(self.files)).unkeyed()
-
-    def guide(
-        self,
-        source: Path,
-        info: media.FilmInfo,
-        size: tuple[int, int],
-        matrix: str,
-        config: GuideConfig,
-        smooth: SmoothConfig,
-    ) -> KeyframeGuide:
-        return KeyframeGuide(
-            source, self.keyframes(source, info, size, matrix), self.cuts, self.times, info, size, config.reach, smooth
-        )

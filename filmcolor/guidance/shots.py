@@ -95,7 +95,8 @@ class Shots:
     def unkeyed(self) -> list[tuple[int, int]]:
         """(first, last) frame of each shot with no keyframe: it gets the automatic colour."""
         ends = [*self.starts[1:], self.frames]
-        return [(a, b - 1) for a, b in zip(self.starts, ends, strict=True) if not self.guided(a)]
+        return [(a, b - 1) for a, b in zip(self.starts, ends, strict=True) if not self.keyed(a)]
 
-    def guided(self, index: int) -> bool:
+    def keyed(self, index: int) -> bool:
+        """Whether the shot of frame `index` has a keyframe."""
         return self.before(index) is not None or self.after(index) is not None

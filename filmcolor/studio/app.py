@@ -210,6 +210,18 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
     async def merge(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(session.merge_shot, request.path_params["n"]))
 
+    async def setup(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        other = body.get("with", "") if isinstance(body, dict) else ""
+        if other is not None and (not isinstance(other, int) or isinstance(other, bool)):
+            return JSONResponse(
+                {"error": 'send {"with": a shot number, or null to take the shot out of its setup}'}, status_code=400
+            )
+        return JSONResponse(await run_in_threadpool(session.set_setup, request.path_params["n"], other))
+
     async def split(request: Request) -> Response:
         frame = await _frame(request)
         if isinstance(frame, Response):
@@ -287,6 +299,7 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
         Route("/api/shots/{n:int}/thumb.jpg", thumb),
         Route("/api/shots/{n:int}/merge", merge, methods=["POST"]),
         Route("/api/shots/split", split, methods=["POST"]),
+        Route("/api/shots/{n:int}/setup", setup, methods=["POST"]),
         Route("/api/frames/{frame:int}/gray.jpg", gray),
         Route("/api/frames/{frame:int}/auto.jpg", auto),
         Route("/api/keyframes/{frame:int}/strokes.png", strokes),

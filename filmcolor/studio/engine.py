@@ -9,6 +9,7 @@ its own but the loaded generator.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -25,11 +26,12 @@ import cv2
 import numpy as np
 
 from .. import media
+from ..assets import weights_path
 from ..colour import PICTURE, fit_chroma_to_gamut, rgb_to_ycbcr, ycbcr_to_rgb
 from ..errors import InputError, OutputError
-from ..guidance import shots
+from ..guidance import borrow, setups, shots
 from ..guidance.cuts import Transition
-from ..guidance.guide import GuideConfig, carrying
+from ..guidance.guide import GuideConfig, follow, frame_colour
 from ..guidance.hints import STROKE_SIDE, coloured, stroke_fill
 from ..guidance.keyframe_files import (
     EXACT_GRAY,
@@ -41,19 +43,18 @@ from ..guidance.keyframe_files import (
     read_keyframes,
     write_keyframe,
 )
+from ..guidance.setups import Setups
 from ..inference import InferenceConfig, to_working, working_size
 from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
 from ..media.display import Display, display
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
 from ..progress import Progress
-from ..temporal import SmoothConfig, Smoother, luma8
+from ..temporal import SmoothConfig, luma8
 
 if TYPE_CHECKING:
     from ..models import Generator
 
-# the shipped generator's matrix: strokes, fills and keyframes are read in it, as `render` reads them with those weights
-MATRIX = "bt601"
 
 __all__ = [
     "LIST",
@@ -66,6 +67,15 @@ __all__ = [
     "keyframe_name",
     "locked",
 ]  # passed on to the studio as they are
+
+
+@functools.cache
+def matrix() -> str:
+    """The Y'CbCr matrix of the weights the studio's render uses (`render_guided`: the command
+    line's default): strokes, fills and keyframes are read in it, as `render` reads them."""
+    from ..models import load_weights
+
+    return load_weights(weights_path(InferenceConfig().weights))[0].config.matrix
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,15 @@ def scan(
         transitions.extend(cut_finder.transitions)
 
 
+def find_setups(film: Film, starts: list[int]) -> Setups:
+    """The camera setups among the shots starting at `starts` (`guidance.setups`), each shot
+    looked at in its representative frames as a guided render looks at it (`guidance.borrow`)."""
+    frames = borrow.representatives(starts, film.frames, borrow.sync_frames(film.path, film.times))
+    wanted = [f for fs in frames.values() for f in fs]
+    lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, film.size)
+    return setups.find_setups(borrow.film_looks(lumas, frames))
+
+
 def listed_cuts(folder: Path, frames: int) -> tuple[list[int], list[Transition]] | None:
     """(cuts, transitions) of the shot list keyframes.json in `folder` holds (`keyframes.listed_shots`:
     the colourist's corrections win over the detector); None where it holds none. InputError for
@@ -167,7 +186,7 @@ def strokes_layer(path: Path, size: tuple[int, int]) -> np.ndarray:
         alpha = np.full(rgb.shape[:2], 255, np.uint8)  # coloured whole
     rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     alpha = None if alpha is None else cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    known = coloured(rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, MATRIX)[..., 1:], alpha)
+    known = coloured(rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, matrix())[..., 1:], alpha)
     return np.dstack([rgb, np.where(known, 255, 0).astype(np.uint8)])
 
 
@@ -181,11 +200,11 @@ def keyframe_picture(gray: np.ndarray, strokes: np.ndarray) -> np.ndarray:
     painted = strokes[..., 3] > 0
     if painted.any():
         y = gray[painted].astype(np.float32) / 255.0  # (n,)
-        cbcr = rgb_to_ycbcr(strokes[painted][:, :3].astype(np.float32) / 255.0, MATRIX)[:, 1:]  # (n, 2)
+        cbcr = rgb_to_ycbcr(strokes[painted][:, :3].astype(np.float32) / 255.0, matrix())[:, 1:]  # (n, 2)
         zero = np.zeros_like(y)[:, None]
-        offsets = ycbcr_to_rgb(np.concatenate([zero, cbcr], axis=1), MATRIX)  # (n, 3): R'G'B' at luma 0
+        offsets = ycbcr_to_rgb(np.concatenate([zero, cbcr], axis=1), matrix())  # (n, 3): R'G'B' at luma 0
         y = np.clip(y, (-offsets).max(axis=1), (1.0 - offsets).min(axis=1))  # every channel within [0, 1]
-        rgb = ycbcr_to_rgb(np.concatenate([y[:, None], cbcr], axis=1), MATRIX)
+        rgb = ycbcr_to_rgb(np.concatenate([y[:, None], cbcr], axis=1), matrix())
         out[painted, :3] = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out
 
@@ -197,7 +216,7 @@ def kind(strokes: np.ndarray) -> str:
     alpha = strokes[..., 3]
     opaque = alpha.min() == 255  # read as a picture without transparency: its gray pixels are not hints
     chroma = (
-        rgb_to_ycbcr(strokes[..., :3].astype(np.float32) / 255.0, MATRIX)[..., 1:]
+        rgb_to_ycbcr(strokes[..., :3].astype(np.float32) / 255.0, matrix())[..., 1:]
         if opaque
         else np.zeros((*alpha.shape, 2), np.float32)
     )
@@ -211,7 +230,7 @@ def quick_fill(film: Film, picture: np.ndarray, max_side: int = STROKE_SIDE) -> 
     from the strokes the page sends at once: the fill shown as a stroke ends."""
     size = film.shown_size
     rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
-    ycc = rgb_to_ycbcr(rgb, MATRIX)
+    ycc = rgb_to_ycbcr(rgb, matrix())
     chroma = np.ascontiguousarray(ycc[..., 1:])
     known = coloured(chroma, cv2.resize(picture[..., 3], size, interpolation=cv2.INTER_AREA))
     return chroma if known.all() else stroke_fill(ycc[..., 0], chroma, known, max_side=max_side)[0]
@@ -220,17 +239,17 @@ def quick_fill(film: Film, picture: np.ndarray, max_side: int = STROKE_SIDE) -> 
 def render_fill(film: Film, path: Path, index: int) -> np.ndarray:
     """(h, w, 2) chroma at the working size of the keyframe file at `path`: exactly what
     `render --keyframes` reads and fills (`keyframe_files.read_keyframe`), turned as shown
-    (`colour_picture` stretches it to the frame it colours)."""
+    (`join_chroma` stretches it to the frame it colours)."""
     own = film_luma(film.path, film.times, film.info)
-    return film.shown.turn(read_keyframe(path, index, film.info, film.size, MATRIX, own).chroma)
+    return film.shown.turn(read_keyframe(path, index, film.info, film.size, matrix(), own).chroma)
 
 
-def colour_picture(gray: np.ndarray, chroma: np.ndarray, width: int | None = None) -> np.ndarray:
+def join_chroma(gray: np.ndarray, chroma: np.ndarray, width: int | None = None) -> np.ndarray:
     """(H', W', 3) uint8 RGB: the (H, W) gray frame with (h, w, 2) chroma beside it; `width` W'
     (the height kept in proportion), the frame's own by default. The chroma is kept inside the
     gamut at its own size (against the darkest and brightest luma each of its pixels covers, as
     the render does), then scaled up and joined to the luma by OpenCV's full-range BT.601
-    conversion (the shipped generator's matrix): a few milliseconds at 1080p, not a hundred."""
+    conversion (BT.601, as OpenCV has it): a few milliseconds at 1080p, not a hundred."""
     h, w = gray.shape
     if width and width < w:
         gray = cv2.resize(gray, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
@@ -238,7 +257,7 @@ def colour_picture(gray: np.ndarray, chroma: np.ndarray, width: int | None = Non
     block = np.ones((max(1, -(-gray.shape[0] // ch)), max(1, -(-gray.shape[1] // cw))), np.uint8)
     low = cv2.resize(cv2.erode(gray, block), (cw, ch), interpolation=cv2.INTER_NEAREST).astype(np.float32) / 255.0
     high = cv2.resize(cv2.dilate(gray, block), (cw, ch), interpolation=cv2.INTER_NEAREST).astype(np.float32) / 255.0
-    fitted = fit_chroma_to_gamut(low, chroma.astype(np.float32), MATRIX, y_high=high)  # (h, w, 2)
+    fitted = fit_chroma_to_gamut(low, chroma.astype(np.float32), matrix(), y_high=high)  # (h, w, 2)
     codes = np.clip(fitted * 255.0 + 128.0, 0, 255).astype(np.uint8)  # Cb, Cr as 8-bit codes
     big = cv2.resize(codes, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)  # (H', W', 2)
     return cv2.cvtColor(np.dstack([gray, big[..., 1], big[..., 0]]), cv2.COLOR_YCrCb2RGB)
@@ -256,13 +275,13 @@ class Automatic:
         """(H, W) uint8 gray frame -> (H, W, 3) uint8 RGB in the automatic colour."""
         from ..devices import pick_device
         from ..inference import load_model
-        from ..stills import colour_picture as colour
+        from ..stills import colour_picture
 
         with self._lock:
             if self._model is None:
                 self._model = load_model(None, pick_device("auto"))
             model = self._model
-            return colour(gray, model, next(model.parameters()).device, InferenceConfig())
+            return colour_picture(gray, model, next(model.parameters()).device, InferenceConfig())
 
 
 # px, the short side the shot preview carries colour at (the render carries at 256): 3x fewer pixels to follow
@@ -277,44 +296,73 @@ def carry_shot(
     start: int,
     stop: int,
     emit: Callable[[int, np.ndarray], bool],
+    lender: tuple[int, int, dict[int, Path]] | None = None,
 ) -> None:
     """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
-    the render's own guide (`carry.KeyframeGuide`: forward, backward from later keyframes,
-    the unsure extended along the luma) and its smoothing, at a preview size. `emit(index,
-    rgb)` gets each frame as (h, w, 3) uint8 RGB, as shown; it returns False to stop. `files`: the
-    shot's keyframes. Where the render would blend in the automatic colour (far from any
-    trusted pixel) the preview fades to gray instead: the generator is not run."""
-    from ..guidance.carry import KeyframeGuide
+    the render's own guide (the keyframes mode's: forward, backward from later keyframes, the
+    unsure extended along the luma) and its smoothing, frame by frame as the renderer colours
+    them (`guide.frame_colour`), at a preview size. `emit(index, rgb)` gets each frame as
+    (h, w, 3) uint8 RGB, as shown; it returns False to stop. `files`: the shot's keyframes.
+    Where the render would blend in the automatic colour (far from any trusted pixel) the
+    preview fades to gray instead: the generator is not run. `lender`: for a shot with no
+    keyframe of its own, the painted shot of its setup ((first, end) and its keyframes) whose
+    colour it borrows as the render will (`guidance.borrow`; gray where unsure)."""
+    from ..guidance.keyframe_mode import KeyframePlan
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
     shown = working_size(film.shown.width, film.shown.height, PREVIEW_SHORT)
-    own = film_luma(film.path, film.times, film.info)
-    keyframes = {i: k for i, k in read_keyframes(files, film.info, size, MATRIX, own).items() if not k.blank}
+    m = matrix()
     cuts = [c for c in (first, end) if 0 < c < film.frames]
-    guide = KeyframeGuide(film.path, keyframes, cuts, film.times, film.info, size, GuideConfig.reach, SmoothConfig())
-    smoother = Smoother(carrying(SmoothConfig()), follow=True)
-    before = guide.preroll(start) if start > first else None
-    if before is not None:
-        smoother.restore({"luma": before})
+    plan = KeyframePlan(files, cuts, film.times, film.path, film.info, size, m, GuideConfig.reach, SmoothConfig())
+    if lender is not None:
+        plan.borrowed = _borrowed(film, size, (first, end), lender)
+    guide = plan.guide()
+    smoother = follow(SmoothConfig(), guide, start)
     gray = np.zeros((2, size[1], size[0]), np.float32)
     with media.open_film(film.path) as container:
         for item in media.read(container, film.times[start], film.times[stop - 1] + 1, first_index=start):
             assert isinstance(item, media.Decoded)
             y = to_working(item.luma(), film.info.code_range, size)  # (h, w) in [0, 1]
-            moved = smoother.step(y, item.index == first)
-            guided = guide.colour(item.index, y, gray, moved)
-            blended = smoother.blend(gray if guided is None else guided.fallback, moved)  # (2, h, w), as the renderer
+            blended, guided = frame_colour(smoother, guide, item.index, y, gray, item.index == first)  # (2, h, w)
             chroma = blended.transpose(1, 2, 0)
-            if guided is not None and guided.sources:  # the keyframes' own colour where sure (`renderer.chroma_planes`)
-                planes = [source.plane(size, MATRIX) for source in guided.sources]
-                total = sum(w for _, w in planes)
-                carried = sum(w[..., None] * c for c, w in planes) / np.maximum(total, 1e-6)[..., None]
-                sure = guided.sure[..., None]
-                chroma = sure * fit_chroma_to_gamut(y, carried, MATRIX) + (1.0 - sure) * chroma
-            ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, chroma, MATRIX)], axis=-1)
-            rgb = np.clip(ycbcr_to_rgb(ycc, MATRIX) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            if guided is not None:  # the keyframes' own colour where sure, as `renderer.chroma_planes` puts it
+                chroma = guided.over(chroma, y, size, m)
+            ycc = np.concatenate([y[..., None], fit_chroma_to_gamut(y, chroma, m)], axis=-1)
+            rgb = np.clip(ycbcr_to_rgb(ycc, m) * 255.0 + 0.5, 0, 255).astype(np.uint8)
             if not emit(item.index, film.shown.show(rgb, shown)):
                 return
+
+
+def _borrowed(
+    film: Film, size: tuple[int, int], shot: tuple[int, int], lender: tuple[int, int, dict[int, Path]]
+) -> list[borrow.Borrowed]:
+    """The keyframe a shot with none borrows from the painted shot `lender` of its setup, at
+    `size` ([] where the match fails), gray where unsure: matched at the render's working size
+    (the preview's is too small for the features of a small film), then scaled to `size`."""
+    l_first, l_end, files = lender
+    work = film.size
+    own = film_luma(film.path, film.times, film.info)
+    painted = {i: k for i, k in read_keyframes(files, film.info, work, matrix(), own).items() if not k.blank}
+    ends = {shot[0]: shot[1], l_first: l_end}
+    cuts = sorted({c for a, b in ends.items() for c in (a, b) if 0 < c < film.frames})
+    sync = borrow.sync_frames(film.path, film.times)
+    frames = {a: f for a, f in borrow.representatives([0, *cuts], film.frames, sync).items() if a in ends}
+    wanted = [f for fs in frames.values() for f in fs]
+    lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, work)
+    gray = {f: np.zeros((work[1], work[0], 2), np.float32) for f in frames[shot[0]]}
+    looks = borrow.film_looks(lumas, frames)
+    made = borrow.borrow([sorted(ends)], shots.Shots(cuts, film.frames, list(painted)), painted, looks, gray)
+    return [
+        replace(
+            b,
+            keyframe=replace(
+                b.keyframe,
+                luma=cv2.resize(b.keyframe.luma, size, interpolation=cv2.INTER_AREA),
+                chroma=cv2.resize(b.keyframe.chroma, size, interpolation=cv2.INTER_AREA),
+            ),
+        )
+        for b in made
+    ]
 
 
 def save_keyframe(folder: Path, index: int, picture: np.ndarray) -> Path:

@@ -47,10 +47,19 @@ class Previews:
         self.count = 0
         self.closed = False  # the studio is closing: every preview stops
 
-    def start(self, shot: int, first: int, end: int, frame: int, files: dict[int, Path]) -> dict:
+    def start(
+        self,
+        shot: int,
+        first: int,
+        end: int,
+        frame: int,
+        files: dict[int, Path],
+        lender: tuple[int, int, dict[int, Path]] | None = None,
+    ) -> dict:
         """Carry `files` (the coloured keyframes of shot `shot`, frames [first, end)) through the
         shot, at most PREVIEW_SECONDS around `frame`, in the background; returns the preview's
-        id and frames."""
+        id and frames. `lender`: the shot of its camera setup it borrows colour from (first,
+        end, its coloured keyframes), for a shot with none of its own (`engine.carry_shot`)."""
         span = max(1, round(PREVIEW_SECONDS * self.film.rate))
         start = first if end - first <= span else min(max(first, frame - span // 2), end - span)
         with self.lock:
@@ -60,11 +69,18 @@ class Previews:
                 old.cancelled = True
             self.kept.put(preview.id, preview)
         threading.Thread(
-            target=self._carry, args=(preview, first, end, files), daemon=True, name="studio-preview"
+            target=self._carry, args=(preview, first, end, files, lender), daemon=True, name="studio-preview"
         ).start()
         return {"id": preview.id, "shot": shot, "start": preview.start, "stop": preview.stop}
 
-    def _carry(self, preview: Preview, first: int, end: int, files: dict[int, Path]) -> None:
+    def _carry(
+        self,
+        preview: Preview,
+        first: int,
+        end: int,
+        files: dict[int, Path],
+        lender: tuple[int, int, dict[int, Path]] | None,
+    ) -> None:
         t = time.perf_counter()
 
         def emit(index: int, rgb: np.ndarray) -> bool:
@@ -74,7 +90,7 @@ class Previews:
             return not (preview.cancelled or self.closed)
 
         try:
-            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit)
+            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit, lender)
         except Exception as exc:  # shown in the page
             log.warning("preview: %s", exc)
             preview.error = str(exc)

@@ -83,6 +83,8 @@ class Session:
         self.transitions: list[engine.Transition] = []  # dissolves and fades, each one cut among the shots
         self.shots_edited = listed is not None and bool(listing.get("shots_edited", False))
         self.shot_edits = 0  # corrections made in this session: the pages reload the strip when it changes
+        # the camera setups (found once the shots are, again after a correction) and the colourist's corrections
+        self.setups = engine.Setups.listed(listing) or engine.Setups()
         if listed is not None:
             self._use_listed(*listed)
         revisions = {
@@ -129,7 +131,7 @@ class Session:
         """Start the cut detection (unless the shots are listed), the reading of existing
         keyframes and the fine fills."""
         scan = () if self.scan_finished else (self._scan,)
-        for target in (*scan, self._classify, self._fine_fills):
+        for target in (*scan, self._classify, self._fine_fills, self._find_setups):
             threading.Thread(target=target, daemon=True, name=f"studio{target.__name__}").start()
         with engine.sigint_held():  # the worker starts here (Ctrl-C is the studio's, not its)
             self.fine_pool.submit(engine.ready)  # its start (imports: seconds) before the first stroke, not after
@@ -214,6 +216,45 @@ class Session:
                     fill.fine = chroma
                 self.changed.notify_all()
 
+    def _find_setups(self) -> None:
+        """The camera setups among the shots, once they are all found and again after each
+        correction (the colourist's joins and leaves kept); written into keyframes.json."""
+        engine.in_background()
+        while True:
+            with self.lock:
+                while not self.closed and (
+                    not self.scan_finished or self.scan_error is not None or self.setups.starts == self._starts()
+                ):
+                    self.changed.wait(timeout=0.5)
+                if self.closed:
+                    return
+                starts = self._starts()
+            try:
+                found = engine.find_setups(self.film, starts)
+            except engine.InputError as exc:
+                log.warning("finding the camera setups stopped: %s", exc)
+                return
+            with self.lock:
+                if self._starts() == starts:
+                    found.edits = dict(self.setups.edits)
+                    self.setups = found
+                    self._write_listing()
+
+    def _starts(self) -> list[int]:
+        return [s.first for s in self.shots]
+
+    def _setups_state(self, keyed: list[bool]) -> dict:
+        """The setups as shot numbers, and the shots with no keyframe that borrow colour from a
+        painted shot of their setup (the first painted one), as the render will. Under the lock."""
+        starts = self._starts()
+        number = {f: n for n, f in enumerate(starts)}
+        groups = [[number[f] for f in g] for g in self.setups.groups(starts)] if self.scan_finished else []
+        borrowing = {}
+        for g in groups:
+            painted = [n for n in g if keyed[n]]
+            borrowing.update({str(n): painted[0] for n in g if painted and not keyed[n]})
+        return {"setups": groups, "borrowing": borrowing}
+
     # ---- what the page reads ---------------------------------------------------------------
 
     def state(self, since: int = 0) -> dict:
@@ -238,6 +279,7 @@ class Session:
                 "shot_count": len(self.shots),
                 # shots with no keyframe the render reads: it gives them the automatic colour
                 "unkeyed": [n for n, k in enumerate(keyed) if not k],
+                **self._setups_state(keyed),
                 "shots_edited": self.shots_edited,
                 "shot_edits": self.shot_edits,
                 "scan": {
@@ -339,7 +381,7 @@ class Session:
                 fill.coarse = engine.quick_fill(self.film, engine.keyframe_picture(gray, strokes))
             chroma = fill.coarse
         quality = "fine" if fill.fine is not None else "coarse"
-        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90), fill.revision, quality
+        return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90), fill.revision, quality
 
     def sketch_jpeg(self, frame: int, data: bytes, width: int | None = None) -> bytes:
         """The keyframe filled from `data`, its strokes as the page has them now (an RGBA PNG of
@@ -363,7 +405,7 @@ class Session:
         chroma = engine.quick_fill(
             self.film, engine.keyframe_picture(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA), strokes)
         )
-        return engine.encode_jpeg(engine.colour_picture(gray, chroma, width), 90)
+        return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90)
 
     def _fill(self, frame: int, state: KeyState) -> Fill:
         """The fill of the keyframe's latest revision, its render's own fill asked for if new."""
@@ -450,6 +492,21 @@ class Session:
             self._shots_changed()
         return self.state()
 
+    def set_setup(self, n: int, other: int | None) -> dict:
+        """The colourist joins shot `n` to the setup of shot `other`, or (None) takes it out of its
+        setup; kept in keyframes.json, where it wins over the setups found. Returns the page's state."""
+        with self.lock:
+            self._check_shots_editable()
+            for m in (n, other):
+                if m is not None and not 0 <= m < len(self.shots):
+                    raise StudioError(404, f"no shot {m}")
+            if other == n:
+                raise StudioError(409, f"shot {n + 1} is in its own setup already")
+            self.setups.edit(self.shots[n].first, None if other is None else self.shots[other].first)
+            self.shot_edits += 1
+            self._write_listing()
+        return self.state()
+
     def _check_shots_editable(self) -> None:
         """Corrections need the whole list: refused while the shots are being found or where finding them stopped."""
         if not self.scan_finished:
@@ -495,6 +552,7 @@ class Session:
             "auto": self.auto_listing,
             "keyframes": entries,
             **self._shot_fields(),
+            **(self.setups.fields() if self.setups.starts or self.setups.edits else {}),
             "studio": {"swatches": self.swatches},
         }
         engine.write_listing(self.folder, listing)
@@ -511,12 +569,19 @@ class Session:
             if n is None or end is None or frame >= end:
                 raise StudioError(409, "this shot's end is not found yet; wait for the shots to be found")
             first = self.shots[n].first
-            files = {
-                f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")
-            }
-            if not files:
+            files = self._coloured(first, end)
+            lender = None
+            lent = self._setups_state(self._keyed())["borrowing"].get(str(n))
+            if not files and lent is not None:  # the colour it borrows from its setup's painted shot, as the render
+                l_first, l_end = self.shots[lent].first, self.shots[lent].end or self.film.frames
+                lender = (l_first, l_end, self._coloured(l_first, l_end))
+            if not files and lender is None:
                 raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
-        return self.previews.start(n, first, end, frame, files)
+        return self.previews.start(n, first, end, frame, files, lender)
+
+    def _coloured(self, first: int, end: int) -> dict[int, Path]:
+        """The coloured keyframes of frames [first, end). Under the lock."""
+        return {f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")}
 
     def preview_state(self, pid: int) -> dict:
         return self.previews.state(pid)

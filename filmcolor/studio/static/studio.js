@@ -11,6 +11,8 @@ const S = {
   shots: [],
   shotEdits: null, // the server's count of shot corrections the strip shows
   unkeyed: new Set(), // shots with no keyframe the render reads: they get the automatic colour
+  setups: [], // the camera setups, each a list of shot numbers
+  borrowing: {}, // shot with no keyframe -> the painted shot of its setup it takes colour from
   keyframes: {},
   swatches: [],
   scanFinished: false,
@@ -84,7 +86,7 @@ function drawShots() {
       card = document.createElement("div");
       card.className = "shot";
       card.dataset.n = n;
-      card.innerHTML = `<img alt="shot ${n + 1}" loading="lazy"><span class="nokey" title="${NO_KEYFRAME}">no keyframe</span><div class="meta"><span class="len"></span><span class="badge"></span></div>`;
+      card.innerHTML = `<img alt="shot ${n + 1}" loading="lazy"><span class="nokey" title="${NO_KEYFRAME}">no keyframe</span><span class="setup" hidden></span><div class="meta"><span class="len"></span><span class="badge"></span></div>`;
       card.addEventListener("click", () => selectShot(n));
       strip.appendChild(card);
     }
@@ -93,10 +95,19 @@ function drawShots() {
       card.dataset.first = shot.first;
       card.querySelector("img").src = url(`/api/shots/${n}/thumb.jpg?first=${shot.first}`);
     }
-    const unkeyed = S.unkeyed.has(n);
+    const lender = S.borrowing[n];
+    const unkeyed = S.unkeyed.has(n) && lender === undefined;
     card.classList.toggle("unkeyed", unkeyed);
-    card.querySelector(".nokey").hidden = !unkeyed;
-    card.title = unkeyed ? `shot ${n + 1}: ${NO_KEYFRAME}` : "";
+    const nokey = card.querySelector(".nokey");
+    nokey.hidden = !S.unkeyed.has(n);
+    nokey.textContent = lender === undefined ? "no keyframe" : `colour from shot ${lender + 1}`;
+    card.title = unkeyed ? `shot ${n + 1}: ${NO_KEYFRAME}` : lender === undefined ? "" : `shot ${n + 1}: takes the colour of shot ${lender + 1}, the same camera setup`;
+    const group = S.setups.findIndex((g) => g.includes(n));
+    const mark = card.querySelector(".setup");
+    mark.hidden = group < 0;
+    mark.textContent = group < 0 ? "" : setupName(group);
+    mark.title = group < 0 ? "" : `camera setup ${setupName(group)}: shots ${S.setups[group].map((m) => m + 1).join(", ")}`;
+    mark.style.background = group < 0 ? "" : `hsl(${(group * 137) % 360} 55% 38%)`;
     const length = shot.end === null ? "…" : seconds(shot.end - shot.first);
     card.querySelector(".len").textContent = `#${n + 1} · ${length}`;
     const [cls, text] = badge(n);
@@ -105,6 +116,12 @@ function drawShots() {
     b.textContent = text;
     card.classList.toggle("selected", n === S.shot);
   });
+}
+
+// A setup's mark in the strip: A, B, ... Z, then AA, AB, ...
+function setupName(group) {
+  const letter = String.fromCharCode(65 + (group % 26));
+  return group < 26 ? letter : setupName(Math.floor(group / 26) - 1) + letter;
 }
 
 async function poll() {
@@ -170,6 +187,8 @@ function takeShots(state) {
   S.shots.length = state.shot_count;
   S.shotEdits = state.shot_edits;
   S.unkeyed = new Set(state.unkeyed);
+  S.setups = state.setups;
+  S.borrowing = state.borrowing;
   if (corrected && S.frame !== null) S.shot = shotOf(S.frame);
 }
 
@@ -185,6 +204,19 @@ async function mergeShot() {
 async function splitShot() {
   const frame = Number($("scrubber").value);
   if (await correctShots("/api/shots/split", { frame }, `a new shot starts at frame ${frame}`)) selectShot(shotOf(frame));
+}
+
+// The colourist's correction of the setups: the shot shown joins another's setup, or leaves its own.
+async function joinSetup() {
+  const n = S.shot;
+  const other = Number($("join-setup").value);
+  $("join-setup").value = "";
+  await correctShots(`/api/shots/${n}/setup`, { with: other }, `shot ${n + 1} joined the setup of shot ${other + 1}`);
+}
+
+async function leaveSetup() {
+  const n = S.shot;
+  await correctShots(`/api/shots/${n}/setup`, { with: null }, `shot ${n + 1} was taken out of its setup`);
 }
 
 async function correctShots(path, body, done) {
@@ -229,6 +261,14 @@ function drawShotControls() {
     }),
   );
   if (S.shown !== null) scrub.value = S.shown; // (after its range: a range input keeps its value within it)
+  const join = $("join-setup");
+  const others = S.shots.map((_, m) => m).filter((m) => m !== S.shot);
+  if (join.options.length !== others.length + 1 || join.dataset.shot !== String(S.shot)) {
+    join.dataset.shot = S.shot;
+    join.replaceChildren(new Option("join the setup of…", ""), ...others.map((m) => new Option(`shot ${m + 1}`, m)));
+  }
+  join.disabled = !S.scanFinished;
+  $("leave-setup").disabled = !S.scanFinished || !S.setups.some((g) => g.includes(S.shot));
   const shown = S.shown ?? S.frame;
   $("frame-info").textContent = `Shot ${S.shot + 1} of ${S.shots.length}${S.scanFinished ? "" : "+"} · frame ${shown} (${seconds(shown)}) · ${frameState(shown)}`;
 }
@@ -711,6 +751,8 @@ function wire() {
   });
   $("make-key").addEventListener("click", () => openFrame(Number($("scrubber").value)));
   $("merge").addEventListener("click", mergeShot);
+  $("join-setup").addEventListener("change", () => $("join-setup").value !== "" && joinSetup());
+  $("leave-setup").addEventListener("click", leaveSetup);
   $("split").addEventListener("click", splitShot);
   $("preview").addEventListener("click", startPreview);
   $("play").addEventListener("click", play);

@@ -1,0 +1,88 @@
+"""Camera setups (`filmcolor.guidance.setups`) and colour borrowed across a cut within one
+(`filmcolor.guidance.borrow`): shots of one place from about the same camera found together,
+unlike ones never; a shot with no keyframe coloured from its setup's painted shot."""
+
+import av
+import cv2
+import numpy as np
+import pytest
+from configs import render_config
+from testfilms import camera_view, make_film, scene
+
+from filmcolor.guidance.setups import Setups, find_setups, look, representative
+from filmcolor.metrics import psnr
+from filmcolor.render import render
+
+
+def _place(seed: int) -> np.ndarray:
+    """(H, W, 3) uint8 RGB: a textured scene in colours of its own (smooth tints over its luma)."""
+    luma = scene(seed, 400, 700).astype(np.float32)
+    rng = np.random.default_rng(seed + 100)
+    tint = cv2.GaussianBlur(rng.random((400, 700, 3)).astype(np.float32), (0, 0), 25)
+    tint = 0.6 + 0.8 * (tint - tint.min((0, 1))) / (np.ptp(tint, (0, 1)) + 1e-6)
+    return np.clip(luma[..., None] * tint, 0, 255).astype(np.uint8)
+
+
+def _shot(place: np.ndarray, cx: float, zoom: float, frames: int = 8) -> list[np.ndarray]:
+    """A slow pan over `place` from (cx, its middle), magnified `zoom`."""
+    return [camera_view(place, cx + 2 * i, place.shape[0] / 2, zoom) for i in range(frames)]
+
+
+def _film() -> list[np.ndarray]:
+    """Four shots of 8 frames, two setups cut back and forth: A, B, A framed wider, B closer."""
+    a, b = _place(1), _place(2)
+    return _shot(a, 330, 1.0) + _shot(b, 350, 1.0) + _shot(a, 345, 0.85) + _shot(b, 340, 1.15)
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+def _looks(frames: list[np.ndarray], starts: list[int]) -> dict:
+    ends = [*starts[1:], len(frames)]
+    return {
+        s: [look(f, cv2.resize(cv2.cvtColor(frames[f], cv2.COLOR_RGB2GRAY), (469, 256))) for f in representative(s, e)]
+        for s, e in zip(starts, ends, strict=True)
+    }
+
+
+def test_shots_of_one_place_are_one_setup_and_unlike_ones_are_not():
+    frames = _film()
+    found = find_setups(_looks(frames, [0, 8, 16, 24]))
+    assert found.groups([0, 8, 16, 24]) == [[0, 16], [8, 24]]
+
+
+def test_the_colourists_corrections_win_and_are_kept():
+    setups = Setups([[0, 16], [8, 24]], {}, [0, 8, 16, 24])
+    setups.edit(16, None)  # taken out of its setup
+    setups.edit(32, 8)  # a shot joined to another's setup
+    assert setups.groups([0, 8, 16, 24, 32]) == [[8, 24, 32]]
+    again = Setups.listed(setups.fields())
+    assert again == setups and again is not None and again.groups([0, 8, 16, 24, 32]) == [[8, 24, 32]]
+
+
+def _rgb(path):
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+@pytest.mark.slow
+def test_a_shot_with_no_keyframe_borrows_its_setups_colour(tmp_path, tiny_weights):
+    frames = _film()
+    truth = make_film(tmp_path / "truth.mp4", pictures=frames, keyint=8)
+    bw = make_film(tmp_path / "bw.mp4", pictures=[_gray(f) for f in frames], keyint=8)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for i in (0, 8):  # the first shot of each setup only
+        cv2.imwrite(str(keys / f"{i:06d}.png"), cv2.cvtColor(frames[i], cv2.COLOR_RGB2BGR))
+    out, plain, auto = tmp_path / "out.mp4", tmp_path / "plain.mp4", tmp_path / "auto.mp4"
+    r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=None))
+    assert r.cuts == [8, 16, 24] and r.borrowed_shots == [(16, 23, 0), (24, 31, 8)] and r.unkeyed_shots == []
+    p = render(bw, plain, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=None, no_setups=True))
+    assert p.borrowed_shots == [] and len(p.unkeyed_shots) == 2
+    render(bw, auto, render_config(weights=tiny_weights, segment_seconds=None))
+    t, g, a = _rgb(truth), _rgb(out), _rgb(auto)
+    for first in (16, 24):
+        borrowed = np.mean([psnr(t[i], g[i]) for i in range(first, first + 8)])
+        automatic = np.mean([psnr(t[i], a[i]) for i in range(first, first + 8)])
+        assert borrowed >= automatic + 6, (first, borrowed, automatic)
