@@ -111,9 +111,8 @@ def test_a_matroska_film_whose_video_starts_late_is_whole(tmp_path, tiny_weights
         assert c.streams.video[0].start_time > 0
         assert len(list(media.read(c))) == 24
     render(late, tmp_path / "out.mkv", render_config(weights=tiny_weights))
-    render(
-        tmp_path / "out.mkv", tmp_path / "again.mkv", render_config(weights=tiny_weights)
-    )  # filmcolor's own output, read back
+    # filmcolor's own output, read back
+    render(tmp_path / "out.mkv", tmp_path / "again.mkv", render_config(weights=tiny_weights))
     assert len(video_frames(tmp_path / "again.mkv")) == 24
 
 

@@ -62,9 +62,8 @@ class KeyState:
 @dataclass
 class Fill:
     revision: int
-    coarse: np.ndarray | None = (
-        None  # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
-    )
+    # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
+    coarse: np.ndarray | None = None
     fine: np.ndarray | None = None  # the render's own fill of the saved file, when done
 
 

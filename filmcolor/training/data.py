@@ -82,9 +82,8 @@ class Crops:
             return torch.from_numpy(np.ascontiguousarray(patch))[None]  # (1, S, S)
         ycc = rgb_to_ycbcr(patch, self.matrix)  # (S, S, 3)
         given = random_look(ycc[..., 0], rng) if rng.random() < self.film_look else ycc[..., 0]  # (S, S)
-        if (
-            self.video_look and rng.random() < self.video_look
-        ):  # the draw is skipped at 0: runs without it draw as before
+        # the draw is skipped at 0: runs without it draw as before
+        if self.video_look and rng.random() < self.video_look:
             given = video_look(given, rng)
         return torch.from_numpy(
             np.ascontiguousarray(np.concatenate([ycc, given[..., None]], axis=-1).transpose(2, 0, 1))

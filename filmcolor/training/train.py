@@ -355,9 +355,8 @@ def _train(
         **{k: distributed.wrap(getattr(nets, k), ranks, device) for k in ("g_ab", "g_ba", "d_a", "d_b")}
     )
     opt = Optimisers.create(nets, config, device)
-    rng = torch.Generator().manual_seed(
-        config.seed + RANK_SEED_STRIDE * ranks.rank
-    )  # crops and pools, per process: saved, so a resume draws the same
+    # crops and pools, per process: saved, so a resume draws the same
+    rng = torch.Generator().manual_seed(config.seed + RANK_SEED_STRIDE * ranks.rank)
     pools = (ImagePool(config.pool_size), ImagePool(config.pool_size))
     step = 0
     if state is not None:
