@@ -344,7 +344,7 @@ def degrade(
                 bits = writer.out_range.bits
                 cw, ch = writer.chroma_size
                 neutral = np.full((2, ch, cw), 1 << (bits - 1), np.uint8 if bits <= 8 else np.uint16)  # (2, h, w) gray
-                for item in media.read(container, packets=True):
+                for item in media.read_with_packets(container):
                     if not isinstance(item, media.Decoded):
                         writer.copy_packet(item)
                         continue

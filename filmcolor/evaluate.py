@@ -223,9 +223,8 @@ def evaluate(
             cdc_cand.push(ab_histograms(cand, config.bins), cut)
             cdc_ref.push(ab_histograms(ref, config.bins), cut)
             if prev is not None and not cut:
-                to_prev = flow(
-                    gray, prev[2]
-                )  # current -> previous, so warp(previous, to_prev) lies on the current frame
+                # current -> previous, so warp(previous, to_prev) lies on the current frame
+                to_prev = flow(gray, prev[2])
                 mask = occlusion_mask(to_prev, flow(prev[2], gray))  # (H, W): current pixels seen in the previous frame
                 we, ref_we = warping_error(prev[1], cand, to_prev, mask), warping_error(prev[0], ref, to_prev, mask)
                 if not math.isnan(we):

@@ -218,9 +218,8 @@ def _write_frames(
             rgb = frame.to_ndarray(format="rgb24")[y0:y1, x0:x1]  # (h, w, 3)
             image = np.ascontiguousarray(resize_short_side(rgb, config.size)[..., ::-1])  # BGR for OpenCV
         else:
-            image = np.rint(np.clip(resize_short_side(picture, config.size), 0.0, 1.0) * 255).astype(
-                np.uint8
-            )  # (h', w')
+            # (h', w')
+            image = np.rint(np.clip(resize_short_side(picture, config.size), 0.0, 1.0) * 255).astype(np.uint8)
         name = f"frame-{len(frames) + 1:06d}.png"
         if not cv2.imwrite(str(folder / name), image):
             raise OutputError(f"could not write {folder / name}; is the disk full?")

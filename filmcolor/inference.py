@@ -82,9 +82,8 @@ def area_weights(n_in: int, n_out: int, device: torch.device) -> torch.Tensor:
     scale = n_in / n_out
     edges = np.arange(n_out + 1) * scale  # (n_out + 1,) output pixels' edges, in input pixels
     left = np.arange(n_in)  # input pixel k covers [k, k + 1)
-    cover = np.clip(
-        np.minimum(edges[1:, None], left + 1) - np.maximum(edges[:-1, None], left), 0.0, None
-    )  # (n_out, n_in)
+    # (n_out, n_in)
+    cover = np.clip(np.minimum(edges[1:, None], left + 1) - np.maximum(edges[:-1, None], left), 0.0, None)
     return torch.from_numpy((cover / scale).astype(np.float32)).to(device)
 
 
@@ -138,9 +137,8 @@ class Predictor:
                 f"--engine {self.engine} runs on the CPU only; use --device cpu, or --engine torch on {device}"
             )
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
-            cores = (
-                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-            )  # the cores this process may use
+            # the cores this process may use
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
             torch.set_num_threads(max(1, cores or 1))
         if device.type == "cuda":
             self.model = self.model.to(memory_format=torch.channels_last)

@@ -47,15 +47,12 @@ class GeneratorConfig:
     blocks: int = 6  # residual blocks in the trunk
     matrix: str = "bt601"  # Y'CbCr matrix the chroma is predicted in
     head: str = "gamut"  # "gamut": hue and share of the most chroma the luma allows; "chroma": Cb, Cr as they are (weights before the gamut head)
-    gain: float = (
-        1.0  # the chroma's calibration: the share is multiplied by it (at most 1), fitted on validation pictures
-    )
-    confidence_edges: tuple[
-        float, ...
-    ] = ()  # `confident` head: confidences at the bins' centres, increasing (empty: no table)
-    confidence_gains: tuple[
-        float, ...
-    ] = ()  # the chroma's scale at each of those confidences, non-decreasing; linear between
+    # the chroma's calibration: the share is multiplied by it (at most 1), fitted on validation pictures
+    gain: float = 1.0
+    # `confident` head: confidences at the bins' centres, increasing (empty: no table)
+    confidence_edges: tuple[float, ...] = ()
+    # the chroma's scale at each of those confidences, non-decreasing; linear between
+    confidence_gains: tuple[float, ...] = ()
 
     def check(self) -> None:
         """ValueError naming the first setting no generator can have."""
@@ -155,9 +152,8 @@ class Generator(nn.Module):
         return g[i - 1] + t * (g[i] - g[i - 1])
 
     def _head(self, luma: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(
-            self.head(self.features(luma)), size=luma.shape[-2:], mode="bilinear", align_corners=False
-        )  # (B, 2-4, H, W)
+        # (B, 2-4, H, W)
+        return F.interpolate(self.head(self.features(luma)), size=luma.shape[-2:], mode="bilinear", align_corners=False)
 
     def features(self, luma: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) luma -> (B, base, H/2, W/2): the decoder's last features, what the head reads."""

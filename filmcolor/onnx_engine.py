@@ -114,9 +114,8 @@ class OnnxGenerator:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: its notes are not the user's
-        options.add_session_config_entry(
-            "session.intra_op.allow_spinning", "0"
-        )  # threads that wait spinning take the cores the decoder, smoother and encoder share
+        # threads that wait spinning take the cores the decoder, smoother and encoder share
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         graph = int8_graph_for(model) if int8 else graph_for(model)
         self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 

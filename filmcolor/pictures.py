@@ -12,9 +12,8 @@ from PIL import Image
 
 from .errors import InputError
 
-cv2.utils.logging.setLogLevel(
-    cv2.utils.logging.LOG_LEVEL_SILENT
-)  # OpenCV's own lines on a file it cannot read would come before ours, which name the file and say what to do
+# OpenCV's own lines on a file it cannot read would come before ours, which name the file and say what to do
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}  # what OpenCV reads and we accept
 ORIENTATION = 0x0112  # the EXIF tag: 1 upright, 2-8 the flips and quarter turns a viewer undoes
 

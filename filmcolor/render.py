@@ -49,9 +49,8 @@ class RenderResult:
     seconds: float
     cuts: list[int]  # frames (0-based, in the render) where a new shot starts
     reused_frames: int = 0  # frames an interrupted run had rendered, taken from its work folder
-    damage: list[media.Damage] = field(
-        default_factory=list
-    )  # stretches of the film skipped as damaged (`damaged="skip"`)
+    # stretches of the film skipped as damaged (`damaged="skip"`)
+    damage: list[media.Damage] = field(default_factory=list)
     guide_seconds: dict[str, float] = field(default_factory=dict)  # a guided render's preparation: finding the shots
     # keyframes left gray, not used: their shots got the automatic colour (`guide.Plan.unused`)
     uncoloured_keyframes: list[Path] = field(default_factory=list)
@@ -61,9 +60,8 @@ class RenderResult:
     # a guided render's shots coloured from another shot's guidance (`guide.Plan.lent`: the keyframes
     # mode's camera setups): (first frame, last frame, the frame lent from), those the render covers
     borrowed_shots: list[tuple[int, int, int]] = field(default_factory=list)
-    stage_seconds: dict[str, float] = field(
-        default_factory=dict
-    )  # busy time of each stage (they overlap, so these add up to more than `seconds`)
+    # busy time of each stage (they overlap, so these add up to more than `seconds`)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def fps(self) -> float:
@@ -115,12 +113,10 @@ def render(
         one_pass = True
     if one_pass and config.segments.ray:
         raise InputError("--ray renders whole films in segments; leave out --start, --duration and --segment-seconds 0")
-    config = replace(
-        config, inference=replace(config.inference, weights=weights_path(config.inference.weights))
-    )  # resolved once
-    model = load_model(
-        config.inference.weights, pick_device(config.inference.device)
-    )  # a wrong file is refused before any work
+    # resolved once
+    config = replace(config, inference=replace(config.inference, weights=weights_path(config.inference.weights)))
+    # a wrong file is refused before any work
+    model = load_model(config.inference.weights, pick_device(config.inference.device))
     t0 = time.perf_counter()
     with locked(output, "render"):
         with media.open_film(source) as container:
@@ -140,9 +136,8 @@ def render(
                 return _one_pass(source, info, output, config, model, times, progress, t0)
             return _segmented(source, output, config, info, times, sync, model, progress, t0)
         except DecodeError as exc:
-            if (
-                mode and config.damaged == "skip" and media.SKIP_ADVICE not in str(exc)
-            ):  # the guide's own read of the film
+            # the guide's own read of the film
+            if mode and config.damaged == "skip" and media.SKIP_ADVICE not in str(exc):
                 raise DecodeError(
                     f"{exc}; {mode.option} numbers the film's frames, so it cannot skip what is lost: repair the film, or render without {mode.option}"
                 ) from None
@@ -300,12 +295,11 @@ def _one_pass(
             progress(done, max(expected, done + 1))  # the count may be an estimate: never done before the end
 
     with media.open_film(source) as container, atomic_output(output) as tmp:
-        items = media.read(
+        items = media.read_with_packets(
             container,
             start,
             end,
             first_index=first,
-            packets=True,
             rebase=start is not None,
             damaged=config.damaged,
             notes=damage,

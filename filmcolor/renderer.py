@@ -43,9 +43,8 @@ class Chunk:
     stages fill in the rest."""
 
     items: list[media.LumaFrame | av.Packet]  # as decoded: frames and packets to copy
-    pending: list[tuple[list[int], Pending]] = field(
-        default_factory=list
-    )  # the model's work on the frames (their positions), once submitted
+    # the model's work on the frames (their positions), once submitted
+    pending: list[tuple[list[int], Pending]] = field(default_factory=list)
     planes: list[np.ndarray] = field(default_factory=list)  # per frame, (2, ch, cw) chroma codes to write
 
     @property
@@ -114,9 +113,8 @@ def chroma_planes(
     sure (`GuidedColour.over`); it is held to no more than its own block's mean luma.
     """
     cbcr = convert_chroma(work, chroma.transpose(1, 2, 0) * np.float32(saturation), src, info.matrix)  # (h, w, 2)
-    shrink = (
-        size[0] < cbcr.shape[1]
-    )  # a small film's chroma planes are smaller than the working size: average, do not skip
+    # a small film's chroma planes are smaller than the working size: average, do not skip
+    shrink = size[0] < cbcr.shape[1]
     cbcr = cv2.resize(
         np.ascontiguousarray(cbcr, dtype=np.float32), size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     )  # (H', W', 2)
@@ -224,9 +222,8 @@ class Renderer:
             for i, frame in enumerate(chunk.frames):
                 y, c = results[i]
                 cut = frame.index in starts
-                c, guided = frame_colour(
-                    smoother, guide, frame.index, y, c, cut
-                )  # in order: the state is the previous frame
+                # in order: the state is the previous frame
+                c, guided = frame_colour(smoother, guide, frame.index, y, c, cut)
                 if cut:
                     found.append(frame.index)
                 saturation = self.saturation if guided is None or guided.saturate else 1.0

@@ -42,9 +42,8 @@ class Segment:
     end_pts: int | None  # the next segment's start_pts; None for the last
     first_frame: int  # the film's index of its first frame
     frames: int
-    before_pts: int | None = (
-        None  # the pts of the film's frame before its first (None for the first): frames lost at the join are found
-    )
+    # the pts of the film's frame before its first (None for the first): frames lost at the join are found
+    before_pts: int | None = None
 
     @property
     def name(self) -> str:
@@ -83,16 +82,8 @@ def work_folder(output: Path) -> Path:
     return beside(output, ".filmcolor-work")
 
 
-ONE_PASS_ONLY = (
-    ".avi",
-    ".ts",
-    ".m2ts",
-    ".mts",
-    ".mpg",
-    ".mpeg",
-    ".mxf",
-    ".vob",
-)  # no codec headers apart: segments coded for MP4 or Matroska cannot be copied in
+# no codec headers apart: segments coded for MP4 or Matroska cannot be copied in
+ONE_PASS_ONLY = (".avi", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg", ".mxf", ".vob")
 
 
 def segment_suffix(output: Path) -> str | None:
@@ -248,9 +239,8 @@ def render_segment(
             progress(n)
 
     with media.open_film(source) as container:
-        if (
-            media.video_stream(container).index != renderer.info.stream
-        ):  # a worker process: read the stream the render chose
+        # a worker process: read the stream the render chose
+        if media.video_stream(container).index != renderer.info.stream:
             media.choose_stream(source, renderer.info.stream)
         with atomic_output(work.part(segment)) as tmp:
             with renderer.writer(tmp, container, copy_streams=False) as writer:

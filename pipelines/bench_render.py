@@ -63,9 +63,8 @@ def make_bw_film(photos: list[Path], path: Path, width: int, height: int, frames
                 for rgb in pan(cv2.imread(str(photo)), width, height, min(48, frames - n), seed=shot):
                     y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
                     if grain:
-                        y += rng.normal(0.0, grain, y.shape).astype(
-                            np.float32
-                        )  # grain: what makes old film expensive to encode
+                        # grain: what makes old film expensive to encode
+                        y += rng.normal(0.0, grain, y.shape).astype(np.float32)
                     yield np.repeat(np.clip(y, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
                     n += 1
                 if n >= frames:

@@ -187,9 +187,8 @@ def main() -> None:
         results["shots"] = state["shot_count"]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            page = browser.new_page(
-                viewport={"width": 1600, "height": 1000}, bypass_csp=True
-            )  # its waits evaluate strings
+            # its waits evaluate strings
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
             page.goto(url)
             page.wait_for_function(
                 "document.querySelector('#frame-info').textContent.includes('not a keyframe yet')", timeout=60000
@@ -221,9 +220,8 @@ def main() -> None:
             results["stroke_to_fill_first_ms"] = round(timings[0])
             results["stroke_to_fill_median_ms"] = round(statistics.median(timings))
             results["stroke_to_render_fill_median_s"] = round(statistics.median(fine), 2)
-            results["server_cpu_per_stroke_ms"] = round(
-                1000 * statistics.median(cpu)
-            )  # quick fill + save + picture sent
+            # quick fill + save + picture sent
+            results["server_cpu_per_stroke_ms"] = round(1000 * statistics.median(cpu))
             t = time.perf_counter()
             page.click("#preview")
             page.wait_for_function("document.querySelector('#preview-img').src.startsWith('blob:')", timeout=120000)

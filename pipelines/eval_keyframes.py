@@ -108,7 +108,7 @@ def plain_carrier(truth: Path, bw: Path, keys: set[int], out: Path) -> float:
         info = media.film_info(container)
         with FilmWriter(out, container, info) as writer:
             prev, chroma = None, None
-            for item in media.read(container, packets=True):
+            for item in media.read_with_packets(container):
                 if not isinstance(item, media.Decoded):
                     writer.copy_packet(item)
                     continue
@@ -417,9 +417,8 @@ def calibrate(
                 if known.any()
                 else np.full(known.shape, 2 * far)
             )
-            model[0] += float(
-                (distance > far).sum()
-            )  # where the model's colour may enter at all (no trusted pixel near)
+            # where the model's colour may enter at all (no trusted pixel near)
+            model[0] += float((distance > far).sum())
             model[1] += known.size
             error = 255.0 * np.abs(carrier.chroma() - ycc[..., 1:]).mean(axis=2)  # (h, w)
             idx = np.digitize(carrier.confidence, BINS) - 1

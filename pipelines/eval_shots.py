@@ -152,9 +152,8 @@ def score_film(truth: dict, found: Found) -> tuple[Score, dict]:
             not_one.append([t["first"], t["last"]])
     false = [spans[i][:2] for i in range(len(spans)) if not used[i]]
     events = truth["events"]
-    at = [
-        [e["kind"] for e in events if a <= e["last"] + 1 and b >= e["first"]] for a, b in false
-    ]  # the events at each false cut, the frame after an event's end too (where the scene comes back)
+    # the events at each false cut, the frame after an event's end too (where the scene comes back)
+    at = [[e["kind"] for e in events if a <= e["last"] + 1 and b >= e["first"]] for a, b in false]
     score = Score(
         films=1,
         cuts=len(truth["cuts"]),

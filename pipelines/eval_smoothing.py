@@ -70,9 +70,8 @@ def strip(truth: Path, plain: Path, smooth: Path, out: Path, shot_frames: int) -
     where the unsmoothed render's colour changes most from frame to frame within a shot; returns
     the first frame's index."""
     films = [rgb_frames(p) for p in (plain, smooth, truth)]
-    change = [
-        float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:], strict=False)
-    ]  # change[i]: frame i -> i + 1
+    # change[i]: frame i -> i + 1
+    change = [float(np.abs(chroma(b) - chroma(a)).mean()) for a, b in zip(films[0], films[0][1:], strict=False)]
     starts = [
         s for s in range(len(films[0]) - STRIP_FRAMES) if s // shot_frames == (s + STRIP_FRAMES - 1) // shot_frames
     ]

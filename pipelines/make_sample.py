@@ -49,7 +49,7 @@ def write_excerpt(output: Path, colour: bool, overwrite: bool) -> int:
             start, end = (
                 media.seconds_to_pts(t, info.time_base) for t in (SAMPLE_START, SAMPLE_START + SAMPLE_DURATION)
             )
-            for item in media.read(container, start, end, packets=True, rebase=True):
+            for item in media.read_with_packets(container, start, end, rebase=True):
                 if isinstance(item, media.Decoded):
                     writer.write(item.luma(), next(chroma) if colour else neutral, item.pts)
                     frames += 1

@@ -24,8 +24,8 @@ def source_film() -> Path:
 
 
 # Photographs (not abstract art) from Debian packages: (package, path inside it, author, licence).
-# The first weights trained on all of them; two turned out to be digital art (NOT_PHOTOGRAPHS),
-# left out of the colour set and of the training corpus (pipelines/corpus_lists.py).
+# Two turned out to be digital art (NOT_PHOTOGRAPHS), left out of the colour set and of the
+# training corpus (pipelines/corpus_lists.py).
 PHOTOS = [
     ("plasma-workspace-wallpapers", f"usr/share/wallpapers/{name}/contents/images/{size}", author, lic)
     for name, size, author, lic in [
@@ -77,8 +77,8 @@ EVAL_PHOTOS = [
 ]
 
 
-# Other photographs of the same package, never trained on: the validation film that picks the
-# shipped weights' blend (pipelines/cyclegan_weights.py), kept apart from the evaluation films.
+# Other photographs of the same package, never trained on: fixed in the corpus' validation split
+# (pipelines/corpus.py), kept apart from the evaluation films.
 VALIDATION_PHOTOS = [
     (f"lomiri-wallpapers-{release}", f"usr/share/backgrounds/{name}.jpg", author, lic)
     for release, name, author, lic in [

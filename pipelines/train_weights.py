@@ -55,9 +55,8 @@ from filmcolor.training.train import ConfidenceFitConfig, TrainConfig, fit_confi
 
 FINETUNE_GAINS = (0.8, 1.0, 1.2, 1.4, 1.7)  # gains tried on top of the confidence table
 GAINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.6)  # chroma gains tried on the validation split
-LEAST_COLOUR = (
-    0.6  # the validation colourfulness (against the truth's) the gain may be raised to, while PSNR stays above gray
-)
+# the validation colourfulness (against the truth's) the gain may be raised to, while PSNR stays above gray
+LEAST_COLOUR = 0.6
 MAIN = dict(
     gan_weight=0.0,
     cycle_weight=0.0,
@@ -189,9 +188,8 @@ def fit_confidence(
         centres.append(float(conf[m].mean()))
         scales.append(float((p * t).sum()) / max(power, 1e-12))
         weights.append(power)
-        cosine = (p * t).sum(1) / np.maximum(
-            np.linalg.norm(p, axis=1) * np.linalg.norm(t, axis=1), 1e-9
-        )  # hue agreement
+        # hue agreement
+        cosine = (p * t).sum(1) / np.maximum(np.linalg.norm(p, axis=1) * np.linalg.norm(t, axis=1), 1e-9)
         rows.append({"confidence": [round(float(edges[b]), 4), round(float(edges[b + 1]), 4)], "pixels": int(m.sum()),
                      "rms_error": float(np.sqrt(((p - t) ** 2).sum(1).mean())), "rms_truth": float(np.sqrt((t * t).sum(1).mean())),
                      "rms_prediction": float(np.sqrt((p * p).sum(1).mean())), "relative_error": float(np.sqrt(((p - t) ** 2).sum() / max(power, 1e-12))),
@@ -303,9 +301,8 @@ def finetune(args: argparse.Namespace, folders: dict, device: torch.device, t0: 
         run_training(run, config)
     if args.train_only:
         return
-    fitted = args.work / (
-        f"finetune-{steps}-confident.pt" if steps else "shipped-confident.pt"
-    )  # --finetune-steps 0: the confidence alone
+    # --finetune-steps 0: the confidence alone
+    fitted = args.work / (f"finetune-{steps}-confident.pt" if steps else "shipped-confident.pt")
     if not fitted.exists():
         model, _ = load_weights(run / WEIGHTS if steps else finetune_start(args.work))
         crops = Crops(
@@ -346,9 +343,8 @@ def finetune(args: argparse.Namespace, folders: dict, device: torch.device, t0: 
     gains, gain = calibrate_gain(model, pictures, device, FINETUNE_GAINS)
     scores["fine-tuned, calibrated"] = gains[gain]
     new, old = gains[gain], scores["shipped weights"]
-    matched = psnr_at_colour(
-        gains, old["colourfulness_ratio"]
-    )  # the fine-tune's PSNR with as much colour as the shipped weights give
+    # the fine-tune's PSNR with as much colour as the shipped weights give
+    matched = psnr_at_colour(gains, old["colourfulness_ratio"])
     better = (
         matched is not None
         and matched >= old["rgb_psnr_db"] + TIE

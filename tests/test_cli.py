@@ -135,9 +135,8 @@ def test_ray_without_ray_installed(tmp_path, film, tiny_weights, capsys, monkeyp
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails, as without the extra
     out = tmp_path / "color.mp4"
     code, err = run_cli(["render", film, "-o", out, "--weights", tiny_weights, "--ray", "local"], capsys)
-    assert_one_line_error(
-        code, err, "--ray needs Ray: pip install 'filmcolor[ray]'"
-    )  # brackets shown, not read as markup
+    # brackets shown, not read as markup
+    assert_one_line_error(code, err, "--ray needs Ray: pip install 'filmcolor[ray]'")
     assert not out.exists() and len(list(tmp_path.iterdir())) == 1
 
 

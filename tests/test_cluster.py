@@ -55,6 +55,5 @@ def test_a_guided_ray_render_gives_each_segment_its_keyframes(tmp_path, tiny_wei
     r = render(src, out, _config(tiny_weights, ray="local", segment_seconds=0.25, keyframes=keys))
     render(src, single, _config(tiny_weights, segment_seconds=0.25, keyframes=keys))
     assert r.frames == len(video_frames(out)) == 24
-    assert (
-        psnr(np.stack(_rgb(out)), np.stack(_rgb(single))) >= 30
-    )  # each task followed the colour from frame 0 to its start
+    # each task followed the colour from frame 0 to its start
+    assert psnr(np.stack(_rgb(out)), np.stack(_rgb(single))) >= 30

@@ -182,9 +182,8 @@ def zeroed(tmp_path_factory):
 def test_what_skip_leaves_out_adds_up_and_is_listed_once(zeroed):
     one, one_notes = read_all(zeroed)
     seg, seg_notes = read_in_segments(zeroed, 0.4)
-    assert [(f.index, f.pts) for f in one] == [
-        (f.index, f.pts) for f in seg
-    ]  # numbered by their place in the film, either way
+    # numbered by their place in the film, either way
+    assert [(f.index, f.pts) for f in one] == [(f.index, f.pts) for f in seg]
     assert [f.index for f in one] == [round(float(f.pts * f.frame.time_base) * 25) for f in one]
     assert [str(d) for d in one_notes] == [str(d) for d in seg_notes]
     left_out = [d for d in one_notes if not d.kept]
@@ -217,9 +216,8 @@ def test_a_segmented_render_skipping_damage_keeps_no_part_files(tmp_path, tiny_w
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     listed = [f"warning: {zeroed}: {d}: {'kept as decoded' if d.kept else 'left out'}" for d in notes]
     lost = sum(d.frames for d in notes if not d.kept)
-    assert warnings == listed + (
-        [f"warning: {zeroed}: {lost} frames left out in all"] if len(notes) > 1 else []
-    )  # each once
+    # each once
+    assert warnings == listed + ([f"warning: {zeroed}: {lost} frames left out in all"] if len(notes) > 1 else [])
     assert len(video_frames(out)) == len(frames)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
 

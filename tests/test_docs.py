@@ -55,9 +55,8 @@ def _default(param: click.Option, ctx: click.Context) -> str:
     default = param.get_default(ctx, call=False)
     if param.required:
         return "required"
-    if (
-        param.is_flag
-    ):  # --smooth/--no-smooth: on when it defaults to the first; --auto: on when it defaults to its own value
+    # --smooth/--no-smooth: on when it defaults to the first; --auto: on when it defaults to its own value
+    if param.is_flag:
         flag_value = param.flag_value if isinstance(param.flag_value, bool) else True
         return "on" if (bool(default) if param.secondary_opts else default == flag_value) else "off"
     if default in (None, "") or not param.show_default:

@@ -40,9 +40,8 @@ def test_quality_and_speed_in_each_familys_own_options():
         "row-mt": "1",
     }
     assert EncodeConfig(codec="libsvtav1", preset="medium").options() == {"crf": "22", "preset": "7"}
-    assert (
-        EncodeConfig(codec="libsvtav1", preset="4").options()["preset"] == "4"
-    )  # the encoder's own preset passes as it is
+    # the encoder's own preset passes as it is
+    assert EncodeConfig(codec="libsvtav1", preset="4").options()["preset"] == "4"
     assert EncodeConfig(codec="h264_nvenc", crf=20, preset="veryslow").options() == {
         "rc": "vbr",
         "cq": "20",
@@ -117,7 +116,6 @@ def test_an_encoder_that_cannot_work_is_one_line_and_leaves_nothing(tmp_path, ti
     code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights, "--codec", codec], capsys)
     assert_one_line_error(code, err, expected)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"] and not work_folder(out).exists()
-    code, err = run_cli(
-        ["render", src, "-o", out, "--weights", tiny_weights], capsys
-    )  # the corrected command just works
+    # the corrected command just works
+    code, err = run_cli(["render", src, "-o", out, "--weights", tiny_weights], capsys)
     assert code == 0, err

@@ -93,9 +93,8 @@ def test_a_shot_without_keyframes_keeps_the_automatic_colour(tmp_path, tiny_weig
     r = render(bw, out, render_config(weights=tiny_weights, keyframes=keys))
     render(bw, auto, render_config(weights=tiny_weights))
     g, a = _rgb(out), _rgb(auto)
-    assert (
-        min(psnr(x, y) for x, y in zip(g[24:], a[24:], strict=False)) >= 30
-    )  # the second shot: the base model's colour (smoothed along finer flow)
+    # the second shot: the base model's colour (smoothed along finer flow)
+    assert min(psnr(x, y) for x, y in zip(g[24:], a[24:], strict=False)) >= 30
     assert r.uncoloured_keyframes == ([] if how == "no keyframe" else [keys / "000024.png"])
     assert [shot[:2] for shot in r.unkeyed_shots] == [(24, 47)]  # named in the summary, with its times
     assert r.unkeyed_shots[0][2] == pytest.approx(24 * 1001 / 24000, abs=1e-3)
@@ -188,9 +187,8 @@ def test_a_guided_render_killed_with_sigkill_goes_on(tmp_path, tiny_weights, fil
     )
     assert again.returncode == 0 and "going on after 18 frames" in again.stderr, again.stderr
     render(bw, whole, render_config(weights=tiny_weights, keyframes=keys, segment_seconds=0.25, codec="ffv1"))
-    assert (
-        min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole), strict=False)) >= 45
-    )  # the carried colour went on where it was
+    # the carried colour went on where it was
+    assert min(psnr(x, y) for x, y in zip(_rgb(out), _rgb(whole), strict=False)) >= 45
 
 
 def _chroma(rgb: np.ndarray) -> np.ndarray:
@@ -205,9 +203,8 @@ def test_a_keyframes_own_frame_keeps_its_colour_as_a_plain_conversion_would(tmp_
     converted to the output's pixel format (yuv420p), within 0.3 dB; a lossless codec, so the
     render's own path is measured, not the encoder's. Both keyframes of the every-5th set too."""
     truth, bw, keys = films
-    cv2.imwrite(
-        str(keys / "ref_000012.png"), cv2.cvtColor(_shots()[12], cv2.COLOR_RGB2BGR)
-    )  # the VapourSynth colouriser's name
+    # the VapourSynth colouriser's name
+    cv2.imwrite(str(keys / "ref_000012.png"), cv2.cvtColor(_shots()[12], cv2.COLOR_RGB2BGR))
     out = tmp_path / "out.mkv"
     render(bw, out, render_config(weights=tiny_weights, keyframes=keys, codec="ffv1", segment_seconds=None))
     got = _rgb(out)

@@ -60,8 +60,7 @@ def test_the_keyframes_plane_is_read_again_when_the_file_changes(tmp_path):
     before = read_keyframe(path, 3, _info(), (96, 72), "bt601").plane((48, 36), "bt601").copy()
     time.sleep(0.01)
     write_keyframe(tmp_path, 3, np.full((72, 96, 3), (60, 60, 200), np.uint8))
-    os.utime(
-        path, ns=(time.time_ns(), time.time_ns() + 10**9)
-    )  # a later change time, whatever the file system's resolution
+    # a later change time, whatever the file system's resolution
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
     after = read_keyframe(path, 3, _info(), (96, 72), "bt601").plane((48, 36), "bt601")
     assert before[..., 1].mean() > 0.1 and after[..., 0].mean() > 0.1  # red, then blue

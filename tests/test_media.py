@@ -34,7 +34,7 @@ def test_the_reader_numbers_and_times_every_frame(tmp_path):
         span = list(media.read(c, start=pts[4], end=pts[8], first_index=4))
     assert [(f.index, f.pts) for f in span] == [(i, pts[i]) for i in range(4, 8)]
     with media.open_film(src) as c:  # with the other streams' packets, in the container's order
-        items = list(media.read(c, packets=True))
+        items = list(media.read_with_packets(c))
     assert sum(isinstance(i, media.Decoded) for i in items) == 12 and any(
         not isinstance(i, media.Decoded) for i in items
     )
@@ -44,7 +44,8 @@ def test_a_preview_read_is_rebased_to_the_films_start(tmp_path):
     src = make_film(tmp_path / "in.mp4", frames=24, rate=Fraction(24), keyint=6)
     with media.open_film(src) as c:
         tb = c.streams.video[0].time_base
-        frames = list(media.read(c, start=media.seconds_to_pts(0.5, tb), rebase=True))
+        items = list(media.read_with_packets(c, start=media.seconds_to_pts(0.5, tb), rebase=True))
+    frames = [i for i in items if isinstance(i, media.Decoded)]
     assert len(frames) == 12 and frames[0].index == 0 and frames[0].pts == 0
 
 
@@ -110,9 +111,8 @@ def test_a_matroska_film_whose_video_starts_late_is_whole(tmp_path, tiny_weights
         assert c.streams.video[0].start_time > 0
         assert len(list(media.read(c))) == 24
     render(late, tmp_path / "out.mkv", render_config(weights=tiny_weights))
-    render(
-        tmp_path / "out.mkv", tmp_path / "again.mkv", render_config(weights=tiny_weights)
-    )  # filmcolor's own output, read back
+    # filmcolor's own output, read back
+    render(tmp_path / "out.mkv", tmp_path / "again.mkv", render_config(weights=tiny_weights))
     assert len(video_frames(tmp_path / "again.mkv")) == 24
 
 

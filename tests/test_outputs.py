@@ -58,10 +58,8 @@ def test_sigterm_is_taken_like_ctrl_c(tmp_path, tiny_weights):
     assert run.returncode == 128 + signal.SIGTERM, run.stderr
     lines = run.stderr.strip().splitlines()
     assert lines[-1].startswith("error: interrupted: the output was not written") and "Traceback" not in run.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".out.mp4.filmcolor-work",
-        "in.mp4",
-    ]  # finished segments kept, nothing else
+    # finished segments kept, nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mp4.filmcolor-work", "in.mp4"]
     again = subprocess.run(
         [
             sys.executable,

@@ -47,9 +47,8 @@ def _rgb_of_every_pixel(planes, luma, info, out):
     """(H, W, 3) R'G'B' of the film's luma beside the chroma planes (each sample shared by its block)."""
     h, w = luma.shape
     ch, cw = planes.shape[1:]
-    cbcr = np.repeat(np.repeat(out.chroma_to_unit(planes), h // ch, axis=1), w // cw, axis=2).transpose(
-        1, 2, 0
-    )  # (H, W, 2)
+    # (H, W, 2)
+    cbcr = np.repeat(np.repeat(out.chroma_to_unit(planes), h // ch, axis=1), w // cw, axis=2).transpose(1, 2, 0)
     return ycbcr_to_rgb(np.concatenate([info.code_range.luma_to_unit(luma)[..., None], cbcr], -1), info.matrix)
 
 
@@ -69,9 +68,8 @@ def test_chroma_never_leaves_the_gamut_of_the_films_own_luma(seed, src, dst, cod
     black, white = code_range.luma_black_white
     luma = rng.integers(black, white + 1, (36, 64)).astype(np.uint8 if code_range.bits == 8 else np.uint16)
     luma[:, :8], luma[:, -8:] = white, black  # a white and a black edge
-    luma = np.where(
-        rng.random((36, 64)) < 0.3, np.roll(luma, 3, axis=1), luma
-    )  # sharp detail the working size cannot see
+    # sharp detail the working size cannot see
+    luma = np.where(rng.random((36, 64)) < 0.3, np.roll(luma, 3, axis=1), luma)
     work = rng.random((9, 16)).astype(np.float32)
     chroma = rng.uniform(-0.5, 0.5, (2, 9, 16)).astype(np.float32)
     out = CodeRange(code_range.bits, code_range.full)

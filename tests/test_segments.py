@@ -24,9 +24,8 @@ RATE = Fraction(24000, 1001)
 def test_a_film_is_divided_into_segments_at_sync_frames():
     times = list(range(0, 100 * 1001, 1001))  # 100 frames, time base 1/24000
     sync = times[::12]
-    segs = divide(
-        times, sync, Fraction(1, 24000), seconds=1.0
-    )  # 24000 ticks: the first sync frame at or after each second
+    # 24000 ticks: the first sync frame at or after each second
+    segs = divide(times, sync, Fraction(1, 24000), seconds=1.0)
     assert [s.start_pts for s in segs] == [0, 24 * 1001, 48 * 1001, 72 * 1001, 96 * 1001]
     assert [s.first_frame for s in segs] == [0, 24, 48, 72, 96]
     assert sum(s.frames for s in segs) == 100 and segs[-1].end_pts is None
@@ -68,9 +67,8 @@ def test_a_segmented_render_keeps_every_frame_timestamp_and_packet(tmp_path, tin
     assert all(abs(x[0] - y[0]) <= tol for x, y in zip(a, b, strict=True))
     assert [t for t, _ in b] == [t for t, _ in c]
     assert min(psnr(x[1], y[1]) for x, y in zip(a, b, strict=True)) > 30  # the luma is the film's (through x264 crf 18)
-    assert (
-        min(psnr(x[1], y[1]) for x, y in zip(b, c, strict=True)) > 35
-    )  # the same render as one pass, but for the encoder runs
+    # the same render as one pass, but for the encoder runs
+    assert min(psnr(x[1], y[1]) for x, y in zip(b, c, strict=True)) > 35
     if src.suffix == out.suffix:
         assert packets(src) == packets(out)  # audio bytes and timestamps, exactly
     else:
@@ -115,9 +113,8 @@ def test_a_vfr_matroska_film_with_b_frames_renders_in_segments(tmp_path, tiny_we
     ]
     src = make_film(tmp_path / "vfr.mkv", frames=30, pts=pts, time_base=Fraction(1, 1000), keyint=8, preset="medium")
     with av.open(str(src)) as c:
-        assert any(
-            p.dts is not None and p.pts != p.dts for p in c.demux(c.streams.video[0])
-        )  # B-frames: decode order differs
+        # B-frames: decode order differs
+        assert any(p.dts is not None and p.pts != p.dts for p in c.demux(c.streams.video[0]))
     for seconds in (0.3, None):
         out = tmp_path / f"out-{seconds}.mkv"
         calls: list[tuple[int, int]] = []
@@ -205,12 +202,8 @@ def _cli(film, out, weights):
 def test_a_render_killed_with_sigkill_goes_on_where_it_stopped(tmp_path, tiny_weights):
     film = make_film(tmp_path / "film.mp4", width=160, height=120, frames=240, keyint=12)
     out = tmp_path / "out.mp4"
-    killer = [
-        sys.executable,
-        str(Path(__file__).with_name("signal_self.py")),
-        "KILL",
-        "8",
-    ]  # dies in the 9th of 20 segments
+    # dies in the 9th of 20 segments
+    killer = [sys.executable, str(Path(__file__).with_name("signal_self.py")), "KILL", "8"]
     proc = subprocess.run(killer + _cli(film, out, tiny_weights)[3:], capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     work = work_folder(out)

@@ -31,6 +31,5 @@ def test_output_settings_leave_out_what_only_changes_the_speed(tmp_path):
         assert output_settings(changed) != settings
     renamed = tmp_path / "renamed.pt"
     weights.rename(renamed)
-    assert (
-        output_settings(replace(config, inference=replace(config.inference, weights=renamed))) == settings
-    )  # the file, not its name
+    # the file, not its name
+    assert output_settings(replace(config, inference=replace(config.inference, weights=renamed))) == settings

@@ -99,9 +99,8 @@ def _rgba_hints(photo, alpha_value, blue=(200, 60, 40), orange=(120, 180, 250)):
 def test_hints_that_colour_nothing_are_refused(tmp_path, capsys, case, expected):
     photo = _two_regions(tmp_path)
     if case == "fully transparent":
-        hints = np.dstack(
-            [np.full((60, 80, 3), (40, 60, 200), np.uint8), np.zeros((60, 80), np.uint8)]
-        )  # colour, all invisible
+        # colour, all invisible
+        hints = np.dstack([np.full((60, 80, 3), (40, 60, 200), np.uint8), np.zeros((60, 80), np.uint8)])
     elif case == "nearly transparent":
         hints = _rgba_hints(photo, 8)
     elif case == "gray":

@@ -102,9 +102,8 @@ def test_an_aac_priming_packet_moves_no_frame(tmp_path, tiny_weights, capsys, su
     assert "transcoded" not in err
     copied, original = packets(out)[0], packets(src)[0]
     assert len(copied) == len(original)
-    assert all(
-        c[0].endswith(o[0]) for c, o in zip(copied, original, strict=True)
-    )  # the same AAC (MPEG-TS adds its ADTS header)
+    # the same AAC (MPEG-TS adds its ADTS header)
+    assert all(c[0].endswith(o[0]) for c, o in zip(copied, original, strict=True))
     assert abs(copied[0][1] - original[0][1]) <= 1000  # still before the picture, by as much
 
 

@@ -106,10 +106,8 @@ def test_decolouriser_keeps_size_and_starts_near_the_pictures_luma():
 def test_step_reports_the_losses_it_uses_and_moves_both_players():
     torch.manual_seed(0)
     nets = CycleGAN(Generator(GeneratorConfig(base=8, blocks=1)), DecolouriserConfig(base=4, blocks=1), 8)
-    a, b = (
-        torch.rand(2, 1, 32, 32),
-        torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1),
-    )  # Y'CbCr, the given luma
+    # Y'CbCr, the given luma
+    a, b = (torch.rand(2, 1, 32, 32), torch.rand(2, 4, 32, 32) - torch.tensor([0, 0.5, 0.5, 0]).view(1, 4, 1, 1))
     before = {k: v.clone() for k, v in nets.state_dict().items()}
     for config, keys in (
         (TrainConfig(), {"g_gan", "cycle", "identity", "paired"}),
@@ -171,9 +169,8 @@ def test_run_folder_holds_checkpoint_weights_previews_and_log(tmp_path, tiny):
         "previews",
         "weights.pt",
     ]
-    sums = dict(
-        reversed(line.split("  ")) for line in (run / "SHA256SUMS").read_text().splitlines()
-    )  # as sha256sum -c reads it
+    # as sha256sum -c reads it
+    sums = dict(reversed(line.split("  ")) for line in (run / "SHA256SUMS").read_text().splitlines())
     assert sums == {
         name: hashlib.sha256((run / name).read_bytes()).hexdigest() for name in ("checkpoint.pt", "weights.pt")
     }

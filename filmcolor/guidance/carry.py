@@ -84,12 +84,10 @@ class Carrier:
         self.confidence = np.ones((h, w), np.float32)
         self.colour = keyframe.chroma.astype(np.float32).copy()  # (h, w, 2)
         self.prev8 = self.key8  # the last frame followed, for `follow` without a motion
-        self.model_share = np.zeros(
-            (h, w), np.float32
-        )  # how much of the model's colour each pixel takes: far from anything trusted
-        self.model: np.ndarray | None = (
-            None  # the model's (h, w, 2) chroma of the last frame followed (not state: a preroll has none)
-        )
+        # how much of the model's colour each pixel takes: far from anything trusted
+        self.model_share = np.zeros((h, w), np.float32)
+        # the model's (h, w, 2) chroma of the last frame followed (not state: a preroll has none)
+        self.model: np.ndarray | None = None
         self.steps = 0
 
     @classmethod
@@ -128,9 +126,8 @@ class Carrier:
             0.5 * confidence + 0.5 * np.minimum(confidence, warp(self.confidence, moved.to_prev))
         ).astype(np.float32)  # a doubt lasts two frames, not a shot
         self.colour, target = self._fuse(y, moved)
-        self.model_share = np.minimum(
-            target, warp(self.model_share, moved.to_prev) + MODEL_STEP
-        )  # grows a step a frame, falls at once
+        # grows a step a frame, falls at once
+        self.model_share = np.minimum(target, warp(self.model_share, moved.to_prev) + MODEL_STEP)
         self.model = model
         self.steps += 1
 
@@ -170,9 +167,8 @@ class Carrier:
         h, w = confidence.shape
         small = (max(1, w // 4), max(1, h // 4))
         sure = np.where(confidence >= SURE, confidence, 0.0).astype(np.float32)
-        offset = cv2.resize(
-            (coords - self.grid) * sure[..., None], small, interpolation=cv2.INTER_AREA
-        )  # (h/4, w/4, 2)
+        # (h/4, w/4, 2)
+        offset = cv2.resize((coords - self.grid) * sure[..., None], small, interpolation=cv2.INTER_AREA)
         weight = cv2.resize(sure, small, interpolation=cv2.INTER_AREA)
         offset, weight = cv2.GaussianBlur(offset, (0, 0), HEAL / 4), cv2.GaussianBlur(weight, (0, 0), HEAL / 4)
         mean = offset / np.maximum(weight, 1e-6)[..., None]
@@ -187,9 +183,8 @@ class Carrier:
         diff = y - seen
         diff -= float(np.median(diff[::4, ::4]))
         residual = cv2.blur(np.abs(diff), (PATCH, PATCH))
-        stray = coords - cv2.blur(
-            coords, (5, 5), borderType=cv2.BORDER_REPLICATE
-        )  # 0 for any locally affine map (a pan, a zoom)
+        # 0 for any locally affine map (a pan, a zoom)
+        stray = coords - cv2.blur(coords, (5, 5), borderType=cv2.BORDER_REPLICATE)
         spread = cv2.blur(np.sqrt(stray[..., 0] ** 2 + stray[..., 1] ** 2), (3, 3))
         h, w = y.shape
         inside = (
@@ -275,9 +270,8 @@ class Lookahead:
     ) -> None:
         self.source, self.times, self.shots, self.keyframes = source, times, shots, keyframes
         self.size, self.reach, self.smooth, self.code_range = size, reach, smooth, code_range
-        self.held: dict[
-            int, tuple[np.ndarray, np.ndarray, np.ndarray]
-        ] = {}  # frame -> (coords, weight, colour), float16
+        # frame -> (coords, weight, colour), float16
+        self.held: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.key: int | None = None  # the keyframe `held` came from
 
     def carried(self, index: int) -> Carried | None:

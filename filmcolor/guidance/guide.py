@@ -81,10 +81,8 @@ class Carried:
         fine = (2 * size[0], 2 * size[1])
         sx, sy = fine[0] / w, fine[1] / h
         coords = cv2.resize(self.coords, fine, interpolation=cv2.INTER_LINEAR)
-        map_x, map_y = (
-            (coords[..., 0] + 0.5) * sx - 0.5,
-            (coords[..., 1] + 0.5) * sy - 0.5,
-        )  # pixel centres at the new size
+        # pixel centres at the new size
+        map_x, map_y = ((coords[..., 0] + 0.5) * sx - 0.5, (coords[..., 1] + 0.5) * sy - 0.5)
         chroma = cv2.remap(
             self.keyframe.plane(fine, matrix), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )

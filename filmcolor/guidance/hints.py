@@ -62,9 +62,8 @@ def fill_chroma(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, max_sid
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small_known = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)
         weight = np.maximum(small_known, 1e-6)[..., None]
-        small_chroma = (
-            cv2.resize(chroma * known[..., None], size, interpolation=cv2.INTER_AREA) / weight
-        )  # the known pixels' mean
+        # the known pixels' mean
+        small_chroma = cv2.resize(chroma * known[..., None], size, interpolation=cv2.INTER_AREA) / weight
         filled = _solve(cv2.resize(luma, size, interpolation=cv2.INTER_AREA), small_chroma, small_known > 0.5)
         out = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.where(known[..., None], chroma, out).astype(np.float32)
@@ -160,10 +159,8 @@ def _solve(luma: np.ndarray, values: np.ndarray, known: np.ndarray, leak: float 
         for dx in (-1, 0, 1):
             if dy == 0 and dx == 0:
                 continue
-            ys, xs = (
-                slice(max(0, -dy), h - max(0, dy)),
-                slice(max(0, -dx), w - max(0, dx)),
-            )  # pixels that have this neighbour
+            # pixels that have this neighbour
+            ys, xs = (slice(max(0, -dy), h - max(0, dy)), slice(max(0, -dx), w - max(0, dx)))
             yn, xn = slice(max(0, dy), h + min(0, dy)), slice(max(0, dx), w + min(0, dx))
             row_parts.append(index[ys, xs].ravel())
             col_parts.append(index[yn, xn].ravel())

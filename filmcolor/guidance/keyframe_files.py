@@ -76,9 +76,8 @@ class Keyframe:
             else:
                 picture = read_rgba(self.path)[0]
                 stored = self.shown.stored(picture) if self.shown else picture
-                rgb = cv2.resize(
-                    stored.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA
-                )  # floats: no rounding to 8 bits on the way
+                # floats: no rounding to 8 bits on the way
+                rgb = cv2.resize(stored.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
                 _PLANES[key] = np.ascontiguousarray(rgb_to_ycbcr(rgb, matrix)[..., 1:])
             while len(_PLANES) > 4:
                 _PLANES.popitem(last=False)
@@ -158,9 +157,8 @@ def keyframe_from_picture(
     `frame()`, the film's own frame as (h, w) luma in [0, 1]: an image editor exports a
     transparent layer with anything under its clear pixels (black, often), and a fill along
     that would leave the strokes as patches on gray."""
-    ycc = rgb_to_ycbcr(
-        cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA), matrix
-    )  # (h, w, 3)
+    # (h, w, 3)
+    ycc = rgb_to_ycbcr(cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA), matrix)
     luma, chroma = ycc[..., 0], np.ascontiguousarray(ycc[..., 1:])
     if alpha is None:
         spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)  # (H, W)

@@ -41,9 +41,8 @@ class KeyframePlan:
     matrix: str  # the model's: the keyframes are read in it
     reach: float  # seconds a keyframe's colour is carried backward (`GuideConfig.reach`)
     smooth: SmoothConfig
-    unused: list[Path] = field(
-        default_factory=list
-    )  # keyframes left gray: not used, their shots get the automatic colour
+    # keyframes left gray: not used, their shots get the automatic colour
+    unused: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # the preparation: finding the shots, the setups
     # shots coloured from a painted shot of their camera setup (`filmcolor.guidance.borrow`)
     borrowed: list[Borrowed] = field(default_factory=list)

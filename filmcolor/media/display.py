@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .reader import FilmInfo
+from .probe import FilmInfo
 
 
 @dataclass(frozen=True)

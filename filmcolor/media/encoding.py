@@ -24,21 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PRESETS = (
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-    "placebo",
-)  # fastest first
-WRITABLE = re.compile(
-    r"^yuv(410|411|420|422|440|444)p(?:(9|10|12|14|16)le)?$"
-)  # planar Y'CbCr: the writer fills Y, Cb, Cr
+# fastest first
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
+# planar Y'CbCr: the writer fills Y, Cb, Cr
+WRITABLE = re.compile(r"^yuv(410|411|420|422|440|444)p(?:(9|10|12|14|16)le)?$")
 _SUBSAMPLING = {"444": 0, "440": 1, "422": 1, "420": 2, "411": 2, "410": 3}  # chroma samples given up, roughly
 
 

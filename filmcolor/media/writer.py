@@ -19,7 +19,7 @@ import numpy as np
 from ..colour import CodeRange
 from ..errors import OutputError
 from .encoding import WRITABLE, EncodeConfig
-from .reader import FilmInfo, chroma_layout, ffmpeg_reason, open_film
+from .probe import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,8 @@ _ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"
 _MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
 _DECODE_ORDER_ONLY = {"avi"}  # muxers that keep no presentation times: each frame is shown in the order it is stored
 _NONSTRICT = 0x20000  # AVFMT_TS_NONSTRICT: the muxer takes repeated decode times (Matroska, WebM)
-_NEGATIVE_AS_THEY_ARE = {
-    "matroska",
-    "webm",
-    "mpegts",
-}  # muxers that store times before 0 (an AAC stream's priming packet) as they are, if asked
+# muxers that store times before 0 (an AAC stream's priming packet) as they are, if asked
+_NEGATIVE_AS_THEY_ARE = {"matroska", "webm", "mpegts"}
 FIELDS = {  # AVFieldOrder of an interlaced film -> (the field shown first, x264's option for it)
     2: ("top field first", "tff=1"),
     3: ("bottom field first", "bff=1"),
@@ -57,9 +54,8 @@ def join(source: Path, parts: list[Path], path: Path, info: FilmInfo) -> None:
     with open_film(source) as src, av.open(str(parts[0])) as first:
         with FilmWriter(path, src, info, video_template=first.streams.video[0]) as writer:
             others = [src.streams[i] for i in writer.copies]
-            audio = (
-                (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())
-            )  # as read_film takes them
+            # as `read_with_packets` passes them
+            audio = (p for p in src.demux(*others) if p.size != 0 and p.pts is not None) if others else iter(())
             for packet in heapq.merge(_coded_video(parts), audio, key=_packet_time):
                 if packet.stream.type == "video":
                     writer.copy_video(packet)
@@ -142,13 +138,11 @@ class FilmWriter:
                         f"a {path.suffix} file cannot hold {encode.codec} video ({exc}); use .mkv, or another --codec"
                     ) from None
             else:
-                self.video = self.container.add_stream_from_template(
-                    video_template, opaque=True
-                )  # a remux: the decoder's own parameters, no encoder needed
+                # a remux: the decoder's own parameters, no encoder needed
+                self.video = self.container.add_stream_from_template(video_template, opaque=True)
                 self.video.time_base = info.time_base
-                self.video.codec_context.framerate = (
-                    info.rate
-                )  # the film's rate, not the segment file's time base (Matroska: 1000)
+                # the film's rate, not the segment file's time base (Matroska: 1000)
+                self.video.codec_context.framerate = info.rate
             self.encoding = video_template is None
             self.copies = self._add_copies(source) if copy_streams else {}
             self._exact_edit_lists()
@@ -221,9 +215,8 @@ class FilmWriter:
         cc.options = encode.options()
         self.fields_lost = self._keep_fields(cc, encode.codec)
         if self.container.format.name in _DECODE_ORDER_ONLY:
-            cc.max_b_frames = (
-                0  # frames stored in decode order with no presentation times: B-frames would play out of order
-            )
+            # frames stored in decode order with no presentation times: B-frames would play out of order
+            cc.max_b_frames = 0
         self.video = stream
 
     def _keep_fields(self, cc: av.video.codeccontext.VideoCodecContext, codec: str) -> str | None:
@@ -258,9 +251,8 @@ class FilmWriter:
             if name in supported:
                 copies[s.index] = (self.container.add_stream_from_template(s), None)
             elif isinstance(s, av.AudioStream):
-                channels = av.AudioLayout(
-                    f"{len(s.codec_context.layout.channels)}c"
-                )  # the default named layout: AAC refuses unordered ones
+                # the default named layout: AAC refuses unordered ones
+                channels = av.AudioLayout(f"{len(s.codec_context.layout.channels)}c")
                 out = self.container.add_stream("aac", rate=s.codec_context.sample_rate, layout=channels)
                 copies[s.index] = (out, _Transcoder(s, out))
                 say(
@@ -355,9 +347,8 @@ class FilmWriter:
         frame = av.VideoFrame(self.info.width, self.info.height, self.pix_fmt)
         for plane, data in zip(frame.planes, (self._luma_codes(luma), chroma[0], chroma[1]), strict=True):
             dtype = np.uint8 if self.out_range.bits <= 8 else np.dtype("<u2")
-            rows = np.frombuffer(memoryview(plane), dtype).reshape(
-                plane.height, -1
-            )  # (H, linesize / item size), the frame's own memory
+            # (H, linesize / item size), the frame's own memory
+            rows = np.frombuffer(memoryview(plane), dtype).reshape(plane.height, -1)
             rows[:, : plane.width] = data
         frame.pts, frame.time_base = pts, self.info.time_base
         frame.color_range = self.info.tags["color_range"]

@@ -28,7 +28,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .session import Conflict, Session, StudioError
+from .errors import Conflict, StudioError
+from .session import Session
 
 HEADER = "x-filmcolor-token"
 # bytes: no stroke picture is larger than its frame's RGBA pixels; this bounds what is read at all

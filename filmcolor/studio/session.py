@@ -1,5 +1,6 @@
 """The studio's state: one film, one keyframes folder, and everything the page does to them,
-as plain methods (the HTTP routes in `app` only translate).
+as plain methods (the HTTP routes in `app` only translate). The shot previews are made in
+`previews`, the render runs as a `job`; here they are started from the keyframes' state.
 
 The page names things by number only (a shot, a frame, a preview); every file name is made
 here from a number, inside the keyframes folder, so nothing the page sends can point elsewhere.
@@ -16,50 +17,32 @@ is written at once, and `render --keyframes` follows it.
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
 import shutil
-import subprocess
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from . import engine
+from .cache import Cache
+from .errors import Conflict, StudioError
+from .job import RENDER_FOLDER, RenderJob, output_path
+from .previews import Previews
 
 log = logging.getLogger(__name__)
 
 THUMB_WIDTH = 192  # px, the shots strip's pictures
-PREVIEW_SECONDS = 20.0  # the longest stretch of a shot one preview carries colour through (around the keyframe)
 SWATCHES = 16  # colours kept as swatches, the most recent first
 SKETCH_WIDTH = 1024  # px, the widest quick-fill sketch taken (the page sends its strokes at the working size)
-# inside the keyframes folder: the keyframes as they were when a render started (a render reads them for minutes)
-RENDER_FOLDER = engine.STUDIO_RENDER
-
-
-class StudioError(Exception):
-    """A request the studio refuses: `status` is the HTTP status the page gets, the message its text."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Conflict(StudioError):
-    """The keyframe changed since the revision the page had (another tab saved it)."""
-
-    def __init__(self, revision: int) -> None:
-        super().__init__(409, f"this keyframe was changed elsewhere (now at revision {revision})")
-        self.revision = revision
 
 
 @dataclass
@@ -79,56 +62,9 @@ class KeyState:
 @dataclass
 class Fill:
     revision: int
-    coarse: np.ndarray | None = (
-        None  # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
-    )
+    # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
+    coarse: np.ndarray | None = None
     fine: np.ndarray | None = None  # the render's own fill of the saved file, when done
-
-
-@dataclass
-class Preview:
-    id: int
-    shot: int
-    start: int
-    stop: int
-    frames: list[bytes] = field(default_factory=list)  # JPEG, frame start + k
-    finished: bool = False
-    error: str | None = None
-    cancelled: bool = False
-    seconds: float = 0.0
-
-
-@dataclass
-class RenderJob:
-    output: Path
-    process: subprocess.Popen | None = None
-    done: int = 0
-    total: int = 0
-    step: str = "starting"
-    finished: bool = False
-    error: str | None = None
-    started: float = field(default_factory=time.monotonic)
-    seconds: float = 0.0
-
-
-class Cache(OrderedDict):
-    """The last `size` items put in, most recently used last."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def get_recent(self, key):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        return None
-
-    def put(self, key, value) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
 
 
 class Session:
@@ -165,8 +101,7 @@ class Session:
         self.autos = Cache(6)
         self.fills: Cache = Cache(12)
         self.fine_wanted: dict[int, int] = {}  # frame -> revision whose fine fill is to be made
-        self.previews: Cache = Cache(2)
-        self.preview_count = 0
+        self.previews = Previews(film)
         self.render: RenderJob | None = None
         self.automatic = engine.Automatic()
         # the render's fill (a second of SciPy holding the GIL) in a process apart from the page's requests
@@ -207,13 +142,9 @@ class Session:
             self.closed = True
             self.changed.notify_all()
             job = self.render
-        if job and job.process and job.process.poll() is None:
-            job.process.terminate()
-            try:
-                job.process.wait(engine.RENDER_UNWIND)
-            except subprocess.TimeoutExpired:
-                job.process.kill()
-                job.process.wait()
+        self.previews.close()
+        if job is not None:
+            job.stop()
         shutil.rmtree(self.folder / RENDER_FOLDER, ignore_errors=True)
         self.fine_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -628,8 +559,8 @@ class Session:
     # ---- the shot preview --------------------------------------------------------------------
 
     def start_preview(self, frame: int) -> dict:
-        """Carry the keyframes of the shot of `frame` through it (at most PREVIEW_SECONDS
-        around `frame`) in the background; returns the preview's id and frames."""
+        """Carry the keyframes of the shot of `frame` through it (`Previews.start`) in the
+        background; returns the preview's id and frames."""
         self._check_frame(frame)
         with self.lock:
             n = _shot_of([s.first for s in self.shots], frame)
@@ -645,71 +576,17 @@ class Session:
                 lender = (l_first, l_end, self._coloured(l_first, l_end))
             if not files and lender is None:
                 raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
-            span = max(1, round(PREVIEW_SECONDS * self.film.rate))
-            start = first if end - first <= span else min(max(first, frame - span // 2), end - span)
-            self.preview_count += 1
-            preview = Preview(self.preview_count, n, start, min(end, start + span))
-            for old in self.previews.values():
-                old.cancelled = True
-            self.previews.put(preview.id, preview)
-        threading.Thread(
-            target=self._preview, args=(preview, first, end, files, lender), daemon=True, name="studio-preview"
-        ).start()
-        return {"id": preview.id, "shot": n, "start": preview.start, "stop": preview.stop}
+        return self.previews.start(n, first, end, frame, files, lender)
 
     def _coloured(self, first: int, end: int) -> dict[int, Path]:
         """The coloured keyframes of frames [first, end). Under the lock."""
         return {f: s.path for f, s in self.keyframes.items() if first <= f < end and s.kind in ("strokes", "coloured")}
 
-    def _preview(
-        self,
-        preview: Preview,
-        first: int,
-        end: int,
-        files: dict[int, Path],
-        lender: tuple[int, int, dict[int, Path]] | None = None,
-    ) -> None:
-        t = time.perf_counter()
-
-        def emit(index: int, rgb: np.ndarray) -> bool:
-            data = engine.encode_jpeg(rgb, 88)
-            with self.lock:
-                preview.frames.append(data)
-            return not (preview.cancelled or self.closed)
-
-        try:
-            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit, lender)
-        except Exception as exc:  # shown in the page
-            log.warning("preview: %s", exc)
-            preview.error = str(exc)
-        preview.seconds = time.perf_counter() - t
-        preview.finished = True
-
     def preview_state(self, pid: int) -> dict:
-        preview = self._preview_of(pid)
-        return {
-            "id": pid,
-            "start": preview.start,
-            "stop": preview.stop,
-            "ready": len(preview.frames),
-            "finished": preview.finished,
-            "error": preview.error,
-            "seconds": round(preview.seconds, 2),
-        }
+        return self.previews.state(pid)
 
     def preview_frame(self, pid: int, k: int) -> bytes:
-        preview = self._preview_of(pid)
-        with self.lock:
-            if not 0 <= k < len(preview.frames):
-                raise StudioError(404, f"preview frame {k} is not ready")
-            return preview.frames[k]
-
-    def _preview_of(self, pid: int) -> Preview:
-        with self.lock:
-            preview = self.previews.get_recent(pid)
-        if preview is None:
-            raise StudioError(404, f"no preview {pid}")
-        return preview
+        return self.previews.frame(pid, k)
 
     # ---- the render --------------------------------------------------------------------------
 
@@ -721,77 +598,21 @@ class Session:
             files = {f: s.path for f, s in self.keyframes.items() if s.kind != "blank"}
             if not files:
                 raise StudioError(409, "no keyframe is coloured yet: paint on at least one")
-            snapshot = self.folder / RENDER_FOLDER
-            shutil.rmtree(snapshot, ignore_errors=True)
-            snapshot.mkdir()
-            for path in files.values():
-                shutil.copy2(path, snapshot / path.name)
-            # the shots as they are now, corrections included: the render follows them, not its detector
-            engine.write_listing(snapshot, {"format": engine.LIST_FORMAT, "version": 1, **self._shot_fields()})
-            job = RenderJob(self._output())
-            job.process = subprocess.Popen(
-                engine.render_command(self.film, snapshot, job.output),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,  # Ctrl-C in the terminal is the studio's: it stops the render itself
-            )
-            self.render = job
-        threading.Thread(target=self._follow_render, args=(job,), daemon=True, name="studio-render").start()
+            output = output_path(self.film.path, self.output)
+            self.render = RenderJob(self.film, self.folder, files, self._shot_fields(), output)
         return self._render_state()
-
-    def _output(self) -> Path:
-        """Where the render writes: the --output given, else beside the film, FILM-color.mp4;
-        numbered (OUTPUT-2.mp4, -3 ... when taken) so that a second render from the page works
-        and nothing the user has is written over."""
-        film = self.film.path
-        first = self.output if self.output is not None else film.with_name(f"{film.stem}-color.mp4")
-        for n in range(1, 1000):
-            candidate = first if n == 1 else first.with_name(f"{first.stem}-{n}{first.suffix}")
-            if not candidate.exists():
-                return candidate
-        raise StudioError(409, f"too many renders named after {first}; move some")
-
-    def _follow_render(self, job: RenderJob) -> None:
-        assert job.process is not None and job.process.stdout is not None
-        for line in job.process.stdout:
-            try:
-                report = json.loads(line)
-            except ValueError:
-                continue
-            with self.lock:
-                job.done, job.total = report.get("done", job.done), report.get("total", job.total)
-                job.step = report.get("step", job.step)
-                job.error = report.get("error", job.error)
-        stderr = job.process.stderr.read() if job.process.stderr else ""
-        status = job.process.wait()
-        with self.lock:
-            if status != 0 and job.error is None:
-                job.error = (stderr.strip().splitlines() or [f"the render stopped (status {status})"])[-1]
-            job.finished, job.seconds = True, time.monotonic() - job.started
-            shutil.rmtree(self.folder / RENDER_FOLDER, ignore_errors=True)
 
     def cancel_render(self) -> dict | None:
         with self.lock:
             job = self.render
-        if job is not None and job.process is not None and job.process.poll() is None:
-            job.process.terminate()
+        if job is not None:
+            job.cancel()
         return self._render_state()
 
     def _render_state(self) -> dict | None:
         """The render's progress for the page; None before the first."""
         job = self.render
-        if job is None:
-            return None
-        return {
-            "output": str(job.output),
-            "done": job.done,
-            "total": job.total,
-            "step": job.step,
-            "finished": job.finished,
-            "error": job.error,
-            "seconds": round(job.seconds or time.monotonic() - job.started, 1),
-        }
+        return None if job is None else job.state()
 
     def _check_frame(self, frame: int) -> None:
         if not 0 <= frame < self.film.frames:

@@ -15,7 +15,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from ..colour import picture_luma, rgb_to_ycbcr
 from ..degrade import random_look, video_look
@@ -25,7 +24,7 @@ from ..pictures import read_rgb, resize_short_side
 MIN_SIDE = 32  # px: smaller pictures are skipped (and counted), they teach nothing at the working scale
 
 
-class Crops(Dataset):
+class Crops:
     """Random crops of pictures, as normalised Y'CbCr tensors: (3, S, S) for a colour domain
     (Y' in [0, 1], Cb and Cr in [-0.5, 0.5]) or (1, S, S) luma for a B&W one.
 
@@ -42,7 +41,6 @@ class Crops(Dataset):
         short: int = 256,
         matrix: str = "bt601",
         colour: bool = True,
-        length: int = 10**9,
         source: str = "the training files",
         film_look: float = 0.0,
         video_look: float = 0.0,
@@ -63,11 +61,8 @@ class Crops(Dataset):
             raise InputError(
                 f"none of the {len(paths)} files in {source} is a readable picture of at least {MIN_SIDE} px"
             )
-        self.crop_size, self.matrix, self.colour, self.length, self.film_look = crop, matrix, colour, length, film_look
+        self.crop_size, self.matrix, self.colour, self.film_look = crop, matrix, colour, film_look
         self.video_look = video_look
-
-    def __len__(self) -> int:
-        return self.length
 
     def crop(self, rng: np.random.Generator) -> torch.Tensor:
         """One random crop: (4, S, S) Y', Cb, Cr and the luma the model is given (Y', or Y' in
@@ -87,9 +82,8 @@ class Crops(Dataset):
             return torch.from_numpy(np.ascontiguousarray(patch))[None]  # (1, S, S)
         ycc = rgb_to_ycbcr(patch, self.matrix)  # (S, S, 3)
         given = random_look(ycc[..., 0], rng) if rng.random() < self.film_look else ycc[..., 0]  # (S, S)
-        if (
-            self.video_look and rng.random() < self.video_look
-        ):  # the draw is skipped at 0: runs without it draw as before
+        # the draw is skipped at 0: runs without it draw as before
+        if self.video_look and rng.random() < self.video_look:
             given = video_look(given, rng)
         return torch.from_numpy(
             np.ascontiguousarray(np.concatenate([ycc, given[..., None]], axis=-1).transpose(2, 0, 1))
@@ -99,8 +93,3 @@ class Crops(Dataset):
         """A batch (n, C, S, S) drawn from `generator` alone, so a saved generator state resumes it."""
         seeds = torch.randint(0, 2**31, (n,), generator=generator).tolist()
         return torch.stack([self.crop(np.random.default_rng(s)) for s in seeds])
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(the model's luma (1, S, S), chroma (2, S, S)) of a colour crop, following torch's global seed."""
-        t = self.crop(np.random.default_rng(int(torch.randint(0, 2**31, ()).item())))
-        return t[3:], t[1:3]

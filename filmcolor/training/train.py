@@ -1,5 +1,5 @@
 """Training the colouriser: CycleGAN between a film's B&W frames (domain A) and colour
-pictures (domain B), and the plain supervised chroma fit that made the first weights.
+pictures (domain B), and the fit of the confidence head's variance channel alone.
 
 The CycleGAN step follows Zhu et al. 2017 with two changes for colourisation: G_AB sees only
 luma and predicts chroma (the luma passes through, as in the render), and because every
@@ -14,7 +14,6 @@ import json
 import logging
 import time
 import typing
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -24,7 +23,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
 
 from ..assets import shipped_colour_set, shipped_weights
 from ..colour import ycbcr_to_rgb
@@ -357,9 +355,8 @@ def _train(
         **{k: distributed.wrap(getattr(nets, k), ranks, device) for k in ("g_ab", "g_ba", "d_a", "d_b")}
     )
     opt = Optimisers.create(nets, config, device)
-    rng = torch.Generator().manual_seed(
-        config.seed + RANK_SEED_STRIDE * ranks.rank
-    )  # crops and pools, per process: saved, so a resume draws the same
+    # crops and pools, per process: saved, so a resume draws the same
+    rng = torch.Generator().manual_seed(config.seed + RANK_SEED_STRIDE * ranks.rank)
     pools = (ImagePool(config.pool_size), ImagePool(config.pool_size))
     step = 0
     if state is not None:
@@ -538,48 +535,6 @@ def _save(
         state["ranks"] = every
     meta = {"training": "cyclegan", "step": step, "paired_weight": config.paired_weight}
     runs.save_checkpoint(run, state, lambda path: save_weights(nets.g_ab, path, meta=meta))
-
-
-@dataclass
-class FitConfig:
-    steps: int = 2000  # optimiser steps
-    batch_size: int = 12  # crops per step
-    lr: float = 2e-4  # Adam learning rate, decayed linearly to 0 over the second half
-    seed: int = 0  # torch seed: crops and initial weights
-    workers: int = 0  # DataLoader worker processes
-
-
-def fit_supervised(
-    model: Generator,
-    data: Dataset,
-    config: FitConfig,
-    on_step: Callable[[int, float, float], None] | None = None,
-) -> Generator:
-    """Train `model` to predict the chroma of `data`'s crops from their luma.
-
-    `on_step(step, loss, seconds)` is called after each step, for progress and logs.
-    """
-    torch.manual_seed(config.seed)
-    loader = DataLoader(data, batch_size=config.batch_size, num_workers=config.workers)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.5, 0.999))
-    half = config.steps // 2
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 1.0 if s < half else max(0.0, (config.steps - s) / (config.steps - half))
-    )
-    model.train()
-    t0 = time.perf_counter()
-    for step, (luma, chroma) in enumerate(loader, start=1):
-        loss = chroma_loss(model(luma), chroma)  # luma (B, 1, S, S), chroma (B, 2, S, S)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if on_step:
-            on_step(step, loss.item(), time.perf_counter() - t0)
-        if step >= config.steps:
-            break
-    model.eval()
-    return model
 
 
 @dataclass
