@@ -193,11 +193,25 @@ class _Commands(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(map(len, self.builders))  # as click's own list
-        rows = [
-            (name, click.utils.make_default_short_help(doc.__doc__ or "", limit)) for name, doc in self.builders.items()
-        ]
+        rows = [(name, _short_help(doc.__doc__ or "", limit)) for name, doc in self.builders.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _short_help(doc: str, limit: int) -> str:
+    """A command's line in `--help`: its docstring's first sentence, cut at a word to `limit`
+    characters with "..." (as click shows a built command's; click's own helper for it is
+    private from click 8.5)."""
+    words = doc.split()
+    line = ""
+    for i, word in enumerate(words):
+        candidate = f"{line} {word}" if line else word
+        if len(candidate) > limit - 3 and i < len(words) - 1 or len(candidate) > limit:
+            return line + "..."
+        line = candidate
+        if word.endswith("."):
+            return line.rstrip(".")
+    return line
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
