@@ -828,8 +828,20 @@ class Started:
 
 
 def _start_session(film: Path, keys: Path, *extra: str) -> Started:
-    """`filmcolor studio FILM -k KEYS --port 0 --no-browser EXTRA...` in a session of its own."""
-    proc = subprocess.Popen(_command(film, keys, *extra), stderr=subprocess.PIPE, text=True, start_new_session=True)
+    """`filmcolor studio FILM -k KEYS --port 0 --no-browser EXTRA...` in a session of its own,
+    hang-ups taken as from a terminal even where the tests run under `nohup` (which the studio
+    honours: a hang-up ignored)."""
+
+    def from_a_terminal() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+    proc = subprocess.Popen(
+        _command(film, keys, *extra),
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=from_a_terminal,
+    )
     seen = ""
     while "Ctrl-C to stop" not in seen:  # the address, then where the keyframes go
         line = proc.stderr.readline()

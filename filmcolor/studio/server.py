@@ -114,7 +114,11 @@ def hang_up_stops(server) -> Iterator[None]:
     """A closed terminal (SIGHUP) stops the studio as Ctrl-C and SIGTERM do (uvicorn handles only
     those two): the server shuts down, then the signal goes on to the handler there was (the
     command line's: everything the studio started is ended on the way out)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "SIGHUP")
+        or signal.getsignal(signal.SIGHUP) is signal.SIG_IGN  # under nohup: a hang-up is ignored, as asked
+    ):
         yield
         return
     hung_up: list[int] = []
