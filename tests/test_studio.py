@@ -26,6 +26,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from chromium import BROWSER, CHROMIUM, browsers, open_page
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
@@ -37,33 +38,7 @@ from filmcolor.studio.session import Conflict, Session, StudioError
 
 pytestmark = pytest.mark.slow  # every test here starts the studio's process or server (seconds each)
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def BROWSER(test):  # a decorator, named in capitals as the markers it stands for
-    """A test of the page in Chromium: marked `browser` (left out of the fast lane), skipped
-    where Chromium is not installed."""
-    skip = pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="no Chromium at /usr/bin/chromium (apt-get install chromium): the studio's page is tested in a real browser",
-    )
-    return pytest.mark.browser(skip(test))
-
-
 W, H, SHOT = 160, 96, 24  # the test film: two shots of 24 frames
-
-
-def _open(p, url: str, errors: list[str] | None = None, size: tuple[int, int] = (1200, 900)):
-    """(browser, page): Debian's Chromium, headless, on the studio's `url`; the page's script
-    errors collected into `errors`. The page's Content-Security-Policy is set aside here:
-    Playwright's waits evaluate strings, which it forbids (`test_the_page_under_its_policy`
-    runs the page under it)."""
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, bypass_csp=True)
-    if errors is not None:
-        page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    return browser, page
 
 
 def _pictures() -> list[np.ndarray]:
@@ -184,13 +159,10 @@ def _stroke(page, colour: str, x0: float, x1: float, y: float) -> None:
 
 @BROWSER
 def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
     url, keys = studio
-    with playwright.sync_playwright() as p:
+    with browsers() as p:
         errors: list[str] = []
-        browser, page = _open(p, url, errors)
+        page = open_page(p, url, errors)
         page.wait_for_function("document.querySelector('#scan-text').textContent === '2 shots'", timeout=60000)
         assert page.locator(".shot").count() == 2
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
@@ -251,7 +223,7 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
                 page.wait_for_timeout(50)
 
         page.route("**/api/keyframes/0/**", hold)
-        other = browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
+        other = page.context.browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
         other.goto(url)
         other.wait_for_function(
             "document.querySelector('#frame-info').textContent.includes('keyframe (revision 2')", timeout=30000
@@ -377,7 +349,6 @@ def test_the_studio_in_a_browser(studio, film, tmp_path, tiny_weights):
         )
         assert str(tmp_path / "page-render.mp4") in page.inner_text("#render-text")
         assert errors == []
-        browser.close()
 
     # the saved folder drives render --keyframes to the painted colour, through the whole shot
     out = tmp_path / "cli-render.mp4"
@@ -543,9 +514,6 @@ def test_the_readme_workflow_on_the_sample(tmp_path):
     import os
     import shutil
 
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
     film = tmp_path / "band.mp4"
     shutil.copy(SAMPLE, film)
     proc = subprocess.Popen(
@@ -559,8 +527,8 @@ def test_the_readme_workflow_on_the_sample(tmp_path):
             line = proc.stderr.readline()
             assert line or proc.poll() is None, "the studio did not start"
         url = re.search(r"http://\S+", line).group(0)
-        with playwright.sync_playwright() as p:
-            browser, page = _open(p, url, size=(1280, 860))
+        with browsers() as p:
+            page = open_page(p, url, size=(1280, 860))
             page.wait_for_function("document.querySelector('#scan-text').textContent === '7 shots'", timeout=60000)
             page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
             _stroke(page, "#d9956a", 0.15, 0.21, 0.35)  # the singer's face
@@ -592,7 +560,6 @@ def test_the_readme_workflow_on_the_sample(tmp_path):
                 "document.querySelector('#render-text').textContent.startsWith('rendered in')", timeout=600000
             )
             assert str(tmp_path / "band-color.mp4") in page.inner_text("#render-text")
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -694,17 +661,14 @@ def test_correcting_the_shots_without_http(three_shots, tmp_path):
 def test_correcting_the_shots_in_a_browser(three_shots, tmp_path, tiny_weights):
     """A false cut merged and a missed one split in the page: saved in keyframes.json, shown
     again by a new studio on the folder, and followed by render --keyframes."""
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
     keys = tmp_path / "keys"
     marked = "Array.from(document.querySelectorAll('.shot')).map(c => !c.querySelector('.nokey').hidden)"
     firsts = "window.studio.state.shots.map(s => s.first)"
     proc, url = _start(three_shots, keys)
     try:
-        with playwright.sync_playwright() as p:
+        with browsers() as p:
             errors: list[str] = []
-            browser, page = _open(p, url, errors)
+            page = open_page(p, url, errors)
             page.wait_for_function("document.querySelector('#scan-text').textContent === '3 shots'", timeout=60000)
             page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
             assert page.evaluate(marked) == [True, True, True]
@@ -738,7 +702,6 @@ def test_correcting_the_shots_in_a_browser(three_shots, tmp_path, tiny_weights):
             listing = json.loads((keys / "keyframes.json").read_text())
             assert listing["cuts"] == [12, 2 * SHOT] and listing["shots_edited"] is True
             assert errors == []
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -749,15 +712,14 @@ def test_correcting_the_shots_in_a_browser(three_shots, tmp_path, tiny_weights):
         base, token = url.split("/?token=")
         state = _wait_shots(base, token)
         assert [s["first"] for s in state["shots"]] == [0, 12, 2 * SHOT] and state["unkeyed"] == [0, 2]
-        with playwright.sync_playwright() as p:
-            browser, page = _open(p, url)
+        with browsers() as p:
+            page = open_page(p, url)
             page.wait_for_function("document.querySelector('#scan-text').textContent === '3 shots'", timeout=60000)
             page.wait_for_function(
                 "Array.from(document.querySelectorAll('.shot img')).every(i => i.complete && i.naturalWidth > 0)",
                 timeout=30000,
             )
             assert page.evaluate(firsts) == [0, 12, 2 * SHOT] and page.evaluate(marked) == [True, False, True]
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -894,8 +856,8 @@ def test_the_studio_leaves_no_process_behind(film, tmp_path):
     keys = tmp_path / "keys"
     studio = _start_session(film, keys)
     try:
-        with _playwright().sync_playwright() as p:
-            browser, page = _open(p, studio.url)
+        with browsers() as p:
+            page = open_page(p, studio.url)
             page.wait_for_function("window.studio && window.studio.state.frame !== null", timeout=30000)
             _paint_and_render(studio.url)
             started = _wait_rendering(studio.proc)
@@ -904,7 +866,6 @@ def test_the_studio_leaves_no_process_behind(film, tmp_path):
             studio.proc.wait(timeout=30)
             assert _left_running(started, 10) == []
             page.wait_for_function("/does not answer/.test(document.body.innerText)", timeout=30000)
-            browser.close()
     finally:
         studio.stop()
     assert (keys / ".studio-render").is_dir()  # the killed studio's: nothing could remove it then
@@ -1062,11 +1023,8 @@ def test_the_page_under_its_policy(studio):
     (blob: ones among them) load, a stroke is filled, and the browser reports nothing blocked
     and no script error. (Polled from here: Playwright's waits evaluate strings, which the
     policy forbids.)"""
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
     url, keys = studio
-    with playwright.sync_playwright() as p:
+    with browsers() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
@@ -1086,7 +1044,6 @@ def test_the_page_under_its_policy(studio):
         until("() => window.studio.timings.length === 1 && window.studio.state.revision === 1")
         assert page.evaluate("() => document.querySelector('#base').src").startswith("blob:")
         assert errors == []
-        browser.close()
 
 
 def test_listening_on_all_addresses(film, tmp_path, capsys):
@@ -1179,12 +1136,6 @@ def test_a_render_copy_left_by_a_killed_studio(film, tmp_path, capsys):
 SETTLED = "!window.studio.painter.pending && !window.studio.state.saving"
 
 
-def _playwright():
-    return pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
-
-
 def _saved(page, revision: int) -> None:
     """Until the tab has saved revision `revision` and has nothing left to save."""
     page.wait_for_function(f"window.studio.state.revision === {revision} && {SETTLED}", timeout=30000)
@@ -1201,15 +1152,14 @@ def test_saving_in_a_page_opened_without_the_token(studio):
     """A bookmark, the history: the page is opened at the studio's address without `?token=`
     (its cookie lets it in), and its strokes are saved as well."""
     url, keys = studio
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         page.goto(url.split("?")[0])
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         _stroke(page, "#d02020", 0.1, 0.35, 0.5)
         _saved(page, 1)
         assert "not saved" not in page.inner_text("#status")
-        browser.close()
     assert json.loads((keys / "keyframes.json").read_text())["keyframes"][0]["revision"] == 1
 
 
@@ -1232,8 +1182,8 @@ def test_a_restarted_studio_keeps_the_open_tab(film, tmp_path):
     keys, port = tmp_path / "keys", _free_port()
     proc, url = _start(film, keys, "--port", str(port))
     try:
-        with _playwright().sync_playwright() as p:
-            browser, page = _open(p, url)
+        with browsers() as p:
+            page = open_page(p, url)
             page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
             _stroke(page, "#d02020", 0.1, 0.35, 0.3)
             _saved(page, 1)
@@ -1250,7 +1200,6 @@ def test_a_restarted_studio_keeps_the_open_tab(film, tmp_path):
             assert "403" not in page.inner_text("#status")
             for x, y in ((0.2, 0.3), (0.8, 0.3), (0.2, 0.7)):
                 assert _saved_alpha(url, 0, x, y) == 255, (x, y)
-            browser.close()
     finally:
         _stop(proc)
     assert json.loads((keys / "keyframes.json").read_text())["keyframes"][0]["revision"] == 3
@@ -1284,8 +1233,8 @@ def test_undo_lives_with_the_keyframe(studio):
     nothing to undo or redo."""
     url, keys = studio
     buttons = "[document.querySelector('#undo').disabled, document.querySelector('#redo').disabled]"
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         assert page.evaluate(buttons) == [True, True]
         _stroke(page, "#d02020", 0.1, 0.35, 0.3)
@@ -1323,7 +1272,6 @@ def test_undo_lives_with_the_keyframe(studio):
         page.keyboard.press("Control+z")
         page.wait_for_function("document.querySelector('#status').textContent === 'nothing to undo on this keyframe'")
         assert page.evaluate("window.studio.state.revision") == 8
-        browser.close()
 
 
 @BROWSER
@@ -1332,8 +1280,8 @@ def test_painting_only_on_the_keyframe_shown(studio):
     and a stroke there is refused with what to do; back on the keyframe, painting goes on."""
     url, keys = studio
     cursor = "getComputedStyle(document.querySelector('#strokes')).cursor"
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         assert page.evaluate(cursor) == "crosshair"
         _set(page, "scrubber", 10)
@@ -1346,7 +1294,6 @@ def test_painting_only_on_the_keyframe_shown(studio):
         assert "frame 0 " in page.inner_text("#frame-info") and page.evaluate(cursor) == "crosshair"
         _stroke(page, "#d02020", 0.1, 0.35, 0.5)
         _saved(page, 1)
-        browser.close()
     assert sorted(p.name for p in keys.iterdir()) == ["000000.png", "keyframes.json"]
 
 
@@ -1391,7 +1338,7 @@ def _until_held(page, held: list) -> None:
 @BROWSER
 def test_no_broken_picture_before_the_first_shot(studio):
     url, keys = studio
-    with _playwright().sync_playwright() as p:
+    with browsers() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
         held = _hold_polls(page)
@@ -1402,7 +1349,6 @@ def test_no_broken_picture_before_the_first_shot(studio):
         _release_polls(page, held)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         assert page.evaluate(BROKEN) == []
-        browser.close()
 
 
 @BROWSER
@@ -1417,15 +1363,14 @@ def test_a_long_render_progress_moves_nothing(studio, tmp_path):
         response = route.fetch()
         route.fulfill(response=response, json={**response.json(), "render": {**progress, "seconds": 1.5}})
 
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url, size=(1000, 700))
+    with browsers() as p:
+        page = open_page(p, url, size=(1000, 700))
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         before = page.locator("#strokes").bounding_box()
         page.route("**/api/state*", rendering)
         page.wait_for_function("document.querySelector('#render-text').textContent.startsWith('colouring: 3/48')")
         assert page.locator("#strokes").bounding_box() == before
         assert page.get_attribute("#render-text", "title").endswith("out.mp4")
-        browser.close()
 
 
 @BROWSER
@@ -1433,8 +1378,8 @@ def test_a_message_covers_no_control(studio):
     """A message shown while the preview's controls are at the bottom of the window (where
     messages were put) covers none of them."""
     url, keys = studio
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url, size=(1000, 700))
+    with browsers() as p:
+        page = open_page(p, url, size=(1000, 700))
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         page.evaluate("document.querySelector('#preview-box').scrollIntoView({block: 'end'})")
         page.click("#preview")  # no coloured keyframe yet: refused, with a message
@@ -1442,7 +1387,6 @@ def test_a_message_covers_no_control(studio):
         message = page.locator("#status").bounding_box()
         for control in page.locator("#preview-box button, #preview-box input").all():
             assert not _boxes_meet(message, control.bounding_box()), control.get_attribute("id")
-        browser.close()
 
 
 @BROWSER
@@ -1450,8 +1394,8 @@ def test_the_badge_follows_a_start_from_the_automatic_colour_at_once(studio):
     """The shot's badge says "coloured" as soon as the automatic colour put on its keyframe is
     saved, with no poll of the studio's state in between (they are held here)."""
     url, keys = studio
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         assert page.locator(".shot .badge").first.inner_text() == "not started"
         held = _hold_polls(page)
@@ -1460,7 +1404,6 @@ def test_the_badge_follows_a_start_from_the_automatic_colour_at_once(studio):
         _saved(page, 1)
         assert page.locator(".shot .badge").first.inner_text() == "coloured"
         _release_polls(page, held)
-        browser.close()
 
 
 def _weak_edge() -> list[np.ndarray]:
@@ -1501,12 +1444,11 @@ def test_a_stroke_colours_its_object_and_not_the_neighbour_across_a_weak_edge(we
     """One red stroke on the left of a weak edge (25 codes of luma): the left is red, the right,
     the one thing painted being on the left, stays gray (Levin's fill coloured it all)."""
     url, keys = weak_edge
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         _stroke(page, "#d02020", 0.12, 0.38, 0.5)
         _saved(page, 1)
-        browser.close()
     chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))  # (H, W) codes of colour
     assert chroma[40:56, 30:50].mean() > 20  # the object painted: coloured
     assert chroma[:, 96:].mean() < 3  # the neighbour across the weak edge: gray
@@ -1518,8 +1460,8 @@ def test_the_edge_aware_brush_keeps_a_stroke_on_its_region(weak_edge):
     pixels of the region most of it is on: saved, the neighbour's part is clear, and the fill
     leaves the neighbour gray; without it, the same stroke is saved whole."""
     url, keys = weak_edge
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         page.check("#snap")
         _stroke(page, "#d02020", 0.1, 0.6, 0.3)
@@ -1531,7 +1473,6 @@ def test_the_edge_aware_brush_keeps_a_stroke_on_its_region(weak_edge):
         _stroke(page, "#d02020", 0.1, 0.6, 0.7)
         _saved(page, 2)
         assert _saved_rgba(url, 0.56, 0.7)[3] == 255
-        browser.close()
 
 
 @BROWSER
@@ -1539,8 +1480,8 @@ def test_the_keep_gray_brush(weak_edge):
     """*Keep gray* paints strokes of no colour: saved as strokes (opaque, R = G = B), not a
     swatch, and what they cover stays gray in the fill, even beside a red stroke on the same region."""
     url, keys = weak_edge
-    with _playwright().sync_playwright() as p:
-        browser, page = _open(p, url)
+    with browsers() as p:
+        page = open_page(p, url)
         page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
         _stroke(page, "#d02020", 0.05, 0.2, 0.5)
         _saved(page, 1)
@@ -1551,7 +1492,6 @@ def test_the_keep_gray_brush(weak_edge):
         rgba = _saved_rgba(url, 0.35, 0.5)
         assert rgba[3] == 255 and rgba[0] == rgba[1] == rgba[2]
         assert page.evaluate("window.studio.state.swatches") == ["#d02020"]
-        browser.close()
     chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))
     assert near > 8 and chroma[44:52, 46:56].mean() < 3  # coloured before, gray once kept gray
     assert chroma[44:52, 10:30].mean() > 20  # the red stroke's own region still red

@@ -8,8 +8,9 @@ import time
 import cv2
 import numpy as np
 import pytest
+from chromium import BROWSER, browsers, open_page
 from test_setups import _film, _gray
-from test_studio import BROWSER, _open, _png, _start
+from test_studio import _png, _start
 from testfilms import make_film
 
 from filmcolor.studio import engine
@@ -61,16 +62,13 @@ def test_setups_in_the_session_without_http(setups_film, tmp_path):
 
 @BROWSER
 def test_joining_and_leaving_a_setup_in_a_browser(setups_film, tmp_path):
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="the studio's page is tested with Playwright (pip install playwright)"
-    )
     keys = tmp_path / "keys"
     marks = "Array.from(document.querySelectorAll('.shot .setup')).map(m => m.hidden ? '' : m.textContent)"
     proc, url = _start(setups_film, keys)
     try:
-        with playwright.sync_playwright() as p:
+        with browsers() as p:
             errors: list[str] = []
-            browser, page = _open(p, url, errors)
+            page = open_page(p, url, errors)
             page.wait_for_function("document.querySelector('#scan-text').textContent === '4 shots'", timeout=60000)
             page.wait_for_function(f'JSON.stringify({marks}) === \'["A","B","A","B"]\'', timeout=60000)
             # shot 4 joins the setup of shot 1
@@ -87,7 +85,6 @@ def test_joining_and_leaving_a_setup_in_a_browser(setups_film, tmp_path):
             assert listing["setups"]["edits"] == [{"shot": 24, "with": None}]
             assert "taken out of its setup" in page.locator("#status").text_content()
             assert errors == []
-            browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
