@@ -381,11 +381,7 @@ def _render() -> click.Command:
                 f"[yellow]note:[/] {len(result.unkeyed_shots)} shots have no keyframe and got the automatic colour: frames {spans}{more}"
             )
         if result.borrowed_shots:
-            spans = "; ".join(f"{a}-{b} from frame {k}" for a, b, k in result.borrowed_shots[:8])
-            more = f" and {len(result.borrowed_shots) - 8} more" if len(result.borrowed_shots) > 8 else ""
-            console.print(
-                f"keyframes: {len(result.borrowed_shots)} shots took colour from a painted shot of their camera setup: frames {spans}{more}"
-            )
+            console.print(f"keyframes: {result.borrowing()}")
         for damage in result.damage:
             verdict = "kept as decoded" if damage.kept else "left out"
             console.print(f"[yellow]warning:[/] {escape(str(film))}: {escape(str(damage))}: {verdict}")

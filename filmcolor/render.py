@@ -68,6 +68,16 @@ class RenderResult:
         """Frames rendered by this run per second."""
         return (self.frames - self.reused_frames) / self.seconds if self.seconds > 0 else 0.0
 
+    def borrowing(self, listed: int = 8) -> str:
+        """The borrowed shots in words, the first `listed` by their frames ('' when none): what
+        the command line's summary and the studio's say."""
+        if not self.borrowed_shots:
+            return ""
+        spans = "; ".join(f"{a}-{b} from frame {k}" for a, b, k in self.borrowed_shots[:listed])
+        more = f" and {len(self.borrowed_shots) - listed} more" if len(self.borrowed_shots) > listed else ""
+        n = len(self.borrowed_shots)
+        return f"{n} shot{'s' if n > 1 else ''} took colour from a painted shot of their camera setup: frames {spans}{more}"
+
 
 def check_config(config: RenderConfig) -> None:
     """InputError for settings no render can use, before any work."""

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from chromium import BROWSER, browsers, open_page
 from test_setups import _film, _gray
-from test_studio import _png, _start
+from test_studio import _call, _png, _start
 from testfilms import make_film
 
 from filmcolor.studio import engine
@@ -84,6 +84,20 @@ def test_joining_and_leaving_a_setup_in_a_browser(setups_film, tmp_path):
             listing = json.loads((keys / "keyframes.json").read_text())
             assert listing["setups"]["edits"] == [{"shot": 24, "with": None}]
             assert "taken out of its setup" in page.locator("#status").text_content()
+            # shot 1 painted (saved as the page saves), then rendered from the page: its line names
+            # shot 3, of shot 1's setup, as having borrowed
+            base, token = url.split("/?token=")
+            strokes = np.zeros((96, 176, 4), np.uint8)
+            strokes[40:56, 10:30] = (210, 30, 30, 255)
+            put = {"X-Filmcolor-Token": token, "Content-Type": "image/png", "X-Base-Revision": "0"}
+            assert _call(f"{base}/api/keyframes/0/strokes", "PUT", _png(strokes), put)[0] == 200
+            page.click("#render")
+            page.wait_for_function(
+                "document.querySelector('#render-text').textContent.startsWith('rendered in')", timeout=300000
+            )
+            assert page.inner_text("#render-text").endswith(
+                "; 1 shot took colour from a painted shot of their camera setup: frames 16-23 from frame 0"
+            )
             assert errors == []
     finally:
         proc.terminate()
@@ -113,5 +127,32 @@ def test_the_preview_shows_a_borrowed_shot_as_it_renders(setups_film, tmp_path):
         )
         inner = rgb[20:-20, 30:-30].reshape(-1, 3).mean(axis=0)
         assert inner[0] > inner[2] + 20, inner  # red, as shot 1 was painted
+    finally:
+        session.close()
+
+
+@pytest.mark.slow
+def test_the_render_from_the_page_says_which_shots_borrowed(setups_film, tmp_path):
+    """Shot 1 painted, shot 3 of its setup not: the render the page starts reports that shot 3
+    took its colour from frame 0, in the command line's words."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(setups_film), keys)
+    session.start()
+    try:
+        _wait_setups(session)
+        strokes = np.zeros((96, 176, 4), np.uint8)
+        strokes[40:56, 10:30] = (210, 30, 30, 255)
+        session.save_strokes(0, _png(strokes), 0)
+        session.start_render()
+        deadline = time.monotonic() + 300
+        while not (render := session.state()["render"])["finished"]:
+            assert time.monotonic() < deadline, render
+            time.sleep(0.2)
+        assert render["error"] is None
+        assert (
+            render["borrowing"]
+            == "1 shot took colour from a painted shot of their camera setup: frames 16-23 from frame 0"
+        )
     finally:
         session.close()

@@ -54,6 +54,7 @@ from ..temporal import SmoothConfig, luma8
 
 if TYPE_CHECKING:
     from ..models import Generator
+    from ..render import RenderResult
 
 
 __all__ = [
@@ -504,10 +505,10 @@ def render_command(film: Film, folder: Path, output: Path) -> list[str]:
     return [sys.executable, "-m", "filmcolor.studio.job", str(film.path), str(output), str(folder), str(os.getpid())]
 
 
-def render_guided(film: Path, output: Path, folder: Path, progress: Progress) -> Path:
+def render_guided(film: Path, output: Path, folder: Path, progress: Progress) -> RenderResult:
     """`filmcolor render FILM -o OUTPUT --keyframes FOLDER` as the command line runs it (its defaults)."""
     from ..render import RenderConfig, render
 
     config = RenderConfig()
     config = replace(config, guide=replace(config.guide, keyframes=Path(folder)))
-    return render(film, output, config, progress).output
+    return render(film, output, config, progress)

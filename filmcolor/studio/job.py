@@ -41,6 +41,7 @@ class RenderJob:
         self.done, self.total, self.step = 0, 0, "starting"
         self.finished = False
         self.error: str | None = None
+        self.borrowing = ""  # the render's summary of the shots that took colour from their setup's painted shot
         self.started, self.seconds = time.monotonic(), 0.0
         snapshot = folder / RENDER_FOLDER
         shutil.rmtree(snapshot, ignore_errors=True)
@@ -68,6 +69,7 @@ class RenderJob:
                 self.done, self.total = report.get("done", self.done), report.get("total", self.total)
                 self.step = report.get("step", self.step)
                 self.error = report.get("error", self.error)
+                self.borrowing = report.get("borrowing", self.borrowing)
         stderr = self.process.stderr.read() if self.process.stderr else ""
         status = self.process.wait()
         with self.lock:
@@ -88,6 +90,7 @@ class RenderJob:
                 "step": self.step,
                 "finished": self.finished,
                 "error": self.error,
+                "borrowing": self.borrowing,
                 "seconds": round(self.seconds or time.monotonic() - self.started, 1),
             }
 
@@ -133,7 +136,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)  # the page's Stop: unwound like Ctrl-C, so no partial output stays
     engine.watch_parent(int(argv[3]), _orphaned)
     try:
-        written = engine.render_guided(film, output, folder, progress)
+        result = engine.render_guided(film, output, folder, progress)
     except FilmcolorError as exc:
         print(json.dumps({"error": str(exc)}), flush=True)
         return 2
@@ -143,7 +146,7 @@ def main(argv: list[str]) -> int:
             flush=True,
         )
         return 143
-    print(json.dumps({"step": "done", "output": str(written)}), flush=True)
+    print(json.dumps({"step": "done", "output": str(result.output), "borrowing": result.borrowing()}), flush=True)
     return 0
 
 

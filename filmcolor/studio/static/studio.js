@@ -689,7 +689,8 @@ function drawRender(render) {
   } else if (render.error) {
     text.textContent = `render stopped: ${render.error}`;
   } else {
-    text.textContent = `rendered in ${render.seconds} s -> ${render.output}`;
+    const borrowed = render.borrowing ? `; ${render.borrowing}` : "";
+    text.textContent = `rendered in ${render.seconds} s -> ${render.output}${borrowed}`;
   }
   text.title = text.textContent; // the header's one line cuts a long path short: the whole of it here
 }
