@@ -400,13 +400,17 @@ def _render() -> click.Command:
 def _keyframes() -> click.Command:
     """Write one frame of each shot of FILM into OUTPUT (NNNNNN.png), to colour and render with --keyframes."""
 
-    from .inference import InferenceConfig
-    from .keyframes import KeyframesConfig, write_keyframes
+    from .configs import InferenceConfig, KeyframesConfig
 
     @_film_command("Folder to create for the keyframe pictures and keyframes.json.", "out_dir")
     @config_options(KeyframesConfig, InferenceConfig, exclude=("batch_size", "compile", "saturation"))
     def keyframes(film: Path, out_dir: Path, **options) -> None:
+        from .inputs import check_input
+
         config = build(KeyframesConfig, options)
+        check_input(film)  # before torch and OpenCV load (seconds): a mistyped name answered at once
+        from .keyframes import write_keyframes
+
         with progress_bar("keyframes", "fps") as progress:
             result = write_keyframes(film, out_dir, config, build(InferenceConfig, options), progress)
         console.print(
@@ -420,7 +424,7 @@ def _keyframes() -> click.Command:
 def _studio() -> click.Command:
     """Colour FILM's shots in the browser: paint keyframes, see them filled and carried through each shot, render."""
 
-    from .studio.server import StudioConfig, serve
+    from .configs import StudioConfig
 
     @click.command()
     @click.argument("film", type=click.Path(path_type=Path))
@@ -443,7 +447,12 @@ def _studio() -> click.Command:
         help="Only print the address; do not open a browser.",
     )
     def studio(film: Path, **options) -> None:
+        from .inputs import check_input
+
         config = StudioConfig(film=film, **options)
+        check_input(film)  # before the server, torch and OpenCV load (seconds): a mistyped name answered at once
+        from .studio.server import serve
+
         serve(
             config,
             ready=lambda url, folder: console.print(
@@ -459,8 +468,7 @@ def _studio() -> click.Command:
 def _colorize() -> click.Command:
     """Colour photographs PICTURES into OUTPUT/<name>.png, keeping their luma."""
 
-    from .inference import InferenceConfig
-    from .stills import StillsConfig, colorize_stills
+    from .configs import InferenceConfig, StillsConfig
 
     @click.command()
     @click.argument("pictures", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -474,7 +482,12 @@ def _colorize() -> click.Command:
     )
     @config_options(InferenceConfig, StillsConfig, exclude=("batch_size", "compile"))
     def colorize(pictures: tuple[Path, ...], out_dir: Path, **options) -> None:
+        from .inputs import check_files
+
         config = build(StillsConfig, options, inference=build(InferenceConfig, options))
+        check_files(pictures)  # before torch and OpenCV load (seconds): a mistyped name answered at once
+        from .stills import colorize_stills
+
         with progress_bar("colorize", "img/s") as progress:
             written = colorize_stills(list(pictures), out_dir, config, progress)
         console.print(f"coloured {len(written)} pictures -> {out_dir}")

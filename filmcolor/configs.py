@@ -1,4 +1,5 @@
-"""The render's settings, and those it is built from, in a module that loads nothing heavy.
+"""The settings of the render (and those it is built from), of `keyframes`, `colorize` and the
+studio, in a module that loads nothing heavy.
 
 The command line makes its options from these dataclasses (`filmcolor.cli.config_options`)
 before it knows what a command will do, so they live apart from the code that uses them:
@@ -6,7 +7,7 @@ torch, OpenCV and SciPy load only when a command starts its work, and `filmcolor
 film that is not there is answered in a fraction of a second (docs/benchmarks.md). Each
 module that does the work imports its config from here (`filmcolor.inference`,
 `filmcolor.guidance.cuts`, `filmcolor.temporal`, `filmcolor.guidance.guide`, `filmcolor.segments`,
-`filmcolor.render`).
+`filmcolor.render`, `filmcolor.keyframes`, `filmcolor.stills`, `filmcolor.studio.server`).
 """
 
 from __future__ import annotations
@@ -176,3 +177,47 @@ class RenderConfig:
     queue_depth: int = setting(
         2, "Chunks of batch_size frames waiting between two stages: bounds memory.", runtime=True, bounds=COUNT
     )
+
+
+@dataclass(frozen=True)
+class KeyframesConfig:
+    every: float | None = setting(
+        None, "Also a keyframe every this many seconds within a shot (long shots).", bounds=POSITIVE
+    )
+    auto: bool = setting(False, "Write the automatic colouring instead of gray: a start to correct.")
+    scene_threshold: float = setting(
+        SmoothConfig.scene_threshold, "As render's --scene-threshold (the same test).", bounds=THRESHOLD
+    )
+    stream: int | None = setting(None, STREAM_HELP, bounds=STREAM)
+    overwrite: bool = setting(
+        False,
+        "Replace an earlier keyframes folder: the pictures its keyframes.json lists, coloured or not (a folder holding anything else is refused).",
+    )
+
+
+@dataclass(frozen=True)
+class StillsConfig:
+    inference: InferenceConfig = setting(factory=InferenceConfig)
+    hints: Path | None = setting(
+        None,
+        "Colour hints for the one picture: strokes of colour on it (or a transparent PNG), spread over the rest by its luma.",
+    )
+    overwrite: bool = setting(False, "Replace existing PNGs in the output folder.", runtime=True)
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    film: Path = setting(Path(), "The B&W film to colour.")
+    keyframes: Path | None = setting(
+        None,
+        "Keyframes folder to read and write, as render --keyframes reads it (default: FILM-keyframes beside FILM).",
+    )
+    output: Path | None = setting(
+        None,
+        "Where the page's Render button writes (default: FILM-color.mp4 beside FILM); numbered (-2, -3 ...), never over a file.",
+    )
+    host: str = setting(
+        "127.0.0.1", "Address to listen on; anything but 127.0.0.1 lets other machines in (with the token)."
+    )
+    port: int = setting(8642, "Port to listen on (0: any free port).", bounds=Bounds(0, 65535))
+    browser: bool = setting(True, "Open the studio in the browser.")

@@ -4,6 +4,7 @@ mistyped name before it loads anything heavy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
@@ -19,3 +20,12 @@ def check_input(path: str | Path) -> Path:
     if path.stat().st_size == 0:
         raise InputError(f"{path} is empty")
     return path
+
+
+def check_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Refuse a path that is not a file (a picture's, a hint's), saying whether it is there at all."""
+    out = [Path(p) for p in paths]
+    for p in out:
+        if not p.is_file():
+            raise InputError(f"{p} is not a file" if p.exists() else f"{p} does not exist")
+    return out

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import media
 from .colour import PICTURE
+from .configs import KeyframesConfig
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .guidance.cuts import Transition, check_threshold
@@ -36,9 +37,8 @@ from .inference import InferenceConfig, load_model
 from .media.display import display
 from .outputs import FolderKind, check_folder, folder_output
 from .progress import Progress
-from .settings import POSITIVE, STREAM, THRESHOLD, file_identity, setting
+from .settings import file_identity
 from .stills import colour_picture
-from .temporal import SmoothConfig
 
 LIST = "keyframes.json"
 LIST_FORMAT = "filmcolor-keyframes"
@@ -52,22 +52,6 @@ FOLDER = FolderKind(
     lambda listing: [keyframe_name(k["frame"]) for k in listing["keyframes"]],
     copies=(STUDIO_RENDER,),
 )
-
-
-@dataclass(frozen=True)
-class KeyframesConfig:
-    every: float | None = setting(
-        None, "Also a keyframe every this many seconds within a shot (long shots).", bounds=POSITIVE
-    )
-    auto: bool = setting(False, "Write the automatic colouring instead of gray: a start to correct.")
-    scene_threshold: float = setting(
-        SmoothConfig.scene_threshold, "As render's --scene-threshold (the same test).", bounds=THRESHOLD
-    )
-    stream: int | None = setting(None, media.STREAM_HELP, bounds=STREAM)
-    overwrite: bool = setting(
-        False,
-        "Replace an earlier keyframes folder: the pictures its keyframes.json lists, coloured or not (a folder holding anything else is refused).",
-    )
 
 
 @dataclass

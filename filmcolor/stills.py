@@ -5,7 +5,6 @@ predictor) and scaled up beside it."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -13,25 +12,16 @@ import numpy as np
 import torch
 
 from .colour import PICTURE, fit_chroma_to_gamut, picture_luma, rgb_to_ycbcr, ycbcr_to_rgb
+from .configs import StillsConfig
 from .devices import pick_device
 from .errors import InputError, OutputError
 from .guidance.hints import NEUTRAL, coloured, fill_chroma
 from .inference import InferenceConfig, Predictor, load_model, working_size
+from .inputs import check_files
 from .models import Generator
 from .outputs import atomic_output, check_output
 from .pictures import read_rgb, read_rgba
 from .progress import Progress
-from .settings import setting
-
-
-@dataclass(frozen=True)
-class StillsConfig:
-    inference: InferenceConfig = setting(factory=InferenceConfig)
-    hints: Path | None = setting(
-        None,
-        "Colour hints for the one picture: strokes of colour on it (or a transparent PNG), spread over the rest by its luma.",
-    )
-    overwrite: bool = setting(False, "Replace existing PNGs in the output folder.", runtime=True)
 
 
 def colour_picture(luma: np.ndarray, model: Generator, device: torch.device, inference: InferenceConfig) -> np.ndarray:
@@ -97,9 +87,7 @@ def colorize_stills(
     targets = [Path(out_dir) / f"{Path(p).stem}.png" for p in paths]
     if len(set(targets)) < len(targets):
         raise InputError("two pictures share a name; they would write the same output")
-    for p in paths:
-        if not Path(p).is_file():
-            raise InputError(f"{p} is not a file" if Path(p).exists() else f"{p} does not exist")
+    for p in check_files(paths):
         if not cv2.haveImageReader(str(p)):
             raise InputError(f"{p} is not a picture OpenCV can read (PNG, JPEG, TIFF, ...)")
     for t in targets if not create else ():  # a folder yet to be made holds nothing to overwrite

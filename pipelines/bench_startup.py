@@ -42,6 +42,25 @@ def commands(tmp: Path) -> dict[str, list[str]]:
             "-o",
             str(tmp / "x.mp4"),
         ],
+        "filmcolor keyframes MISSING -o keys": [
+            *python,
+            "-m",
+            "filmcolor",
+            "keyframes",
+            str(film),
+            "-o",
+            str(tmp / "k"),
+        ],
+        "filmcolor colorize MISSING -o out": [
+            *python,
+            "-m",
+            "filmcolor",
+            "colorize",
+            str(tmp / "x.png"),
+            "-o",
+            str(tmp / "c"),
+        ],
+        "filmcolor studio MISSING": [*python, "-m", "filmcolor", "studio", str(film)],
         "import torch (for scale)": [*python, "-c", "import torch"],
     }
 

@@ -187,13 +187,28 @@ def test_a_real_process_prints_no_traceback(tmp_path):
 HEAVY = ("torch", "cv2", "scipy", "onnxruntime", "starlette", "numpy", "av")  # a second and more to load
 
 
-def test_help_and_a_missing_film_load_nothing_heavy(tmp_path):
-    """`filmcolor --help`, `render --help` and a missing film are answered before torch, OpenCV,
-    SciPy, ONNX Runtime, the studio's server, NumPy or FFmpeg load (docs/benchmarks.md: start-up)."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["render", "FILM", "-o", "x.mp4"],
+        ["keyframes", "FILM", "-o", "keys"],
+        ["studio", "FILM"],
+        ["colorize", "FILM", "-o", "out"],
+    ],
+)
+def test_help_and_a_missing_film_load_nothing_heavy(tmp_path, command):
+    """`filmcolor --help`, the command's --help and a missing film (or picture) are answered
+    before torch, OpenCV, SciPy, ONNX Runtime, the studio's server, NumPy or FFmpeg load
+    (docs/benchmarks.md: start-up)."""
+    missing = str(tmp_path / "nope.mp4")
+    args = [
+        missing if a == "FILM" else str(tmp_path / a) if a != command[0] and not a.startswith("-") else a
+        for a in command
+    ]
     script = f"""
 import contextlib, io, sys
 from filmcolor.cli import main
-for args in (["--help"], ["render", "--help"], ["render", {str(tmp_path / "nope.mp4")!r}, "-o", {str(tmp_path / "x.mp4")!r}]):
+for args in (["--help"], [{command[0]!r}, "--help"], {args!r}):
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             main(args)
@@ -203,7 +218,7 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r})))
 """
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert res.stdout.strip() == "[]", res.stdout
-    assert res.stderr.splitlines()[-2:] == [f"error: {tmp_path / 'nope.mp4'} does not exist", "2"], res.stderr
+    assert res.stderr.splitlines()[-2:] == [f"error: {missing} does not exist", "2"], res.stderr
 
 
 def test_stills_errors(tmp_path, tiny_weights, capsys):

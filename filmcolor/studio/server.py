@@ -17,11 +17,10 @@ import threading
 import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..configs import StudioConfig
 from ..errors import OutputError
-from ..settings import Bounds, setting
 from . import engine
 from .session import Session
 from .tokens import studio_token
@@ -30,24 +29,6 @@ log = logging.getLogger(__name__)
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
 ANY = ("0.0.0.0", "::")  # every address of the machine
-
-
-@dataclass(frozen=True)
-class StudioConfig:
-    film: Path = setting(Path(), "The B&W film to colour.")
-    keyframes: Path | None = setting(
-        None,
-        "Keyframes folder to read and write, as render --keyframes reads it (default: FILM-keyframes beside FILM).",
-    )
-    output: Path | None = setting(
-        None,
-        "Where the page's Render button writes (default: FILM-color.mp4 beside FILM); numbered (-2, -3 ...), never over a file.",
-    )
-    host: str = setting(
-        "127.0.0.1", "Address to listen on; anything but 127.0.0.1 lets other machines in (with the token)."
-    )
-    port: int = setting(8642, "Port to listen on (0: any free port).", bounds=Bounds(0, 65535))
-    browser: bool = setting(True, "Open the studio in the browser.")
 
 
 def keyframes_folder(config: StudioConfig) -> Path:
