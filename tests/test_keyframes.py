@@ -67,7 +67,11 @@ def test_a_guided_render_follows_the_shots_keyframes_json_lists(tmp_path, two_sh
 
 @pytest.mark.parametrize(
     "listing, message",
-    [({"frames": 99, "cuts": [5]}, "film of 99 frames"), ({"frames": 24, "cuts": ["x"]}, "list of frame numbers")],
+    [
+        ({"frames": 99, "cuts": [5]}, "film of 99 frames"),
+        ({"frames": 24, "cuts": ["x"]}, "list of frame numbers"),
+        ({"rest": "colour"}, '"rest" must be "gray" or "automatic", not "colour"'),
+    ],
 )
 def test_a_shot_list_of_another_film_or_not_a_list_is_refused(
     tmp_path, two_shots, tiny_weights, capsys, listing, message

@@ -257,12 +257,13 @@ def coloured_files(
     size: tuple[int, int],
     matrix: str,
     film_frames: FrameLuma | None = None,
-) -> tuple[dict[int, Path], list[Path]]:
-    """(the keyframe pictures of `folder` with colour in them, by frame number; those still
-    gray), every one read and checked first (InputError naming the first at fault). A gray one
-    is a keyframe the user has not coloured yet (`filmcolor keyframes` writes them all gray):
-    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured.
-    `film_frames`: the film's own frames, as `read_keyframe` takes them."""
+) -> tuple[dict[int, Keyframe], list[Path]]:
+    """(the keyframes of `folder` with colour in them, by frame number, read at the working
+    size; the pictures still gray), every one read and checked first (InputError naming the
+    first at fault). A gray one is a keyframe the user has not coloured yet (`filmcolor
+    keyframes` writes them all gray): its shot keeps the automatic colour rather than turning
+    gray. InputError when none is coloured. `film_frames`: the film's own frames, as
+    `read_keyframe` takes them."""
     files = keyframe_files(folder, frames, info)
     read = read_keyframes(files, info, size, matrix, film_frames)
     uncoloured = [files[i] for i, k in read.items() if k.blank]
@@ -270,7 +271,7 @@ def coloured_files(
         raise InputError(
             f"--keyframes {folder}: none of its {len(files)} keyframes is coloured (each is still the gray frame); colour at least one, whole or with strokes"
         )
-    return {i: p for i, p in files.items() if not read[i].blank}, uncoloured
+    return {i: k for i, k in read.items() if not k.blank}, uncoloured
 
 
 def write_keyframe(folder: Path, index: int, rgb: np.ndarray, alpha: np.ndarray | None = None) -> Path:

@@ -62,8 +62,12 @@ class KeyframePlan:
         before, at this size)."""
         own = film_luma(self.source, self.times, self.info)
         read = read_keyframes(self.files, self.info, self.size, self.matrix, own)
-        read = {i: k.on(self.bases[i]) if i in self.bases else k for i, k in read.items() if not k.blank}
-        return read | {b.keyframe.index: b.keyframe for b in self.borrowed}
+        painted = self.on_bases({i: k for i, k in read.items() if not k.blank})
+        return painted | {b.keyframe.index: b.keyframe for b in self.borrowed}
+
+    def on_bases(self, painted: dict[int, Keyframe]) -> dict[int, Keyframe]:
+        """The `painted` keyframes (as read, on gray) on their bases: gray's, or the automatic colour's."""
+        return {i: k.on(self.bases[i]) if i in self.bases else k for i, k in painted.items()}
 
     def unguided(self) -> list[tuple[int, int]]:
         """(first, last) frame of each shot no keyframe guides, painted or borrowed: it gets the automatic colour."""
@@ -86,14 +90,14 @@ def prepare(film: FilmToGuide, config: GuideConfig, progress: Progress | None = 
     folder = config.keyframes
     assert folder is not None  # asked for only with a folder
     own = check_film(folder, film.source, config.keyframes_of_another_film)
+    rest = listed_rest(folder)  # the colourist's choice (any film's), a bad one refused before any work
     t = time.perf_counter()
-    files, uncoloured = coloured_files(
+    painted, uncoloured = coloured_files(
         folder, len(film.times), film.info, film.size, film.matrix, film_luma(film.source, film.times, film.info)
     )
-    rest = listed_rest(folder)  # the colourist's choice, read before the long work
     shot_list = (listed_shots(folder, len(film.times)) if own else None) or film.shots()
     plan = KeyframePlan(
-        files,
+        {i: k.path for i, k in painted.items()},
         shot_list.cuts,
         film.times,
         film.source,
@@ -107,14 +111,14 @@ def prepare(film: FilmToGuide, config: GuideConfig, progress: Progress | None = 
     )
     if rest == REST_AUTOMATIC and film.model is not None:
         t = time.perf_counter()
-        strokes = [i for i, k in plan.keyframes().items() if k.reach is not None]  # a whole one has no rest
+        strokes = [i for i, k in painted.items() if k.reach is not None]  # a whole one has no rest
         plan.bases = automatic_bases(
             film.source, film.times, film.info.code_range, film.size, strokes, film.model, film.inference
         )
         plan.seconds["automatic colour of the rest"] = time.perf_counter() - t
     if not config.no_setups and film.model is not None and plan.unguided():  # a shot that could borrow
         t = time.perf_counter()
-        plan.borrowed = borrowed_shots(film, plan.cuts, plan.keyframes(), folder, own)
+        plan.borrowed = borrowed_shots(film, plan.cuts, plan.on_bases(painted), folder, own)
         plan.seconds["setups"] = time.perf_counter() - t
     return plan
 
