@@ -51,7 +51,6 @@ from ..keyframes import (
     LIST,
     LIST_FORMAT,
     REST_AUTOMATIC,
-    REST_GRAY,
     RESTS,
     STUDIO_RENDER,
     film_fields,
@@ -74,7 +73,6 @@ __all__ = [
     "LIST",
     "LIST_FORMAT",
     "REST_AUTOMATIC",
-    "REST_GRAY",
     "RESTS",
     "STUDIO_RENDER",
     "InputError",
@@ -265,12 +263,10 @@ def render_fill(film: Film, path: Path, index: int) -> tuple[np.ndarray, np.ndar
     return film.shown.turn(key.chroma), None if key.reach is None else film.shown.turn(key.reach)
 
 
-def on_rest(chroma: np.ndarray, reach: np.ndarray | None, base: np.ndarray | None) -> np.ndarray:
-    """(h, w, 2) a fill on gray with (h, w, 2) `base` (the automatic colour, any size: scaled to
-    the fill's) where the strokes do not reach, as the render puts it (`Keyframe.on`); the fill
-    itself for a gray rest (`base` None) or a keyframe coloured whole (`reach` None)."""
-    if base is None or reach is None:
-        return chroma
+def on_rest(chroma: np.ndarray, reach: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(h, w, 2) a stroke fill on gray (its chroma and (h, w) reach) with (h, w, 2) `base` (the
+    automatic colour, any size: scaled to the fill's) where the strokes do not reach, as the
+    render puts it (`keyframe_files.on_base`)."""
     return on_base(chroma, reach, cv2.resize(base, (chroma.shape[1], chroma.shape[0]), interpolation=cv2.INTER_AREA))
 
 
