@@ -44,6 +44,9 @@ LIST = "keyframes.json"
 LIST_FORMAT = "filmcolor-keyframes"
 # in a keyframes folder: the studio's copy of its keyframes for a render running (a killed studio may leave it)
 STUDIO_RENDER = ".studio-render"
+# keyframes.json's "rest": the colour of what the strokes do not reach (`listed_rest`); absent: gray
+REST_GRAY, REST_AUTOMATIC = "gray", "automatic"
+RESTS = (REST_GRAY, REST_AUTOMATIC)
 # A keyframes folder as `filmcolor keyframes` writes it: keyframes.json names every picture.
 FOLDER = FolderKind(
     "keyframes",
@@ -114,6 +117,7 @@ def write_keyframes(
             "version": 1,
             **film_fields(film),
             "auto": config.auto,
+            "rest": REST_GRAY,
             "keyframes": picked,
             **shot_fields(ShotList([s[0] for s in shots[1:]], frames, cut_finder.transitions)),
         }
@@ -201,6 +205,20 @@ def listed_shots(folder: str | Path, frames: int) -> ShotList | None:
         )
     transitions = [Transition(t["first"], t["last"], t["cut"]) for t in listing.get("transitions", [])]
     return ShotList(sorted(set(cuts)), frames, transitions)
+
+
+def listed_rest(folder: str | Path) -> str:
+    """What keyframes.json in `folder` says a stroke keyframe's unreached part keeps (its
+    "rest"): "gray" (the default, and for a folder without one, or a list written before
+    there was a choice) or "automatic" (the model's colour of that frame, `keyframe_mode`).
+    The colourist's choice for the film, kept with the shots. InputError for another value."""
+    listing = read_listing(folder) or {}
+    rest = listing.get("rest", REST_GRAY)
+    if rest not in RESTS:
+        raise InputError(
+            f'{Path(folder) / LIST}: "rest" must be "gray" or "automatic", not {json.dumps(rest)}; fix it, or remove it for gray'
+        )
+    return rest
 
 
 def _write(path: Path, luma: np.ndarray, info: media.FilmInfo, model, device, inference: InferenceConfig) -> None:

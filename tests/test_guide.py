@@ -213,3 +213,55 @@ def test_a_keyframes_own_frame_keeps_its_colour_as_a_plain_conversion_would(tmp_
         plain = av.VideoFrame.from_ndarray(key, format="rgb24").reformat(format="yuv420p").to_ndarray(format="rgb24")
         ours, theirs = psnr(_chroma(key), _chroma(got[i]), peak=1.0), psnr(_chroma(key), _chroma(plain), peak=1.0)
         assert ours >= theirs - 0.3, (i, ours, theirs)
+
+
+def _pan_over_an_edge(frames: int = 12, width: int = 128, height: int = 72) -> list[np.ndarray]:
+    """A camera panning 1 px a frame over a dark area (the left 40 px) beside a bright one, a soft
+    texture on both: a stroke on the dark area reaches little of the bright one."""
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur(rng.random((height, width + frames)).astype(np.float32), (0, 0), 2) * 30 - 15
+    scene = np.where(np.arange(width + frames) < 40 + frames, 60.0, 180.0)[None, :] + texture
+    return [
+        np.repeat(np.clip(scene[:, frames - i : frames - i + width], 0, 255).astype(np.uint8)[..., None], 3, 2)
+        for i in range(frames)
+    ]
+
+
+@pytest.mark.slow
+def test_the_rest_of_a_stroke_keyframe_is_gray_or_the_automatic_colour(tmp_path, tiny_weights):
+    """keyframes.json's "rest": one red stroke on the dark area; far from it, across the edge,
+    every frame of the shot stays gray without the choice (and with "gray"), and follows the
+    automatic colour with "automatic" (the keyframe frame's, carried with the keyframe's colour),
+    the stroke's own colour the same either way; rendered in segments, the same as in one pass."""
+    import json
+
+    pictures = _pan_over_an_edge()
+    bw = make_film(tmp_path / "pan.mp4", pictures=pictures, keyint=4)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    key = cv2.cvtColor(pictures[0], cv2.COLOR_RGB2BGR)
+    key[30:40, 30:45] = (40, 40, 220)  # BGR: a red stroke on the dark area
+    cv2.imwrite(str(keys / "000000.png"), key)
+
+    def rendered(name: str, rest: str | None, segment_seconds: float | None = None) -> list[np.ndarray]:
+        if rest is not None:
+            (keys / "keyframes.json").write_text(
+                json.dumps({"format": "filmcolor-keyframes", "version": 1, "rest": rest})
+            )
+        out = tmp_path / f"{name}.mkv"
+        guided = {"keyframes": keys} if name != "automatic" else {}
+        render(bw, out, render_config(weights=tiny_weights, codec="ffv1", segment_seconds=segment_seconds, **guided))
+        return [_chroma(x) * 255 for x in _rgb(out)]  # (H, W, 2) 8-bit codes from gray
+
+    unset, gray = rendered("unset", None), rendered("gray", "gray")
+    based, automatic = rendered("based", "automatic"), rendered("automatic", None)
+    far = (slice(8, 64), slice(80, 124))  # the bright area, across the edge from the stroke
+    for i in range(0, 12, 3):
+        assert np.array_equal(unset[i], gray[i])  # no "rest": gray
+        auto = np.abs(automatic[i][far]).mean()
+        assert np.abs(gray[i][far]).mean() < 1.5 and auto > 8, i
+        assert np.abs(based[i][far] - automatic[i][far]).mean() < 0.25 * auto, i
+    stroke = (slice(32, 38), slice(32, 43))
+    assert np.abs(based[0][stroke] - gray[0][stroke]).max() < 2 and gray[0][stroke][..., 1].mean() > 40  # red, kept
+    segmented = rendered("segmented", "automatic", segment_seconds=0.2)  # a sync frame every 4 frames
+    assert min(psnr(x, y, peak=255.0) for x, y in zip(segmented, based, strict=True)) >= 45

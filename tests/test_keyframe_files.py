@@ -64,3 +64,29 @@ def test_the_keyframes_plane_is_read_again_when_the_file_changes(tmp_path):
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
     after = read_keyframe(path, 3, _info(), (96, 72), "bt601").plane((48, 36), "bt601")
     assert before[..., 1].mean() > 0.1 and after[..., 0].mean() > 0.1  # red, then blue
+
+
+def test_a_stroke_keyframe_on_the_automatic_colour_is_the_fill_with_that_base():
+    """`Keyframe.on(base)`: the strokes filled once on gray, then the base put where they do not
+    reach, is the stroke fill made with that base; the strokes keep their colour, a keyframe
+    coloured whole is itself, and its plane at the output's size is the based one, not gray's."""
+    from filmcolor.colour import rgb_to_ycbcr
+    from filmcolor.guidance.hints import coloured, stroke_fill
+
+    rgb = np.full((72, 96, 3), 120, np.uint8)
+    rgb[:, 48:] = 200  # an edge: the right half is far from the stroke
+    rgb[30:34, 10:20] = (230, 40, 60)
+    base = np.zeros((72, 96, 2), np.float32)
+    base[..., 0] = 0.08  # a blue automatic colour
+    k = keyframe_from_picture(rgb, None, (96, 72), "bt601")
+    assert k.reach is not None and k.reach[:, 60:].mean() < 0.2
+    based = k.on(base)
+    ycc = rgb_to_ycbcr(rgb.astype(np.float32) / 255.0, "bt601")
+    chroma = np.ascontiguousarray(ycc[..., 1:])
+    expected = stroke_fill(ycc[..., 0], chroma, coloured(chroma, None), base)[0]
+    assert based.based and np.abs(based.chroma - expected).max() < 1e-5
+    assert np.abs(based.chroma[30:34, 10:20] - k.chroma[30:34, 10:20]).max() < 1e-6  # the strokes' own colour
+    assert based.chroma[:, 60:, 0].mean() > 0.06 > 0.01 > abs(k.chroma[:, 60:, 0].mean())
+    assert based.plane((48, 36), "bt601")[:, 30:, 0].mean() > 0.06  # what the render samples: the based colour
+    whole = keyframe_from_picture(np.full((72, 96, 3), (200, 60, 60), np.uint8), None, (96, 72), "bt601")
+    assert whole.reach is None and whole.on(base) is whole

@@ -34,6 +34,7 @@ def test_one_gray_picture_per_shot_and_their_list(tmp_path, two_shots, capsys):
     ]
     assert listing["keyframes"][1]["time"] == pytest.approx(12 * 1001 / 24000, abs=1e-3)
     assert (listing["frames"], listing["cuts"], listing["shots_edited"]) == (24, [12], False)  # the render's list
+    assert listing["rest"] == "gray"  # what the strokes do not reach: gray until the colourist chooses
 
 
 def _coloured_keyframes(tmp_path, film, capsys):
@@ -66,7 +67,11 @@ def test_a_guided_render_follows_the_shots_keyframes_json_lists(tmp_path, two_sh
 
 @pytest.mark.parametrize(
     "listing, message",
-    [({"frames": 99, "cuts": [5]}, "film of 99 frames"), ({"frames": 24, "cuts": ["x"]}, "list of frame numbers")],
+    [
+        ({"frames": 99, "cuts": [5]}, "film of 99 frames"),
+        ({"frames": 24, "cuts": ["x"]}, "list of frame numbers"),
+        ({"rest": "colour"}, '"rest" must be "gray" or "automatic", not "colour"'),
+    ],
 )
 def test_a_shot_list_of_another_film_or_not_a_list_is_refused(
     tmp_path, two_shots, tiny_weights, capsys, listing, message
@@ -325,7 +330,7 @@ def test_the_studio_paints_a_rotated_film_upright(tmp_path, tiny_weights, capsys
         assert session.save_strokes(0, engine.encode_png(strokes), 0) == 1
     finally:
         session.close()
-    chroma = engine.render_fill(session.film, keys / "000000.png", 0)  # (h, w, 2) Cb, Cr
+    chroma = engine.render_fill(session.film, keys / "000000.png", 0)[0]  # (h, w, 2) Cb, Cr
     assert chroma.shape[0] > chroma.shape[1]  # upright
     assert chroma[: chroma.shape[0] // 4, :, 1].mean() > 0.1  # red at the top
     code, err = run_cli(
@@ -335,3 +340,19 @@ def test_the_studio_paints_a_rotated_film_upright(tmp_path, tiny_weights, capsys
     rgb = _first_frame(tmp_path / "out.mp4")  # stored: the upright top is its right half
     right = rgb[4:44, 40:60].mean(axis=(0, 1))
     assert right[0] > right[2] + 40
+
+
+def test_the_rest_in_keyframes_json(tmp_path):
+    """keyframes.json's "rest" (what a stroke keyframe's unreached part keeps): gray for a folder
+    without a list, a list written before there was a choice, and "gray"; "automatic" read back;
+    anything else refused, naming the file and what to write."""
+    from filmcolor.keyframes import LIST_FORMAT, listed_rest
+
+    assert listed_rest(tmp_path) == "gray"  # no keyframes.json: a folder made by hand
+    listing = tmp_path / "keyframes.json"
+    for written, read in (({}, "gray"), ({"rest": "gray"}, "gray"), ({"rest": "automatic"}, "automatic")):
+        listing.write_text(json.dumps({"format": LIST_FORMAT, "version": 1, **written}))
+        assert listed_rest(tmp_path) == read
+    listing.write_text(json.dumps({"format": LIST_FORMAT, "version": 1, "rest": "auto"}))
+    with pytest.raises(InputError, match='"rest" must be "gray" or "automatic", not "auto"'):
+        listed_rest(tmp_path)

@@ -1415,10 +1415,14 @@ def _weak_edge() -> list[np.ndarray]:
 
 
 @pytest.fixture
-def weak_edge(tmp_path):
-    film = make_film(tmp_path / "weak.mp4", pictures=_weak_edge(), keyint=12)
+def weak_edge_film(tmp_path) -> Path:
+    return make_film(tmp_path / "weak.mp4", pictures=_weak_edge(), keyint=12)
+
+
+@pytest.fixture
+def weak_edge(weak_edge_film, tmp_path):
     keys = tmp_path / "keys"
-    proc, url = _start(film, keys)
+    proc, url = _start(weak_edge_film, keys)
     yield url, keys
     proc.terminate()
     proc.wait(timeout=30)
@@ -1495,3 +1499,94 @@ def test_the_keep_gray_brush(weak_edge):
     chroma = np.hypot(*_render_fill(url).transpose(2, 0, 1))
     assert near > 8 and chroma[44:52, 46:56].mean() < 3  # coloured before, gray once kept gray
     assert chroma[44:52, 10:30].mean() > 20  # the red stroke's own region still red
+
+
+def _chroma_of(jpeg: bytes) -> np.ndarray:
+    """(H, W, 2) chroma of a JPEG, 8-bit codes from gray."""
+    rgb = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    return rgb_to_ycbcr(rgb.astype(np.float32), "bt601")[..., 1:]
+
+
+def _colour(chroma: np.ndarray) -> float:
+    """The mean amount of colour (8-bit codes from gray) of (..., 2) chroma."""
+    return float(np.hypot(chroma[..., 0], chroma[..., 1]).mean())
+
+
+@BROWSER
+def test_the_rest_gray_or_automatic_in_a_browser(weak_edge):
+    """*Where the strokes do not reach*: gray at first (the right half, across the weak edge from
+    the one red stroke, stays gray); the automatic colour chosen, it is saved in keyframes.json,
+    the page's fill shows the frame's automatic colour there (and the render's own fill is the
+    same), the stroke keeps its red, and a reloaded page shows the choice."""
+    url, keys = weak_edge
+    base, token = url.split("/?token=")
+    with browsers() as p:
+        page = open_page(p, url)
+        page.wait_for_function("window.studio.state.loaded === 0", timeout=60000)
+        assert page.is_checked("input[name=rest][value=gray]")
+        _stroke(page, "#d02020", 0.12, 0.38, 0.5)
+        _saved(page, 1)
+        gray = _render_fill(url)
+        page.check("input[name=rest][value=automatic]")
+        page.wait_for_function("window.studio.state.rest === 'automatic'", timeout=30000)
+        assert json.loads((keys / "keyframes.json").read_text())["rest"] == "automatic"
+        shown = _pixels(page, "base")
+        for _ in range(300):  # the fill made again with the rest, shown
+            shown = _pixels(page, "base")
+            if _colour(rgb_to_ycbcr(shown[:, -shown.shape[1] // 3 :, :3].astype(np.float32), "bt601")[..., 1:]) > 10:
+                break
+            time.sleep(0.1)
+        with urllib.request.urlopen(f"{base}/api/frames/0/auto.jpg?token={token}") as r:
+            auto = _chroma_of(r.read())
+        fine = _render_fill(url)
+        page.reload()
+        page.wait_for_function("window.studio.state.rest === 'automatic'", timeout=60000)
+        assert page.is_checked("input[name=rest][value=automatic]")
+    right = (slice(None), slice(100, None))
+    assert _colour(gray[right]) < 3 and _colour(auto[right]) > 10
+    assert np.abs(fine[right] - auto[right]).mean() < 0.2 * _colour(auto[right])  # the automatic colour there
+    page_fill = rgb_to_ycbcr(cv2.resize(shown[..., :3], (W, H)).astype(np.float32), "bt601")[..., 1:]
+    assert np.abs(page_fill[right] - auto[right]).mean() < 0.25 * _colour(auto[right])  # the page shows it
+    assert np.abs(fine[44:52, 22:34] - gray[44:52, 22:34]).mean() < 3  # the stroke's own red kept
+
+
+def test_the_rest_without_http(weak_edge_film, tmp_path):
+    """The rest as plain calls: gray in a new folder, "automatic" saved in keyframes.json and read
+    back by a new session, the fill's unreached part then the frame's automatic colour, a
+    render's copy of the folder carrying it; anything else refused."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    session = Session(engine.open_film(weak_edge_film), keys, tmp_path / "render.mp4")
+    try:
+        assert session.state()["rest"] == "gray"
+        strokes = np.zeros((H, W, 4), np.uint8)
+        strokes[40:56, 20:40] = (210, 30, 30, 255)
+        session.save_strokes(0, _png(strokes), 0)
+        gray = _chroma_of(session.filled_jpeg(0)[0])
+        assert session.set_rest("automatic")["rest"] == "automatic"
+        with pytest.raises(StudioError, match='"gray" or "automatic"'):
+            session.set_rest("auto")
+        based = _chroma_of(session.filled_jpeg(0)[0])
+        auto = _chroma_of(session.auto_jpeg(0))
+        session.start()
+        _wait_scanned(session)
+        pid = session.start_preview(0)["id"]
+        for _ in range(600):
+            if session.preview_state(pid)["finished"]:
+                break
+            time.sleep(0.05)
+        assert session.preview_state(pid)["error"] is None
+        previewed = [_chroma_of(session.preview_frame(pid, k)) for k in (0, 11)]
+        session.start_render()  # on a copy of the folder: the rest goes with it
+        assert json.loads((keys / ".studio-render" / "keyframes.json").read_text())["rest"] == "automatic"
+    finally:
+        session.close()
+    assert json.loads((keys / "keyframes.json").read_text())["rest"] == "automatic"
+    assert Session(engine.open_film(weak_edge_film), keys).rest == "automatic"
+    right = (slice(None), slice(100, None))
+    assert _colour(gray[right]) < 3 and _colour(auto[right]) > 10
+    assert np.abs(based[right] - auto[right]).mean() < 0.2 * _colour(auto[right])
+    for chroma in previewed:  # the shot's preview carries it (at a preview size)
+        small = cv2.resize(auto, (chroma.shape[1], chroma.shape[0]), interpolation=cv2.INTER_AREA)
+        part = (slice(None), slice(chroma.shape[1] * 5 // 8, None))
+        assert np.abs(chroma[part] - small[part]).mean() < 0.25 * _colour(small[part])

@@ -62,13 +62,24 @@ class Keyframe:
     matrix: str  # the matrix `chroma` is in (the model's)
     blank: bool = False  # nothing in it coloured: still the gray frame `filmcolor keyframes` wrote
     shown: Display | None = None  # how the film is shown, the picture's orientation: turned back when read again
+    # (h, w) in [0, 1]: how far the strokes reach each pixel (`hints.stroke_fill`); None: coloured whole
+    reach: np.ndarray | None = None
+    based: bool = False  # `chroma` holds a base colour where the strokes do not reach (`on`)
+
+    def on(self, base: np.ndarray) -> Keyframe:
+        """This keyframe with (h, w, 2) `base` (the automatic colour of its frame) where its
+        strokes do not reach, in gray's place (`on_base`). A keyframe coloured whole has no
+        such part: itself."""
+        if self.reach is None:
+            return self
+        return replace(self, chroma=on_base(self.chroma, self.reach, base), based=True)
 
     def plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
         """(size[1], size[0], 2) chroma in the film's `matrix` at the chroma planes' size: the
         picture's own, full detail, where it was coloured whole; the strokes' fill, scaled up,
         where not. The last few are kept (those in use: carried forward, carried back), each
         under the file's identity (path, size, change time), so an edited file is read again."""
-        key = (_identity(self.path), size, matrix, self.filled)
+        key = (_identity(self.path), size, matrix, self.filled, self.based)
         if key not in _PLANES:
             if self.filled or not self.path.is_file():
                 luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
@@ -85,7 +96,16 @@ class Keyframe:
         return _PLANES[key]
 
 
-_PLANES: OrderedDict = OrderedDict()  # (file identity, size, matrix, filled) -> plane chroma, most recently used last
+def on_base(chroma: np.ndarray, reach: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(h, w, 2) a stroke fill made on gray (its chroma and (h, w) reach) with (h, w, 2) `base`
+    where the strokes do not reach: exactly what `stroke_fill(..., base=base)` makes (out =
+    base + reach * (fill - base), and the fill on gray is reach * fill), so the strokes are
+    filled once whatever the rest, and the rest can change without filling them again."""
+    return (chroma + (1.0 - reach)[..., None] * base).astype(np.float32)
+
+
+# (file identity, size, matrix, filled, based) -> plane chroma, most recently used last
+_PLANES: OrderedDict = OrderedDict()
 
 
 def _identity(path: Path) -> tuple:
@@ -168,10 +188,18 @@ def keyframe_from_picture(
     filled = not known.all()
     if filled and known.any() and frame is not None and alpha is not None and alpha.min() < 255:
         luma = frame()  # not the picture's: what is under its clear pixels is anything
+    reach = None
     if filled:
-        chroma = stroke_fill(luma, chroma, known)[0]
+        chroma, reach = stroke_fill(luma, chroma, known)
     return Keyframe(
-        index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), filled, matrix, blank=not known.any()
+        index,
+        Path(path),
+        luma.astype(np.float32),
+        chroma.astype(np.float32),
+        filled,
+        matrix,
+        blank=not known.any(),
+        reach=reach,
     )
 
 
@@ -229,12 +257,13 @@ def coloured_files(
     size: tuple[int, int],
     matrix: str,
     film_frames: FrameLuma | None = None,
-) -> tuple[dict[int, Path], list[Path]]:
-    """(the keyframe pictures of `folder` with colour in them, by frame number; those still
-    gray), every one read and checked first (InputError naming the first at fault). A gray one
-    is a keyframe the user has not coloured yet (`filmcolor keyframes` writes them all gray):
-    its shot keeps the automatic colour rather than turning gray. InputError when none is coloured.
-    `film_frames`: the film's own frames, as `read_keyframe` takes them."""
+) -> tuple[dict[int, Keyframe], list[Path]]:
+    """(the keyframes of `folder` with colour in them, by frame number, read at the working
+    size; the pictures still gray), every one read and checked first (InputError naming the
+    first at fault). A gray one is a keyframe the user has not coloured yet (`filmcolor
+    keyframes` writes them all gray): its shot keeps the automatic colour rather than turning
+    gray. InputError when none is coloured. `film_frames`: the film's own frames, as
+    `read_keyframe` takes them."""
     files = keyframe_files(folder, frames, info)
     read = read_keyframes(files, info, size, matrix, film_frames)
     uncoloured = [files[i] for i, k in read.items() if k.blank]
@@ -242,7 +271,7 @@ def coloured_files(
         raise InputError(
             f"--keyframes {folder}: none of its {len(files)} keyframes is coloured (each is still the gray frame); colour at least one, whole or with strokes"
         )
-    return {i: p for i, p in files.items() if not read[i].blank}, uncoloured
+    return {i: k for i, k in read.items() if not k.blank}, uncoloured
 
 
 def write_keyframe(folder: Path, index: int, rgb: np.ndarray, alpha: np.ndarray | None = None) -> Path:

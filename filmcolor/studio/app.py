@@ -222,6 +222,16 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
             )
         return JSONResponse(await run_in_threadpool(session.set_setup, request.path_params["n"], other))
 
+    async def rest(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        chosen = body.get("rest") if isinstance(body, dict) else None
+        if not isinstance(chosen, str):
+            return JSONResponse({"error": 'send {"rest": "gray"} or {"rest": "automatic"}'}, status_code=400)
+        return JSONResponse(await run_in_threadpool(session.set_rest, chosen))
+
     async def split(request: Request) -> Response:
         frame = await _frame(request)
         if isinstance(frame, Response):
@@ -300,6 +310,7 @@ def build_app(session: Session, token: str, port: int, hosts: frozenset[str]) ->
         Route("/api/shots/{n:int}/merge", merge, methods=["POST"]),
         Route("/api/shots/split", split, methods=["POST"]),
         Route("/api/shots/{n:int}/setup", setup, methods=["POST"]),
+        Route("/api/rest", rest, methods=["POST"]),
         Route("/api/frames/{frame:int}/gray.jpg", gray),
         Route("/api/frames/{frame:int}/auto.jpg", auto),
         Route("/api/keyframes/{frame:int}/strokes.png", strokes),

@@ -39,13 +39,26 @@ from ..guidance.keyframe_files import (
     frame_number,
     keyframe_files,
     keyframe_name,
+    on_base,
     read_keyframe,
     read_keyframes,
     write_keyframe,
 )
+from ..guidance.keyframe_mode import automatic_bases
 from ..guidance.setups import Setups
 from ..inference import InferenceConfig, to_working, working_size
-from ..keyframes import LIST, LIST_FORMAT, STUDIO_RENDER, film_fields, listed_shots, read_listing, shot_fields
+from ..keyframes import (
+    LIST,
+    LIST_FORMAT,
+    REST_AUTOMATIC,
+    RESTS,
+    STUDIO_RENDER,
+    film_fields,
+    listed_rest,
+    listed_shots,
+    read_listing,
+    shot_fields,
+)
 from ..media.display import Display, display
 from ..outputs import atomic_output, locked
 from ..pictures import SUFFIXES, read_rgba
@@ -60,12 +73,15 @@ if TYPE_CHECKING:
 __all__ = [
     "LIST",
     "LIST_FORMAT",
+    "REST_AUTOMATIC",
+    "RESTS",
     "STUDIO_RENDER",
     "InputError",
     "OutputError",
     "Transition",
     "film_fields",
     "keyframe_name",
+    "listed_rest",
     "locked",
 ]  # passed on to the studio as they are
 
@@ -225,24 +241,34 @@ def kind(strokes: np.ndarray) -> str:
     return "coloured" if known.all() else "strokes" if known.any() else "blank"
 
 
-def quick_fill(film: Film, picture: np.ndarray, max_side: int = STROKE_SIDE) -> np.ndarray:
-    """(h, w, 2) chroma at the working size of a keyframe picture (H, W, 4), as shown, as
-    `keyframe_files.read_keyframe` reads it (the stroke fill at the render's own size, 0.1 s),
-    from the strokes the page sends at once: the fill shown as a stroke ends."""
+def quick_fill(film: Film, picture: np.ndarray, max_side: int = STROKE_SIDE) -> tuple[np.ndarray, np.ndarray | None]:
+    """((h, w, 2) chroma, (h, w) reach or None where coloured whole) at the working size of a
+    keyframe picture (H, W, 4), as shown, as `keyframe_files.read_keyframe` reads it (the
+    stroke fill at the render's own size, 0.1 s, on gray: `on_rest` puts another rest under
+    it), from the strokes the page sends at once: the fill shown as a stroke ends."""
     size = film.shown_size
     rgb = cv2.resize(picture[..., :3].astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
     ycc = rgb_to_ycbcr(rgb, matrix())
     chroma = np.ascontiguousarray(ycc[..., 1:])
     known = coloured(chroma, cv2.resize(picture[..., 3], size, interpolation=cv2.INTER_AREA))
-    return chroma if known.all() else stroke_fill(ycc[..., 0], chroma, known, max_side=max_side)[0]
+    return (chroma, None) if known.all() else stroke_fill(ycc[..., 0], chroma, known, max_side=max_side)
 
 
-def render_fill(film: Film, path: Path, index: int) -> np.ndarray:
-    """(h, w, 2) chroma at the working size of the keyframe file at `path`: exactly what
-    `render --keyframes` reads and fills (`keyframe_files.read_keyframe`), turned as shown
-    (`join_chroma` stretches it to the frame it colours)."""
+def render_fill(film: Film, path: Path, index: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """((h, w, 2) chroma, (h, w) reach or None where coloured whole) at the working size of the
+    keyframe file at `path`: exactly what `render --keyframes` reads and fills
+    (`keyframe_files.read_keyframe`, on gray), turned as shown (`join_chroma` stretches it to
+    the frame it colours)."""
     own = film_luma(film.path, film.times, film.info)
-    return film.shown.turn(read_keyframe(path, index, film.info, film.size, matrix(), own).chroma)
+    key = read_keyframe(path, index, film.info, film.size, matrix(), own)
+    return film.shown.turn(key.chroma), None if key.reach is None else film.shown.turn(key.reach)
+
+
+def on_rest(chroma: np.ndarray, reach: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(h, w, 2) a stroke fill on gray (its chroma and (h, w) reach) with (h, w, 2) `base` (the
+    automatic colour, any size: scaled to the fill's) where the strokes do not reach, as the
+    render puts it (`keyframe_files.on_base`)."""
+    return on_base(chroma, reach, cv2.resize(base, (chroma.shape[1], chroma.shape[0]), interpolation=cv2.INTER_AREA))
 
 
 def join_chroma(gray: np.ndarray, chroma: np.ndarray, width: int | None = None) -> np.ndarray:
@@ -274,15 +300,30 @@ class Automatic:
 
     def __call__(self, gray: np.ndarray) -> np.ndarray:
         """(H, W) uint8 gray frame -> (H, W, 3) uint8 RGB in the automatic colour."""
-        from ..devices import pick_device
-        from ..inference import load_model
         from ..stills import colour_picture
 
         with self._lock:
-            if self._model is None:
-                self._model = load_model(None, pick_device("auto"))
-            model = self._model
+            model = self._loaded()
             return colour_picture(gray, model, next(model.parameters()).device, InferenceConfig())
+
+    def base(self, film: Film, index: int) -> np.ndarray:
+        """(h, w, 2) the model's colour of frame `index` at the render's working size, as stored
+        (not turned): what a stroke keyframe's unreached part takes in a render whose rest is
+        automatic (`keyframe_mode.automatic_bases`, the same call)."""
+        with self._lock:
+            model = self._loaded()
+            return automatic_bases(
+                film.path, film.times, film.info.code_range, film.size, [index], model, InferenceConfig()
+            )[index]
+
+    def _loaded(self) -> Generator:
+        """The generator, loaded on first use (under the lock)."""
+        from ..devices import pick_device
+        from ..inference import load_model
+
+        if self._model is None:
+            self._model = load_model(None, pick_device("auto"))
+        return self._model
 
 
 # px, the short side the shot preview carries colour at (the render carries at 256): 3x fewer pixels to follow
@@ -298,6 +339,7 @@ def carry_shot(
     stop: int,
     emit: Callable[[int, np.ndarray], bool],
     lender: tuple[int, int, dict[int, Path]] | None = None,
+    base: Callable[[int], np.ndarray] | None = None,
 ) -> None:
     """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
     the render's own guide (the keyframes mode's: forward, backward from later keyframes, the
@@ -307,7 +349,9 @@ def carry_shot(
     Where the render would blend in the automatic colour (far from any trusted pixel) the
     preview fades to gray instead: the generator is not run. `lender`: for a shot with no
     keyframe of its own, the painted shot of its setup ((first, end) and its keyframes) whose
-    colour it borrows as the render will (`guidance.borrow`; gray where unsure)."""
+    colour it borrows as the render will (`guidance.borrow`; gray where unsure). `base`: the
+    automatic colour of a keyframe's frame at the working size, as stored (`Automatic.base`),
+    where the folder's rest is automatic: the strokes' unreached part takes it, as in the render."""
     from ..guidance.keyframe_mode import KeyframePlan
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
@@ -315,8 +359,10 @@ def carry_shot(
     m = matrix()
     cuts = [c for c in (first, end) if 0 < c < film.frames]
     plan = KeyframePlan(files, cuts, film.times, film.path, film.info, size, m, GuideConfig.reach, SmoothConfig())
+    if base is not None:
+        plan.bases = {i: cv2.resize(base(i), size, interpolation=cv2.INTER_AREA) for i in files}
     if lender is not None:
-        plan.borrowed = _borrowed(film, size, (first, end), lender)
+        plan.borrowed = _borrowed(film, size, (first, end), lender, base)
     guide = plan.guide()
     smoother = follow(SmoothConfig(), guide, start)
     gray = np.zeros((2, size[1], size[0]), np.float32)
@@ -335,15 +381,21 @@ def carry_shot(
 
 
 def _borrowed(
-    film: Film, size: tuple[int, int], shot: tuple[int, int], lender: tuple[int, int, dict[int, Path]]
+    film: Film,
+    size: tuple[int, int],
+    shot: tuple[int, int],
+    lender: tuple[int, int, dict[int, Path]],
+    base: Callable[[int], np.ndarray] | None = None,
 ) -> list[borrow.Borrowed]:
     """The keyframe a shot with none borrows from the painted shot `lender` of its setup, at
     `size` ([] where the match fails), gray where unsure: matched at the render's working size
-    (the preview's is too small for the features of a small film), then scaled to `size`."""
+    (the preview's is too small for the features of a small film), then scaled to `size`.
+    `base`: the automatic rest of the painted keyframes (`carry_shot`)."""
     l_first, l_end, files = lender
     work = film.size
     own = film_luma(film.path, film.times, film.info)
-    painted = {i: k for i, k in read_keyframes(files, film.info, work, matrix(), own).items() if not k.blank}
+    read = read_keyframes(files, film.info, work, matrix(), own)
+    painted = {i: k if base is None else k.on(base(i)) for i, k in read.items() if not k.blank}
     ends = {shot[0]: shot[1], l_first: l_end}
     cuts = sorted({c for a, b in ends.items() for c in (a, b) if 0 < c < film.frames})
     sync = borrow.sync_frames(film.path, film.times)

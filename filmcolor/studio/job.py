@@ -31,9 +31,9 @@ RENDER_FOLDER = engine.STUDIO_RENDER
 
 class RenderJob:
     """A render the page started (thread-safe): a copy of the keyframes `files` of `folder`
-    and of the shot list's fields `shots` (the shots as they are now, corrections included: the
-    render follows them, not its detector) is rendered into `output` in a process of its own,
-    whose reports a thread follows."""
+    and of keyframes.json's fields `shots` (the shots as they are now, corrections included: the
+    render follows them, not its detector; and the rest chosen) is rendered into `output` in a
+    process of its own, whose reports a thread follows."""
 
     def __init__(self, film: engine.Film, folder: Path, files: dict[int, Path], shots: dict, output: Path) -> None:
         self.folder, self.output = folder, output

@@ -59,12 +59,16 @@ class KeyState:
     path: Path
 
 
+# a fill on gray: (h, w, 2) chroma at the working size, and (h, w) reach (None: coloured whole)
+Filled = tuple[np.ndarray, np.ndarray | None]
+
+
 @dataclass
 class Fill:
     revision: int
-    # (h, w, 2) chroma at the working size, from the strokes as the page sent them, once asked for
-    coarse: np.ndarray | None = None
-    fine: np.ndarray | None = None  # the render's own fill of the saved file, when done
+    coarse: Filled | None = None  # from the strokes as the page sent them, once asked for
+    fine: Filled | None = None  # the render's own fill of the saved file, when done
+    # (the rest is put under either as it is shown: a change of the rest fills nothing again)
 
 
 class Session:
@@ -92,6 +96,8 @@ class Session:
             if isinstance(e, dict) and isinstance(e.get("frame"), int)
         }
         self.auto_listing = bool(listing.get("auto", False))
+        # what a stroke keyframe's unreached part keeps: gray or the automatic colour (keyframes.json's "rest")
+        self.rest = engine.listed_rest(self.folder)
         swatches = listing.get("studio", {}).get("swatches", []) if isinstance(listing.get("studio"), dict) else []
         self.swatches: list[str] = [s for s in swatches if _is_colour(s)][:SWATCHES]
         self.keyframes = {
@@ -99,6 +105,7 @@ class Session:
         }
         self.grays = Cache(6)
         self.autos = Cache(6)
+        self.bases = Cache(6)  # frame -> (h, w, 2) its automatic colour at the working size, as stored
         self.fills: Cache = Cache(12)
         self.fine_wanted: dict[int, int] = {}  # frame -> revision whose fine fill is to be made
         self.previews = Previews(film)
@@ -205,14 +212,14 @@ class Session:
             if state is None or state.revision != revision:
                 continue
             try:
-                chroma = self.fine_pool.submit(engine.render_fill, self.film, state.path, frame).result()
+                filled = self.fine_pool.submit(engine.render_fill, self.film, state.path, frame).result()
             except (engine.InputError, BrokenProcessPool) as exc:
                 log.warning("keyframe %d: %s", frame, exc)
                 continue
             with self.lock:
                 fill = self.fills.get_recent(frame)
                 if fill is not None and fill.revision == revision and self.keyframes[frame].revision == revision:
-                    fill.fine = chroma
+                    fill.fine = filled
                 self.changed.notify_all()
 
     def _find_setups(self) -> None:
@@ -291,6 +298,7 @@ class Session:
                     str(f): {"revision": s.revision, "kind": s.kind} for f, s in sorted(self.keyframes.items())
                 },
                 "swatches": list(self.swatches),
+                "rest": self.rest,
                 "render": self._render_state(),
             }
 
@@ -373,13 +381,14 @@ class Session:
                     and not self.closed
                 ):
                     self.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
-        chroma = fill.fine
-        if chroma is None:
+        filled = fill.fine
+        if filled is None:
             if fill.coarse is None:
                 strokes = engine.strokes_layer(state.path, (gray.shape[1], gray.shape[0]))
                 fill.coarse = engine.quick_fill(self.film, engine.keyframe_picture(gray, strokes))
-            chroma = fill.coarse
+            filled = fill.coarse
         quality = "fine" if fill.fine is not None else "coarse"
+        chroma = self._on_rest(frame, *filled)
         return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90), fill.revision, quality
 
     def sketch_jpeg(self, frame: int, data: bytes, width: int | None = None) -> bytes:
@@ -401,10 +410,28 @@ class Session:
             )
         strokes = _rgba(data)
         gray = self.gray(frame)
-        chroma = engine.quick_fill(
+        filled = engine.quick_fill(
             self.film, engine.keyframe_picture(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA), strokes)
         )
-        return engine.encode_jpeg(engine.join_chroma(gray, chroma, width), 90)
+        return engine.encode_jpeg(engine.join_chroma(gray, self._on_rest(frame, *filled), width), 90)
+
+    def _on_rest(self, frame: int, chroma: np.ndarray, reach: np.ndarray | None) -> np.ndarray:
+        """A fill of keyframe `frame` made on gray, with the folder's rest where its strokes do
+        not reach (the automatic colour of the frame, `base`, or gray), as the render will colour it."""
+        if self.rest != engine.REST_AUTOMATIC or reach is None:
+            return chroma
+        return engine.on_rest(chroma, reach, self.film.shown.turn(self.base(frame)))
+
+    def base(self, frame: int) -> np.ndarray:
+        """(h, w, 2) frame `frame`'s automatic colour at the working size, as stored (`engine.Automatic.base`; the last few kept)."""
+        self._check_frame(frame)
+        with self.lock:
+            base = self.bases.get_recent(frame)
+        if base is None:
+            base = self.automatic.base(self.film, frame)
+            with self.lock:
+                self.bases.put(frame, base)
+        return base
 
     def _fill(self, frame: int, state: KeyState) -> Fill:
         """The fill of the keyframe's latest revision, its render's own fill asked for if new."""
@@ -450,6 +477,17 @@ class Session:
             self.fine_wanted[frame] = revision
             self.changed.notify_all()
         return revision
+
+    def set_rest(self, rest: str) -> dict:
+        """What every stroke keyframe's unreached part keeps from now on, in the studio's fills,
+        previews and renders: "gray" or "automatic" (its frame's automatic colour). Kept in
+        keyframes.json for `render --keyframes`. Returns the page's state."""
+        if rest not in engine.RESTS:
+            raise StudioError(400, f'the rest is "gray" or "automatic", not {rest!r}')
+        with self.lock:
+            self.rest = rest
+            self._write_listing()
+        return self.state()
 
     def keyframe_kind(self, frame: int) -> str | None:
         """What keyframe `frame`'s strokes are (engine.kind), None for no keyframe or one not read yet."""
@@ -549,6 +587,7 @@ class Session:
             "version": 1,
             **engine.film_fields(self.film.path),
             "auto": self.auto_listing,
+            "rest": self.rest,
             "keyframes": entries,
             **self._shot_fields(),
             **(self.setups.fields() if self.setups.starts or self.setups.edits else {}),
@@ -576,7 +615,8 @@ class Session:
                 lender = (l_first, l_end, self._coloured(l_first, l_end))
             if not files and lender is None:
                 raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
-        return self.previews.start(n, first, end, frame, files, lender)
+        base = self.base if self.rest == engine.REST_AUTOMATIC else None
+        return self.previews.start(n, first, end, frame, files, lender, base)
 
     def _coloured(self, first: int, end: int) -> dict[int, Path]:
         """The coloured keyframes of frames [first, end). Under the lock."""
@@ -599,7 +639,8 @@ class Session:
             if not files:
                 raise StudioError(409, "no keyframe is coloured yet: paint on at least one")
             output = output_path(self.film.path, self.output)
-            self.render = RenderJob(self.film, self.folder, files, self._shot_fields(), output)
+            fields = {**self._shot_fields(), "rest": self.rest}  # the shots as they are now, and the rest
+            self.render = RenderJob(self.film, self.folder, files, fields, output)
         return self._render_state()
 
     def cancel_render(self) -> dict | None:

@@ -15,6 +15,7 @@ const S = {
   borrowing: {}, // shot with no keyframe -> the painted shot of its setup it takes colour from
   keyframes: {},
   swatches: [],
+  rest: null, // what the strokes do not reach keeps, for every keyframe: "gray" or "automatic" (keyframes.json)
   scanFinished: false,
   shot: null,
   frame: null, // the keyframe being painted
@@ -133,6 +134,7 @@ async function poll() {
     const before = S.keyframes[S.frame];
     S.keyframes = state.keyframes;
     S.swatches = state.swatches;
+    takeRest(state.rest);
     S.scanFinished = state.scan.finished;
     $("film-name").textContent = `${state.film.name} · ${state.film.width}x${state.film.height} · ${state.film.frames} frames · keyframes in ${state.folder}/`;
     $("scan-bar").value = state.scan.done / Math.max(1, state.scan.total);
@@ -190,6 +192,36 @@ function takeShots(state) {
   S.setups = state.setups;
   S.borrowing = state.borrowing;
   if (corrected && S.frame !== null) S.shot = shotOf(S.frame);
+}
+
+// ---- the rest: what the strokes do not reach ---------------------------------------------------
+
+// The rest as the studio has it (this tab's choice or another's): the radio buttons follow, and
+// the keyframe's fill is made again with it when it changed.
+function takeRest(rest) {
+  const before = S.rest;
+  S.rest = rest;
+  for (const radio of document.querySelectorAll('input[name="rest"]')) radio.checked = radio.value === rest;
+  if (before !== null && before !== rest) refill();
+}
+
+async function chooseRest(rest) {
+  try {
+    const state = await json("POST", "/api/rest", { rest });
+    takeRest(state.rest);
+    say(`where the strokes do not reach: ${rest === "automatic" ? "the automatic colour" : "gray"}, for every keyframe (saved in keyframes.json)`, true);
+  } catch (error) {
+    say(error.message);
+    takeRest(S.rest); // the buttons back as the studio has it
+  }
+}
+
+// The keyframe's fill shown again (the rest changed): its strokes not saved yet by the quick fill, else the saved one's.
+function refill() {
+  if (S.frame === null || S.loaded !== S.frame) return;
+  S.fine = null;
+  if (painter.pending) sketch();
+  else if (S.keyframes[S.frame]) loadFilled();
 }
 
 // ---- correcting the shots ----------------------------------------------------------------------
@@ -716,6 +748,9 @@ function wire() {
       S.view = radio.value;
       showView();
     });
+  }
+  for (const radio of document.querySelectorAll('input[name="rest"]')) {
+    radio.addEventListener("change", () => radio.checked && chooseRest(radio.value));
   }
   $("side-by-side").addEventListener("change", showView);
   $("size").addEventListener("input", () => {
