@@ -106,8 +106,8 @@ def stroke_fill(
     lone stroke's (the leak a tenth) and the fill about Levin's, the base kept only where no
     stroke reaches at all. `alone` set on eight training pictures, `reach` and `gain` for a lone
     stroke left as they were (`pipelines/tune_stroke_fill.py`: growing from the second hint, two
-    strokes fell below gray there; from the fourth or sixth alike, the fourth for the longer reach
-    at ten).
+    strokes fell below gray there at a short side of 192 px; from the fourth or the sixth, alike:
+    the fourth for the longer reach at ten).
     One sparse factorisation, three right-hand sides
     (the chance of arriving times each chroma channel, and the chance). Solved at most at
     `max_side` (one size for the studio and the render: a walk that lives longer crosses a
