@@ -3,7 +3,7 @@ edges; the stroke fill's reach, which falls with distance and across edges."""
 
 import numpy as np
 
-from filmcolor.guidance.hints import coloured, fill_chroma, stroke_fill
+from filmcolor.guidance.hints import ALONE, coloured, fill_chroma, stroke_fill
 
 
 def _two_regions(h=60, w=80):
@@ -84,6 +84,26 @@ def test_the_base_blends_by_the_reach_and_keep_gray_strokes_hold():
     assert np.allclose(auto, gray + (1.0 - reach)[..., None] * base, atol=1e-5)
     assert np.abs(auto[:, 40:44]).max() == 0 and np.abs(auto[:, 46]).max() < 0.02
     assert np.abs(auto[:, 190:] - base[:, 190:]).max() < 0.01
+
+
+def test_the_reach_grows_with_the_number_of_separate_hints():
+    """Up to ALONE separate hints the reach is a lone stroke's; with ten, the colourist has said
+    much, the leak shrinks and the far end of an open area is reached where a lone stroke's
+    colour would have died out."""
+    luma = np.full((30, 200), 0.5)
+
+    def dots(n):
+        chroma, known = np.zeros((30, 200, 2)), np.zeros((30, 200), bool)
+        for k in range(n):
+            known[1 + 3 * k, 5:7], chroma[1 + 3 * k, 5:7] = True, RED
+        return chroma, known
+
+    few = dots(ALONE)
+    assert np.array_equal(stroke_fill(luma, *few, reach=0.1)[1], stroke_fill(luma, *few, reach=0.1, alone=1000)[1])
+    many = dots(10)
+    grown, fixed = stroke_fill(luma, *many, reach=0.1)[1], stroke_fill(luma, *many, reach=0.1, alone=1000)[1]
+    assert fixed[:, 150:].max() < 0.001 and grown[:, 150:].min() > 0.2  # the far end: 145 px from every hint
+    assert np.all(grown >= fixed - 1e-6)
 
 
 def test_with_many_strokes_it_is_levins_fill():

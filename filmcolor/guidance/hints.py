@@ -13,8 +13,9 @@ colour, `colorize --hints`).
 But nothing else pulls a pixel, so a single stroke colours the whole picture up to the next
 stroke. A colourist paints the few things whose colour they know and expects the rest left as
 it was: the stroke fill (`stroke_fill`: keyframe strokes in the studio and the render) gives
-each pixel a reach from the strokes that falls with distance and across edges, and blends the
-fill into the base (gray, or a colour given) by it. docs/evaluation.md measures both against the
+each pixel a reach from the strokes that falls with distance and across edges (and grows
+with the number of strokes: the more the colourist has said, the more of the picture is
+theirs), and blends the fill into the base (gray, or a colour given) by it. docs/evaluation.md measures both against the
 number of hints.
 """
 
@@ -32,6 +33,9 @@ MAX_SIDE = 400  # px: Levin's fill runs at most at this long side (a few seconds
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
 STROKE_SIDE = 200  # px: the stroke fill runs at most at this long side, in the studio as in the render (0.1 s)
 REACH = 0.5  # share of the long side over which a walk from a stroke dies out (1/e) across a flat open area
+ALONE = (
+    3  # separate hints up to which the reach is REACH; with more, it grows with their number (REACH * hints / ALONE)
+)
 GAIN = 8.0  # the reach is this times the chance a walk arrives at a stroke, at most 1: an eighth is reached
 LEAK_STEP = 0.75  # a walk on the 8 neighbours spreads 0.75 px^2 a step on each axis: the leak is this / reach^2
 GUIDE_EPS = 1e-3  # luma variance under which the upsampling's fits count a window as flat (contrast ~0.03)
@@ -78,6 +82,7 @@ def stroke_fill(
     max_side: int = STROKE_SIDE,
     reach: float = REACH,
     gain: float = GAIN,
+    alone: int = ALONE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) luma in [0, 1], (H, W, 2) chroma, (H, W) bool `known` (the painted pixels; a
     keep-gray stroke is painted with chroma 0) and the colour the rest keeps, `base` ((H, W, 2),
@@ -85,12 +90,25 @@ def stroke_fill(
 
     Levin's fill gives every pixel the colour of the strokes it is joined to along the luma,
     however far: one stroke colours the whole picture. Here a random walk along the same
-    weights stops at each step with a small chance (`LEAK`, set so that across a flat open area
+    weights stops at each step with a small chance (the leak, set so that across a flat open area
     the strokes' pull falls to 1/e over `reach` of the long side); the reach is the chance it
-    arrives at a stroke, the fill the mean colour of the strokes it arrives at. Inside an
-    object bounded by edges the walk stays in and the reach stays high; across an edge, or far
-    over an open area, it falls. Out = base + reach * (fill - base): colour never jumps, and with
-    many strokes (all near) it is Levin's fill. One sparse factorisation, three right-hand sides
+    arrives at a stroke (times `gain`, at most 1), the fill the mean colour of the strokes it
+    arrives at. Inside an object bounded by edges the walk stays in and the reach stays high;
+    across an edge, or far over an open area, it falls. Out = base + reach * (fill - base):
+    colour never jumps.
+
+    How far the strokes reach depends on how much the colourist has said. A few strokes (up to
+    `alone` separate hints: the painted mask's 8-connected parts) name a few things and the
+    rest should stay as it was, so `reach` holds. With more, the picture is mostly explained by
+    them, and their colour carried along the luma is a better guess than the base (Levin's
+    fill, which honours every hint, beats gray from about ten hints: docs/evaluation.md), so
+    the reach grows with their number, `reach * hints / alone`: at ten it is over three times a
+    lone stroke's (the leak a tenth) and the fill about Levin's, the base kept only where no
+    stroke reaches at all. `alone` set on eight training pictures, `reach` and `gain` for a lone
+    stroke left as they were (`pipelines/tune_stroke_fill.py`: growing from the second hint, two
+    strokes fell below gray there at a short side of 192 px; from the fourth or the sixth, alike:
+    the fourth for the longer reach at ten).
+    One sparse factorisation, three right-hand sides
     (the chance of arriving times each chroma channel, and the chance). Solved at most at
     `max_side` (one size for the studio and the render: a walk that lives longer crosses a
     faint edge more often, so the reach is the same only at the same size), brought
@@ -110,6 +128,8 @@ def stroke_fill(
         small_known = cover >= min(0.5, float(cover.max()))  # strokes thinner than a pixel there: the most covered
     else:
         small_luma, small_chroma, small_known = luma.astype(np.float32), chroma.astype(np.float32), known
+    parts = cv2.connectedComponents(known.astype(np.uint8), connectivity=8)[0] - 1  # separate hints (0: the rest)
+    reach *= max(1.0, parts / alone)  # more hints, more of the picture theirs
     leak = LEAK_STEP / (reach * max(size)) ** 2  # a walk's reach falls to 1/e over `reach` of the long side
     rhs = np.concatenate([small_chroma * small_known[..., None], small_known[..., None]], axis=2)  # (h', w', 3)
     solved = _solve(small_luma, rhs, small_known, leak).astype(np.float32)  # (h', w', 3): reach * fill, reach
