@@ -1,7 +1,7 @@
 """Debian's Chromium driven by Playwright, for the tests of the studio's page.
 
-Closing is bounded: Chromium now and then never answers the close (seen in CI: one test's
-`browser.close()` waited 83 minutes after every check had passed, and CI ran out of time). So
+Closing is bounded: Chromium now and then never answers the close (most likely what CI saw
+when one test waited 82 minutes after its render had finished, until CI ran out of time). So
 when the Playwright session ends, its driver and every browser it started get a minute to close;
 after that they are killed and the test is warned, not failed: the page had done all it was
 asked."""
