@@ -4,8 +4,11 @@ a coloured film out, in bounded memory.
     decode -> luma plane -> working size -> batch -> generator -> chroma -> smoothing ->
     chroma planes at the film's size -> encode beside the film's own luma, packets copied
 
-Decoding, the model, smoothing with chroma upsampling, and encoding are four threads joined
-by bounded queues (`filmcolor.stages`): they overlap, and memory stays bounded. The same graph
+Decoding, the model, smoothing (with a guide's colour), chroma upsampling and encoding are
+five threads joined by bounded queues (`filmcolor.stages`): they overlap, and memory stays
+bounded. Smoothing and upsampling are apart because a guided frame costs both more than the
+model does: in one thread they set the guided render's pace (on the 1080p pan, that thread
+was busy 85% of the render while the other core waited). The same graph
 renders a whole film in one pass (`filmcolor.render`) and each segment of a long one
 (`filmcolor.segments`, also on a Ray cluster: `filmcolor.cluster`).
 """
@@ -34,7 +37,7 @@ from .models import Generator
 from .stages import overlapped
 from .temporal import SmoothConfig, Smoother
 
-STAGES = ("decode", "model", "smooth", "encode")
+STAGES = ("decode", "model", "smooth", "chroma", "encode")
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Chunk:
     items: list[media.LumaFrame | av.Packet]  # as decoded: frames and packets to copy
     # the model's work on the frames (their positions), once submitted
     pending: list[tuple[list[int], Pending]] = field(default_factory=list)
+    # per frame, in order: its working luma, (2, h, w) smoothed chroma, guided colour and saturation
+    coloured: list[tuple[np.ndarray, np.ndarray, GuidedColour | None, float]] = field(default_factory=list)
     planes: list[np.ndarray] = field(default_factory=list)  # per frame, (2, ch, cw) chroma codes to write
 
     @property
@@ -210,7 +215,7 @@ class Renderer:
             busy["model"] += time.perf_counter() - t
             return chunk
 
-        def finish(chunk: Chunk) -> Chunk:
+        def colour(chunk: Chunk) -> Chunk:
             t = time.perf_counter()
             if not chunk.pending:  # packets only
                 return chunk
@@ -227,16 +232,24 @@ class Renderer:
                 if cut:
                     found.append(frame.index)
                 saturation = self.saturation if guided is None or guided.saturate else 1.0
+                chunk.coloured.append((y, c, guided, saturation))
+            busy["smooth"] += time.perf_counter() - t
+            return chunk
+
+        def upsample(chunk: Chunk) -> Chunk:
+            t = time.perf_counter()
+            for frame, (y, c, guided, saturation) in zip(chunk.frames, chunk.coloured, strict=True):
                 chunk.planes.append(
                     chroma_planes(
                         c, y, frame.luma, self.info, matrix, writer.chroma_size, writer.out_range, saturation, guided
                     )
                 )
-            busy["smooth"] += time.perf_counter() - t
+            chunk.coloured = []
+            busy["chroma"] += time.perf_counter() - t
             return chunk
 
         decoded = chunks(timed(frames_in, busy, "decode"), self.batch_size)
-        for chunk in overlapped(decoded, [infer, finish], self.queue_depth):
+        for chunk in overlapped(decoded, [infer, colour, upsample], self.queue_depth):
             t = time.perf_counter()
             planes = iter(chunk.planes)
             for item in chunk.items:

@@ -73,22 +73,19 @@ class Carried:
 
     def plane(self, size: tuple[int, int], matrix: str) -> tuple[np.ndarray, np.ndarray]:
         """((H', W', 2) chroma, (H', W') weight) at the chroma planes' `size`: the keyframe's own
-        chroma, sampled where the (smooth) coordinates, scaled up, point, at twice that size
-        (a 4:2:0 film's luma size) and averaged down, as a conversion to 4:2:0 averages: sampled
-        at the planes' own size, the bilinear sampling blurred a textured keyframe by up to
-        1.2 dB (chroma PSNR) against a plain carrier one frame after it."""
+        chroma at twice that size (a 4:2:0 film's luma size), as a conversion to 4:2:0 would
+        average it, sampled where the (smooth) coordinates, scaled up, point (`Keyframe.paired`:
+        the mean of the four samples a block's fine pixels take, where the map moves the block
+        whole). Sampled from the chroma at the planes' own size, the bilinear sampling blurred
+        a textured keyframe by up to 1.2 dB (chroma PSNR) against a plain carrier one frame after it."""
         h, w = self.weight.shape
-        fine = (2 * size[0], 2 * size[1])
-        sx, sy = fine[0] / w, fine[1] / h
-        coords = cv2.resize(self.coords, fine, interpolation=cv2.INTER_LINEAR)
-        # pixel centres at the new size
-        map_x, map_y = ((coords[..., 0] + 0.5) * sx - 0.5, (coords[..., 1] + 0.5) * sy - 0.5)
+        scale = np.array([2 * size[0] / w, 2 * size[1] / h], np.float32)  # fine pixels a working pixel
+        # each plane pixel's centre in the fine chroma, less the half pixel `paired` is shifted by
+        coords = cv2.resize((self.coords + 0.5) * scale - 1.0, size, interpolation=cv2.INTER_LINEAR)  # (H', W', 2)
         chroma = cv2.remap(
-            self.keyframe.plane(fine, matrix), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            self.keyframe.paired(size, matrix), coords, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        return cv2.resize(chroma, size, interpolation=cv2.INTER_AREA), cv2.resize(
-            self.weight, size, interpolation=cv2.INTER_LINEAR
-        )
+        return chroma, cv2.resize(self.weight, size, interpolation=cv2.INTER_LINEAR)
 
 
 @dataclass
@@ -111,12 +108,16 @@ class GuidedColour:
         as far as they are sure."""
         if not self.sources:
             return cbcr
-        total, acc = np.zeros(cbcr.shape[:2], np.float32), np.zeros_like(cbcr)
-        for source in self.sources:
-            carried, weight = source.plane(size, matrix)
-            total += weight
-            acc += weight[..., None] * carried
-        carried = fit_chroma_to_gamut(luma, acc / np.maximum(total, 1e-6)[..., None], matrix)
+        if len(self.sources) == 1:  # shared with no other: its own colour
+            carried = self.sources[0].plane(size, matrix)[0]
+        else:
+            total, acc = np.zeros(cbcr.shape[:2], np.float32), np.zeros_like(cbcr)
+            for source in self.sources:
+                sample, weight = source.plane(size, matrix)
+                total += weight
+                acc += weight[..., None] * sample
+            carried = acc / np.maximum(total, 1e-6)[..., None]
+        carried = fit_chroma_to_gamut(luma, carried, matrix)
         sure = cv2.resize(self.sure, size, interpolation=cv2.INTER_LINEAR)[..., None]
         return sure * carried + (1.0 - sure) * cbcr
 

@@ -79,21 +79,42 @@ class Keyframe:
         picture's own, full detail, where it was coloured whole; the strokes' fill, scaled up,
         where not. The last few are kept (those in use: carried forward, carried back), each
         under the file's identity (path, size, change time), so an edited file is read again."""
-        key = (_identity(self.path), size, matrix, self.filled, self.based)
-        if key not in _PLANES:
-            if self.filled or not self.path.is_file():
-                luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
-                _PLANES[key] = convert_chroma(luma, chroma, self.matrix, matrix)
-            else:
-                picture = read_rgba(self.path)[0]
-                stored = self.shown.stored(picture) if self.shown else picture
-                # floats: no rounding to 8 bits on the way
-                rgb = cv2.resize(stored.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
-                _PLANES[key] = np.ascontiguousarray(rgb_to_ycbcr(rgb, matrix)[..., 1:])
-            while len(_PLANES) > 4:
-                _PLANES.popitem(last=False)
-        _PLANES.move_to_end(key)
-        return _PLANES[key]
+        return _kept((_identity(self.path), size, matrix, self.filled, self.based), lambda: self._plane(size, matrix))
+
+    def paired(self, size: tuple[int, int], matrix: str) -> np.ndarray:
+        """(2 * size[1] - 1, 2 * size[0] - 1, 2): the chroma at twice `size` (`plane`'s), each
+        2x2 block of it averaged, at every step (element [j, i] is the block whose centre is
+        fine pixel (i + 0.5, j + 0.5)). A bilinear sample of this is exactly the mean of four
+        bilinear samples of the fine chroma half a pixel around it: what sampling the fine
+        chroma and averaging it down to `size` (a 4:2:0 conversion) gives, at a quarter of the
+        cost (`filmcolor.guidance.guide.Carried.plane`). Kept like `plane`."""
+        fine = (2 * size[0], 2 * size[1])
+
+        def make() -> np.ndarray:
+            c = self._plane(fine, matrix)
+            return 0.25 * (c[:-1, :-1] + c[1:, :-1] + c[:-1, 1:] + c[1:, 1:])
+
+        return _kept((_identity(self.path), fine, matrix, self.filled, self.based, "paired"), make)
+
+    def _plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
+        if self.filled or not self.path.is_file():
+            luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
+            return convert_chroma(luma, chroma, self.matrix, matrix)
+        picture = read_rgba(self.path)[0]
+        stored = self.shown.stored(picture) if self.shown else picture
+        # floats: no rounding to 8 bits on the way
+        rgb = cv2.resize(stored.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(rgb_to_ycbcr(rgb, matrix)[..., 1:])
+
+
+def _kept(key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """`make()`, kept under `key` among the last few planes used."""
+    if key not in _PLANES:
+        _PLANES[key] = make()
+        while len(_PLANES) > 4:
+            _PLANES.popitem(last=False)
+    _PLANES.move_to_end(key)
+    return _PLANES[key]
 
 
 def on_base(chroma: np.ndarray, reach: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -104,7 +125,7 @@ def on_base(chroma: np.ndarray, reach: np.ndarray, base: np.ndarray) -> np.ndarr
     return (chroma + (1.0 - reach)[..., None] * base).astype(np.float32)
 
 
-# (file identity, size, matrix, filled, based) -> plane chroma, most recently used last
+# (file identity, size, matrix, filled, based[, "paired"]) -> plane chroma, most recently used last
 _PLANES: OrderedDict = OrderedDict()
 
 
