@@ -2,7 +2,7 @@
 pictures only: eight of opencv-doc's examples in the corpus' train split (TRAINING), at a short
 side of `--short` px (160; the evaluation's pictures are at 192).
 
-    python pipelines/tune_stroke_fill.py [--short 160] [--reach 0.5] [--gain 8] [--alone 1 3 5 1000]
+    python pipelines/tune_stroke_fill.py [--short 160] [--reach 0.5] [--gain 8] [--alone 1 3 5 1000] [--side 200 400]
 
 For each setting asked (every combination), the hints of pipelines/eval_hints.py (colourist
 strokes and random points, 1 to 100) and, at each count, the stroke fill's mean chroma PSNR
@@ -56,10 +56,11 @@ def main() -> None:
     ap.add_argument("--reach", type=float, nargs="+", default=[hints.REACH])
     ap.add_argument("--gain", type=float, nargs="+", default=[hints.GAIN])
     ap.add_argument("--alone", type=int, nargs="+", default=[hints.ALONE], help="1000: the reach never grows")
+    ap.add_argument("--side", type=int, nargs="+", default=[hints.STROKE_SIDE], help="the long side the fill solves at, at most")
     args = ap.parse_args()
     scored = cases(args.short)
-    for reach, gain, alone in itertools.product(args.reach, args.gain, args.alone):
-        line = [f"reach {reach} gain {gain} alone {alone}:"]
+    for reach, gain, alone, side in itertools.product(args.reach, args.gain, args.alone, args.side):
+        line = [f"reach {reach} gain {gain} alone {alone} side {side}:"]
         worst_gray, worst_levin = np.inf, np.inf
         for placement in ("colourist", "random"):
             parts = []
@@ -70,7 +71,7 @@ def main() -> None:
                         score(
                             c["y"],
                             c["truth"],
-                            hints.stroke_fill(c["y"], *c["hint"], None, hints.STROKE_SIDE, reach, gain, alone)[0],
+                            hints.stroke_fill(c["y"], *c["hint"], None, side, reach, gain, alone)[0],
                         )
                         for c in group
                     ]

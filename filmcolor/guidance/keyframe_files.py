@@ -92,14 +92,17 @@ class Keyframe:
 
         def make() -> np.ndarray:
             c = self._plane(fine, matrix)
-            return 0.25 * (c[:-1, :-1] + c[1:, :-1] + c[:-1, 1:] + c[1:, 1:])
+            return cv2.blur(c, (2, 2), anchor=(0, 0))[:-1, :-1]  # [j, i]: the mean of c[j:j+2, i:i+2]
 
         return _kept((_identity(self.path), fine, matrix, self.filled, self.based, "paired"), make)
 
     def _plane(self, size: tuple[int, int], matrix: str) -> np.ndarray:
-        if self.filled or not self.path.is_file():
-            luma, chroma = (cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in (self.luma, self.chroma))
-            return convert_chroma(luma, chroma, self.matrix, matrix)
+        if (
+            self.filled or not self.path.is_file()
+        ):  # re-expressed, then scaled up: both linear, the same either way round
+            return cv2.resize(
+                convert_chroma(self.luma, self.chroma, self.matrix, matrix), size, interpolation=cv2.INTER_LINEAR
+            )
         picture = read_rgba(self.path)[0]
         stored = self.shown.stored(picture) if self.shown else picture
         # floats: no rounding to 8 bits on the way
