@@ -41,7 +41,7 @@ def _segment_task(
     """One segment, in a Ray worker: returns its stages' busy seconds. A guided render's worker
     makes its guide from the plan (the keyframes read there) and follows it to its segment's start."""
     folder = WorkFolder.attach(Path(work), suffix)
-    renderer = Renderer(info, inference, encode, smooth)
+    renderer = Renderer(info, inference, encode, smooth, guided=plan is not None)
     guide = plan.guide() if plan else None
     render_segment(Path(source), folder, segment, renderer, state=None, damaged=damaged, guide=guide, cuts=cuts)
     return renderer.busy

@@ -126,9 +126,12 @@ class Predictor:
         compile: bool = False,
         edge_radius: int = RADIUS,
         engine: str = "auto",
+        spare: int = 0,
     ) -> None:
         """`edge_radius`: the guided filter's radius in px at the working size (0: the model's
-        chroma as it is); `engine`: what runs the generator (`filmcolor.onnx_engine.choose`)."""
+        chroma as it is); `engine`: what runs the generator (`filmcolor.onnx_engine.choose`);
+        `spare`: cores the model leaves to the render's other stages on the CPU (at least one
+        thread is its own)."""
         self.device, self.code_range, self.size, self.amp, self.edge_radius = device, code_range, size, amp, edge_radius
         self.model = model.to(device).eval()
         self.engine = choose(engine, device, compile)
@@ -139,7 +142,7 @@ class Predictor:
         if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:  # Ray and users who set it know better
             # the cores this process may use
             cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-            torch.set_num_threads(max(1, cores or 1))
+            torch.set_num_threads(max(1, (cores or 1) - spare))
         if device.type == "cuda":
             self.model = self.model.to(memory_format=torch.channels_last)
             self.copy_stream = torch.cuda.Stream(device)

@@ -243,7 +243,9 @@ def _segmented(
         else:
 
             def make_renderer() -> Renderer:
-                return Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
+                return Renderer(
+                    info, config.inference, config.encode, config.smooth, model, config.queue_depth, plan is not None
+                )
 
             make_guide: Callable[[], Guidance] | None = plan.guide if plan else None
             busy = segments.render_segments(
@@ -295,7 +297,9 @@ def _one_pass(
     first = bisect_left(times, start) if start is not None and times else 0  # the film's number of the first frame
     plan = _guidance(source, info, config, model, times, progress)
     frame_guide = plan.guide() if plan else None
-    renderer = Renderer(info, config.inference, config.encode, config.smooth, model, config.queue_depth)
+    renderer = Renderer(
+        info, config.inference, config.encode, config.smooth, model, config.queue_depth, plan is not None
+    )
     smoother = renderer.smoother(frame_guide, first)
 
     def advance(n: int) -> None:

@@ -38,6 +38,10 @@ from .stages import overlapped
 from .temporal import SmoothConfig, Smoother
 
 STAGES = ("decode", "model", "smooth", "chroma", "encode")
+# cores a guided render's model leaves to the guide's stages on the CPU: on the 2-core CPU the
+# 1080p pan's guided render took 13.1 s with the model on one thread, 13.6 s on two (medians of
+# three, taking turns); the automatic render the same either way (11.3 s)
+GUIDE_CORES = 1
 
 
 @dataclass
@@ -148,7 +152,8 @@ def _shared_luma(luma: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, n
 class Renderer:
     """What every part of one render shares: the model and its predictor, the film's geometry,
     the encoding and smoothing settings, and the busy time of each stage. `model`: one already
-    loaded (else it is loaded from `inference.weights`)."""
+    loaded (else it is loaded from `inference.weights`). `guided`: a guided render's, whose
+    model leaves one core of the CPU to the guide (GUIDE_CORES)."""
 
     def __init__(
         self,
@@ -158,6 +163,7 @@ class Renderer:
         smooth: SmoothConfig,
         model: Generator | None = None,
         queue_depth: int = 2,
+        guided: bool = False,
     ) -> None:
         self.info, self.encode, self.smooth, self.queue_depth = info, encode, smooth, queue_depth
         self.saturation = inference.saturation
@@ -173,6 +179,7 @@ class Renderer:
             inference.compile,
             inference.edge_radius,
             inference.engine,
+            GUIDE_CORES if guided else 0,
         )
         dtype = np.dtype(np.uint8 if info.code_range.bits <= 8 else np.uint16)
         self.batch_size = inference.batch_size or self.predictor.auto_batch_size((info.height, info.width), dtype)
