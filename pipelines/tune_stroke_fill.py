@@ -56,7 +56,9 @@ def main() -> None:
     ap.add_argument("--reach", type=float, nargs="+", default=[hints.REACH])
     ap.add_argument("--gain", type=float, nargs="+", default=[hints.GAIN])
     ap.add_argument("--alone", type=int, nargs="+", default=[hints.ALONE], help="1000: the reach never grows")
-    ap.add_argument("--side", type=int, nargs="+", default=[hints.STROKE_SIDE], help="the long side the fill solves at, at most")
+    ap.add_argument(
+        "--side", type=int, nargs="+", default=[hints.STROKE_SIDE], help="the long side the fill solves at, at most"
+    )
     args = ap.parse_args()
     scored = cases(args.short)
     for reach, gain, alone, side in itertools.product(args.reach, args.gain, args.alone, args.side):
