@@ -267,8 +267,7 @@ def _extract() -> click.Command:
 def _train() -> click.Command:
     """Train the CycleGAN colouriser on a film's frames (domain A) against colour pictures (domain B)."""
 
-    from .training.runs import UNCHECKED_OPTION
-    from .training.train import TrainConfig, train as fit
+    from .configs import UNCHECKED_OPTION, TrainConfig
 
     @click.command()
     @click.option(
@@ -295,6 +294,13 @@ def _train() -> click.Command:
             TrainConfig,
             {k: ("" if v is None else str(v)) if k.startswith("domain_") else v for k, v in options.items()},
         )
+        from .inputs import folder
+
+        for flag, given_folder in (("--domain-a", config.domain_a), ("--domain-b", config.domain_b)):
+            if given_folder or (flag == "--domain-a" and not resume):  # before torch loads
+                folder(given_folder, flag)
+        from .training.train import train as fit
+
         main_process = os.environ.get("RANK", "0") == "0"  # under torchrun, rank 0 alone reports
         with progress_bar("train", "it/s") if main_process else nullcontext() as progress:
             result = fit(

@@ -1,5 +1,5 @@
-"""The settings of the render (and those it is built from), of `keyframes`, `colorize` and the
-studio, in a module that loads nothing heavy.
+"""The settings of the render (and those it is built from), of `keyframes`, `colorize`, the
+studio and `train`, in a module that loads nothing heavy.
 
 The command line makes its options from these dataclasses (`filmcolor.cli.config_options`)
 before it knows what a command will do, so they live apart from the code that uses them:
@@ -7,7 +7,8 @@ torch, OpenCV and SciPy load only when a command starts its work, and `filmcolor
 film that is not there is answered in a fraction of a second (docs/benchmarks.md). Each
 module that does the work imports its config from here (`filmcolor.inference`,
 `filmcolor.guidance.cuts`, `filmcolor.temporal`, `filmcolor.guidance.guide`, `filmcolor.segments`,
-`filmcolor.render`, `filmcolor.keyframes`, `filmcolor.stills`, `filmcolor.studio.server`).
+`filmcolor.render`, `filmcolor.keyframes`, `filmcolor.stills`, `filmcolor.studio.server`,
+`filmcolor.training.train`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .media.encoding import EncodeConfig
-from .settings import AMOUNT, COUNT, POSITIVE, SHARE, STREAM, THRESHOLD, Bounds, setting
+from .settings import AMOUNT, COUNT, POSITIVE, SEED, SHARE, STREAM, THRESHOLD, Bounds, setting
 
 EDGE_RADIUS = 8  # px at the working size (short side 256) of the luma-guided filter (`filmcolor.edgeaware`): the window is 17 px, 7% of the picture's height
 AMP_CHOICES = ("bf16", "fp16", "off")  # autocast precision on CUDA; the CPU always runs fp32
@@ -221,3 +222,86 @@ class StudioConfig:
     )
     port: int = setting(8642, "Port to listen on (0: any free port).", bounds=Bounds(0, 65535))
     browser: bool = setting(True, "Open the studio in the browser.")
+
+
+@dataclass(frozen=True)
+class DecolouriserConfig:
+    """G_BA's shape; stored in training checkpoints."""
+
+    base: int = 32  # channels at full size; doubled at each downsampling
+    downsamples: int = 2  # stride-2 stages; the trunk runs at 1/2**downsamples
+    blocks: int = 4  # residual blocks in the trunk
+
+
+# the option of `train --resume` that takes a checkpoint without a SHA-256 as it is (`training.runs`)
+UNCHECKED_OPTION = "--unchecked-checkpoint"
+
+
+@dataclass
+class TrainConfig:
+    """A CycleGAN run's settings; stored in its checkpoint, so a resumed run keeps them."""
+
+    domain_a: str = setting("", "Folder of the film's B&W frames (filmcolor extract); required unless --resume.")
+    domain_b: str = setting("", "Folder of colour pictures (default: the small set shipped with filmcolor).")
+    init: str = setting("shipped", "G_AB's start: a weights file, 'shipped' or 'random'.")
+    seed: int = setting(0, "Seed of initialisation, crops and pools.", bounds=SEED)
+    batch_size: int = setting(4, "Pictures of each domain per step.", bounds=COUNT)
+    size: int = setting(256, "Crop side in px.", bounds=Bounds(16))
+    film_look: float = setting(
+        0.0,
+        "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure).",
+        bounds=SHARE,
+    )
+    video_look: float = setting(
+        0.0,
+        "Share of the pairs whose luma also gets camera video's defects (codec blocks and ringing, noise, motion blur, interlacing, soft focus).",
+        bounds=SHARE,
+    )
+    edge_weight: float = setting(
+        0.0, "Weight of the loss on chroma gradients where the luma is flat (pairs only).", bounds=AMOUNT
+    )
+    confidence_weight: float = setting(
+        0.1,
+        "Weight of the confidence's likelihood loss (pairs only; generators with the confident head).",
+        bounds=AMOUNT,
+    )
+    load_size: int = setting(
+        286,
+        "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.",
+        bounds=Bounds(16),
+    )
+    steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True, bounds=COUNT)
+    lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.", bounds=POSITIVE)
+    beta1: float = setting(0.5, "Adam beta1, as in the paper.", bounds=Bounds(0, 1, below=True))
+    constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True, bounds=AMOUNT)
+    decay_steps: int = setting(
+        5_000,
+        "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).",
+        resumable=True,
+        bounds=AMOUNT,
+    )
+    pool_size: int = setting(50, "Past fakes each discriminator also sees.", bounds=AMOUNT)
+    decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
+    disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.", bounds=COUNT)
+    cycle_weight: float = setting(10.0, "Weight of the cycle-consistency L1 losses.", bounds=AMOUNT)
+    identity_weight: float = setting(
+        0.5, "Identity loss weight, times --cycle-weight (the reference's definition).", bounds=AMOUNT
+    )
+    paired_weight: float = setting(
+        10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.", bounds=AMOUNT
+    )
+    gan_weight: float = setting(
+        1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.", bounds=AMOUNT
+    )
+    device: str = setting("auto", "auto, cpu or cuda.", resumable=True)
+    amp: str = setting(
+        "bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True
+    )
+    save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True, bounds=COUNT)
+    preview_every: int = setting(200, "Steps between preview grids.", resumable=True, bounds=COUNT)
+
+    def lr_factor(self, step: int) -> float:
+        """Learning-rate multiplier at `step` (1-based): constant, then linear to 0."""
+        if step <= self.constant_steps:
+            return 1.0
+        return max(0.0, 1.0 - (step - self.constant_steps) / max(1, self.decay_steps))

@@ -29,3 +29,13 @@ def check_files(paths: Iterable[str | Path]) -> list[Path]:
         if not p.is_file():
             raise InputError(f"{p} is not a file" if p.exists() else f"{p} does not exist")
     return out
+
+
+def folder(path: str | Path, flag: str) -> Path:
+    """The folder option `flag` names: InputError where none is given, or it names no folder."""
+    if not str(path):
+        raise InputError(f"{flag} is required: a folder of pictures")
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"{flag} {path} is not a folder" if path.exists() else f"{flag} {path} does not exist")
+    return path

@@ -348,7 +348,7 @@ def _text_files(folder, n):
 
 
 ERRORS = {
-    "domain missing": (lambda t, a, b: ["--domain-a", t / "nope", "--domain-b", b], "is not a folder"),
+    "domain missing": (lambda t, a, b: ["--domain-a", t / "nope", "--domain-b", b], "does not exist"),
     "domain empty": (
         lambda t, a, b: ["--domain-a", (t / "empty").mkdir() or t / "empty", "--domain-b", b],
         "holds no pictures",

@@ -10,27 +10,17 @@ implementation (LSGAN, a pool of 50 past fakes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..configs import DecolouriserConfig as DecolouriserConfig  # defined with the CLI's light settings
 from ..models import ResidualBlock
 
 
 def signed(x: torch.Tensor) -> torch.Tensor:
     """(B, 1 or 3, H, W) luma [0, 1] and chroma [-0.5, 0.5] -> all channels in [-1, 1]."""
     return torch.cat([x[:, :1] * 2.0 - 1.0, x[:, 1:] * 2.0], dim=1)
-
-
-@dataclass(frozen=True)
-class DecolouriserConfig:
-    """G_BA's shape; stored in training checkpoints."""
-
-    base: int = 32  # channels at full size; doubled at each downsampling
-    downsamples: int = 2  # stride-2 stages; the trunk runs at 1/2**downsamples
-    blocks: int = 4  # residual blocks in the trunk
 
 
 class Decolouriser(nn.Module):
@@ -40,9 +30,9 @@ class Decolouriser(nn.Module):
     softness can be drawn while the scene's structure carries over for the cycle.
     """
 
-    def __init__(self, config: DecolouriserConfig = DecolouriserConfig()) -> None:
+    def __init__(self, config: DecolouriserConfig | None = None) -> None:
         super().__init__()
-        self.config = config
+        self.config = config = config or DecolouriserConfig()
         widths = [config.base * 2**i for i in range(config.downsamples + 1)]
         layers: list[nn.Module] = [
             nn.Conv2d(3, widths[0], 7, padding=3),

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..configs import UNCHECKED_OPTION
 from ..errors import InputError, OutputError
 from ..outputs import atomic_output, part_path
 
@@ -107,9 +108,6 @@ def read_sums(run: Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError):
         return {}
     return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
-
-
-UNCHECKED_OPTION = "--unchecked-checkpoint"
 
 
 def _verified_checkpoint(run: Path, unchecked: bool = False) -> Path:

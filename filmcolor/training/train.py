@@ -24,18 +24,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import inputs
 from ..assets import shipped_colour_set, shipped_weights
 from ..colour import ycbcr_to_rgb
-from ..devices import AMP_CHOICES, autocast, check_amp
+from ..configs import (
+    DecolouriserConfig as DecolouriserConfig,  # defined with the CLI's light settings; imported from here too
+    TrainConfig as TrainConfig,
+)
+from ..devices import autocast, check_amp
 from ..errors import InputError
 from ..models import Generator, GeneratorConfig, load_weights, save_weights
 from ..outputs import locked
 from ..pictures import list_pictures
 from ..progress import Progress
-from ..settings import AMOUNT, COUNT, POSITIVE, SEED, SHARE, Bounds, setting
 from . import distributed, runs
 from .data import Crops
-from .gan import Decolouriser, DecolouriserConfig, ImagePool, PatchDiscriminator, lsgan_loss
+from .gan import Decolouriser, ImagePool, PatchDiscriminator, lsgan_loss
 
 log = logging.getLogger("filmcolor")
 
@@ -74,76 +78,6 @@ def confidence_loss(pred: torch.Tensor, target: torch.Tensor, log_var: torch.Ten
     err = ((pred.detach() - target) ** 2).mean(1, keepdim=True)  # (B, 1, H, W)
     log_var = log_var.float().clamp(-14.0, 4.0)
     return (err * torch.exp(-log_var) + log_var).mean()
-
-
-@dataclass
-class TrainConfig:
-    """A CycleGAN run's settings; stored in its checkpoint, so a resumed run keeps them."""
-
-    domain_a: str = setting("", "Folder of the film's B&W frames (filmcolor extract); required unless --resume.")
-    domain_b: str = setting("", "Folder of colour pictures (default: the small set shipped with filmcolor).")
-    init: str = setting("shipped", "G_AB's start: a weights file, 'shipped' or 'random'.")
-    seed: int = setting(0, "Seed of initialisation, crops and pools.", bounds=SEED)
-    batch_size: int = setting(4, "Pictures of each domain per step.", bounds=COUNT)
-    size: int = setting(256, "Crop side in px.", bounds=Bounds(16))
-    film_look: float = setting(
-        0.0,
-        "Share of the pairs whose luma the model is shown in a random old-film look (grain, softness, exposure).",
-        bounds=SHARE,
-    )
-    video_look: float = setting(
-        0.0,
-        "Share of the pairs whose luma also gets camera video's defects (codec blocks and ringing, noise, motion blur, interlacing, soft focus).",
-        bounds=SHARE,
-    )
-    edge_weight: float = setting(
-        0.0, "Weight of the loss on chroma gradients where the luma is flat (pairs only).", bounds=AMOUNT
-    )
-    confidence_weight: float = setting(
-        0.1,
-        "Weight of the confidence's likelihood loss (pairs only; generators with the confident head).",
-        bounds=AMOUNT,
-    )
-    load_size: int = setting(
-        286,
-        "Short side pictures are scaled to before cropping: the render's working scale (256) and a margin.",
-        bounds=Bounds(16),
-    )
-    steps: int = setting(10_000, "Train up to this step (a resumed run goes on to it).", resumable=True, bounds=COUNT)
-    lr: float = setting(2e-4, "Adam learning rate of generators and discriminators.", bounds=POSITIVE)
-    beta1: float = setting(0.5, "Adam beta1, as in the paper.", bounds=Bounds(0, 1, below=True))
-    constant_steps: int = setting(5_000, "Steps at the full learning rate...", resumable=True, bounds=AMOUNT)
-    decay_steps: int = setting(
-        5_000,
-        "...then linear decay to 0 over this many (independent of --steps; a resumed run may end sooner with both lowered).",
-        resumable=True,
-        bounds=AMOUNT,
-    )
-    pool_size: int = setting(50, "Past fakes each discriminator also sees.", bounds=AMOUNT)
-    decolouriser: DecolouriserConfig = setting(factory=DecolouriserConfig)  # G_BA's shape
-    disc_width: int = setting(64, "Filters of the PatchGAN discriminators' first layer.", bounds=COUNT)
-    cycle_weight: float = setting(10.0, "Weight of the cycle-consistency L1 losses.", bounds=AMOUNT)
-    identity_weight: float = setting(
-        0.5, "Identity loss weight, times --cycle-weight (the reference's definition).", bounds=AMOUNT
-    )
-    paired_weight: float = setting(
-        10.0, "Supervised chroma loss on domain B's own luma; 0 for plain CycleGAN.", bounds=AMOUNT
-    )
-    gan_weight: float = setting(
-        1.0, "Weight of the adversarial losses (the paper's 1); below 1 trusts the pairs more.", bounds=AMOUNT
-    )
-    device: str = setting("auto", "auto, cpu or cuda.", resumable=True)
-    amp: str = setting(
-        "bf16", "Autocast precision on CUDA (the CPU always trains in fp32).", choices=AMP_CHOICES, resumable=True
-    )
-    save_every: int = setting(200, "Steps between checkpoints (and weights.pt).", resumable=True, bounds=COUNT)
-    preview_every: int = setting(200, "Steps between preview grids.", resumable=True, bounds=COUNT)
-
-    def lr_factor(self, step: int) -> float:
-        """Learning-rate multiplier at `step` (1-based): constant, then linear to 0."""
-        if step <= self.constant_steps:
-            return 1.0
-        return max(0.0, 1.0 - (step - self.constant_steps) / max(1, self.decay_steps))
 
 
 class CycleGAN(nn.Module):
@@ -450,9 +384,7 @@ def _domains(config: TrainConfig) -> tuple[Crops, Crops]:
         (config.domain_a, False, "--domain-a"),
         (config.domain_b or str(shipped_colour_set()), True, "--domain-b"),
     ):
-        if not folder:
-            raise InputError(f"{flag} is required: a folder of pictures")
-        paths = list_pictures(folder)
+        paths = list_pictures(inputs.folder(folder, flag))
         if not paths:
             raise InputError(f"{flag} {folder} holds no pictures (png, jpg, ...)")
         crops = Crops(
