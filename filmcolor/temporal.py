@@ -45,7 +45,9 @@ def motion(prev: np.ndarray, cur: np.ndarray, config: SmoothConfig) -> Motion:
 def checking(config: SmoothConfig) -> SmoothConfig:
     """The flow back out of a frame, which only checks the one into it (what came into view, a
     wrong match): no finer than DIS's fast preset at half the working size, a quarter of the
-    cost of the medium preset at full size that a guided render follows."""
+    cost of the medium preset at full size that a guided render follows, and started from the
+    global shift (at that size the fast preset loses a fast pan alone, and nothing would be
+    trusted there)."""
     preset = "fast" if config.flow_preset == "medium" else config.flow_preset
     return replace(config, flow_preset=preset, flow_scale=min(config.flow_scale, 0.5), global_start=True)
 
