@@ -1,5 +1,8 @@
 """Debian's Chromium driven by Playwright, for the tests of the studio's page.
 
+As root it is started unable to take real-time priority (`chromium-no-realtime`): a CI run
+hung when two of its processes spun at SCHED_FIFO 99 and took both cores.
+
 Closing is bounded: Chromium now and then never answers the close (most likely what CI saw
 when one test waited 82 minutes after its render had finished, until CI ran out of time). So
 when the Playwright session ends, its driver and every browser it started get a minute to close;
@@ -9,6 +12,7 @@ asked."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import warnings
@@ -20,6 +24,8 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CLOSE_SECONDS = 60  # what a closing driver and its browsers get before they are killed
+# as root, Chromium started without the right to take real-time priority (the script says why)
+LAUNCHER = Path(__file__).with_name("chromium-no-realtime")
 
 
 def BROWSER(test):  # a decorator, named in capitals as the markers it stands for
@@ -60,12 +66,17 @@ def browsers() -> Iterator:
             )
 
 
+def launch(p):
+    """Chromium, headless; as root, through LAUNCHER (only root may drop what it holds)."""
+    root = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    return p.chromium.launch(executable_path=str(LAUNCHER if root else CHROMIUM), headless=True, args=["--no-sandbox"])
+
+
 def open_page(p, url: str, errors: list[str] | None = None, size: tuple[int, int] = (1200, 900)):
     """Chromium, headless, on the studio's `url`; the page's script errors collected into
     `errors`. The page's Content-Security-Policy is set aside here: Playwright's waits evaluate
     strings, which it forbids (`test_the_page_under_its_policy` runs the page under it)."""
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, bypass_csp=True)
+    page = launch(p).new_page(viewport={"width": size[0], "height": size[1]}, bypass_csp=True)
     if errors is not None:
         page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)

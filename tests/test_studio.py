@@ -26,7 +26,7 @@ import av
 import cv2
 import numpy as np
 import pytest
-from chromium import BROWSER, CHROMIUM, browsers, open_page
+from chromium import BROWSER, browsers, launch, open_page
 from clirun import assert_one_line_error, run_cli
 from configs import render_config
 from testfilms import make_film
@@ -1025,7 +1025,7 @@ def test_the_page_under_its_policy(studio):
     policy forbids.)"""
     url, keys = studio
     with browsers() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -1339,7 +1339,7 @@ def _until_held(page, held: list) -> None:
 def test_no_broken_picture_before_the_first_shot(studio):
     url, keys = studio
     with browsers() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
         held = _hold_polls(page)
         page.goto(url)
