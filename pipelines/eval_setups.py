@@ -78,19 +78,27 @@ def street(
                 yield cv2.warpAffine(next(frames), m, SIZE, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
 
 
-def framing(photo: np.ndarray, seed: int) -> Iterator[np.ndarray]:
-    """A shot over `photo` (BGR): framed anew (zoom 1.0-1.6 over the view that covers it, a
-    random centre), panning 1 px a frame in a random direction."""
+def view(shape: tuple[int, ...], seed: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """A shot's framing of a photo of `shape` (H, W, ...): (zoom: view px per photo px, (2,) the
+    first frame's centre in the photo's px, (2,) its move a frame, 1 px of the view), drawn
+    from `seed`: zoom 1.0-1.6 over the view that covers it, a random centre, a random direction."""
     rng = np.random.default_rng(seed)
     w, h = SIZE
-    rgb = cv2.cvtColor(photo, cv2.COLOR_BGR2RGB)
-    z = max(w / photo.shape[1], h / photo.shape[0]) * rng.uniform(1.0, 1.6)
+    z = max(w / shape[1], h / shape[0]) * rng.uniform(1.0, 1.6)
     half = np.array([w, h]) / (2 * z)  # the view's half size in the photo's pixels
     low = half + SHOT / z  # the view and its pan stay inside the picture
-    high = np.array(photo.shape[1::-1]) - low
+    high = np.array(shape[1::-1]) - low
     centre = rng.uniform(np.minimum(low, high), np.maximum(low, high))
     step = rng.normal(size=2)
     step /= np.linalg.norm(step) * z  # 1 px of the view a frame
+    return z, centre, step
+
+
+def framing(photo: np.ndarray, seed: int) -> Iterator[np.ndarray]:
+    """A shot over `photo` (BGR), framed as `view` draws it, panning 1 px a frame."""
+    w, h = SIZE
+    rgb = cv2.cvtColor(photo, cv2.COLOR_BGR2RGB)
+    z, centre, step = view(photo.shape, seed)
     for i in range(SHOT):
         cx, cy = centre + i * step
         m = np.array([[z, 0, w / 2 - z * cx], [0, z, h / 2 - z * cy]], np.float32)
@@ -103,6 +111,12 @@ def photo_pans(photos: list[Path], pattern: list[int], seed: int) -> Iterator[np
     pictures = [cv2.imread(str(p)) for p in photos]
     for k, setup in enumerate(pattern):
         yield from framing(pictures[setup], seed * 100 + k)
+
+
+def pans(photos: list[Path], pattern: list[int], seed: int) -> dict:
+    """A photo-pans film's entry in `films`: its pattern, how it is made, and what makes it (the
+    shots' framings: `view(picture's shape, seed * 100 + shot)`)."""
+    return {"pattern": pattern, "make": lambda: photo_pans(photos, pattern, seed), "photos": photos, "seed": seed}
 
 
 def tree() -> Iterator[np.ndarray]:
@@ -123,12 +137,12 @@ def films(photos: list[Path], aside: bool) -> dict[str, dict]:
     if aside:
         return {
             "aside: street, 3 setups": {"pattern": three, "make": lambda: street(400, thirds, three, 7)},
-            "aside: photo pans, 3 setups": {"pattern": three, "make": lambda: photo_pans(photos[12:15], three, 7)},
+            "aside: photo pans, 3 setups": pans(photos[12:15], three, 7),
         }
     return {
         "street, 2 setups": {"pattern": two, "make": lambda: street(0, halves, two, 1)},
-        "photo pans, 2 setups": {"pattern": two, "make": lambda: photo_pans(photos[0:2], two, 2)},
-        "photo pans, 3 setups": {"pattern": three, "make": lambda: photo_pans(photos[2:5], three, 3)},
+        "photo pans, 2 setups": pans(photos[0:2], two, 2),
+        "photo pans, 3 setups": pans(photos[2:5], three, 3),
         "band": {
             "pattern": [0, 1, 0, 2, 3, 4, 5],
             "truth": ROOT / "samples" / "band-colour.mp4",
@@ -177,19 +191,24 @@ def run(
     return r, time.perf_counter() - t
 
 
+def prepared(name: str, film: dict, work: Path) -> tuple[Path, Path, list[int]]:
+    """A film's truth and B&W files (made in `work` where they are not there) and its shots' first frames."""
+    if "truth" in film:
+        return film["truth"], film["bw"], film["starts"]
+    stem = "".join(c if c.isalnum() else "-" for c in name)
+    truth, bw = work / f"{stem}.mp4", work / f"{stem}-bw.mp4"
+    count = SHOT * (film.get("shots") or len(film["pattern"] or [0] * 8))
+    if not truth.exists():
+        write_film(truth, film["make"](), *SIZE, count, rate=RATE)
+    if not bw.exists():
+        degrade(truth, bw, DegradeConfig(clean=True))
+    return truth, bw, list(range(0, count, SHOT))
+
+
 def evaluate(name: str, film: dict, work: Path, weights: Path | None) -> dict:
     """One film's scores (see the module's doc)."""
     stem = "".join(c if c.isalnum() else "-" for c in name)
-    if "truth" in film:
-        truth, bw, starts = film["truth"], film["bw"], film["starts"]
-    else:
-        truth, bw = work / f"{stem}.mp4", work / f"{stem}-bw.mp4"
-        count = SHOT * (film.get("shots") or len(film["pattern"] or [0] * 8))
-        if not truth.exists():
-            write_film(truth, film["make"](), *SIZE, count, rate=RATE)
-        if not bw.exists():
-            degrade(truth, bw, DegradeConfig(clean=True))
-        starts = list(range(0, count, SHOT))
+    truth, bw, starts = prepared(name, film, work)
     pattern = film["pattern"]
     frames = len(decoded(truth))
     ends = [*starts[1:], frames]

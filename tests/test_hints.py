@@ -3,7 +3,7 @@ edges; the stroke fill's reach, which falls with distance and across edges."""
 
 import numpy as np
 
-from filmcolor.guidance.hints import ALONE, coloured, fill_chroma, stroke_fill
+from filmcolor.guidance.hints import ALONE, coloured, dissection, fill_chroma, stroke_fill
 
 
 def _two_regions(h=60, w=80):
@@ -127,3 +127,24 @@ def test_a_large_picture_is_filled_small_and_brought_back_along_its_luma():
     assert np.array_equal(out[known], chroma[known].astype(np.float32))
     assert reach[50:250, 198].min() > 0.9 and reach[50:250, 202].max() < 0.5 and reach[50:250, 205:].mean() < 0.2
     assert np.abs(stroke_fill(luma, chroma, np.zeros_like(known))[0]).max() == 0
+
+
+def test_the_solve_order_is_every_pixel_once_and_the_fill_a_weighted_mean():
+    """The nested-dissection order the fill is factorised in takes every pixel once, on any
+    shape; and what it solves is still Levin's system: an unpainted pixel's colour lies between
+    its neighbours' (a weighted mean), the painted ones keep theirs."""
+    for h, w in ((1, 1), (1, 9), (9, 1), (2, 2), (3, 3), (7, 50), (48, 64), (113, 200)):
+        order = dissection(h, w)
+        assert order.shape == (h * w,) and np.array_equal(np.sort(order), np.arange(h * w))
+    rng = np.random.default_rng(3)
+    luma = rng.random((31, 47))
+    known = rng.random((31, 47)) < 0.05
+    chroma = np.where(known[..., None], rng.uniform(-0.3, 0.3, (31, 47, 2)), 0.0)
+    out = fill_chroma(luma, chroma, known)
+    assert np.array_equal(out[known], chroma[known].astype(np.float32))
+    padded = np.pad(out, ((1, 1), (1, 1), (0, 0)), constant_values=np.nan)  # outside: no neighbour
+    steps = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
+    around = np.stack([padded[1 + dy : 32 + dy, 1 + dx : 48 + dx] for dy, dx in steps])  # (8, 31, 47, 2)
+    low, high = np.nanmin(around, axis=0)[~known], np.nanmax(around, axis=0)[~known]
+    assert np.all(out[~known] >= low - 1e-5) and np.all(out[~known] <= high + 1e-5)
+    assert np.ptp(out[~known]) > 0.1  # not trivially flat
