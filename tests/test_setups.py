@@ -9,7 +9,7 @@ import pytest
 from configs import render_config
 from testfilms import camera_view, make_film, scene
 
-from filmcolor.guidance.setups import Setups, find_setups, look, representative
+from filmcolor.guidance.setups import Setups, find_setups, look, match, representative
 from filmcolor.metrics import psnr
 from filmcolor.render import render
 
@@ -50,6 +50,16 @@ def test_shots_of_one_place_are_one_setup_and_unlike_ones_are_not():
     frames = _film()
     found = find_setups(_looks(frames, [0, 8, 16, 24]))
     assert found.groups([0, 8, 16, 24]) == [[0, 16], [8, 24]]
+
+
+def test_a_framing_nearly_twice_as_wide_is_the_same_setup_and_another_place_is_not():
+    """A wide framing shares few corners at any one scale with a closer one of the same place
+    (13 inliers here, under INLIERS), but aligned, the two agree closely: one setup."""
+    gray = lambda rgb: cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (469, 256))  # noqa: E731
+    a, b = _place(2), _place(1)
+    close = look(0, gray(camera_view(a, 330, 200, 1.0)))
+    assert match(look(1, gray(camera_view(a, 335, 200, 0.55))), close) is not None
+    assert match(look(1, gray(camera_view(b, 335, 200, 0.55))), close) is None
 
 
 def test_the_colourists_corrections_win_and_are_kept():
