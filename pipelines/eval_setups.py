@@ -317,7 +317,13 @@ def summary(results: dict) -> dict:
         "mean": mean,
         "below_ceiling_db": round(mean["ceiling"] - mean["setups"], 2),
         "above_automatic_db": round(mean["setups"] - mean["automatic"], 2),
-        "below_automatic": [s["shot"] for s in later if s["setups"] < s["automatic"]],
+        "below_automatic": [
+            f"{name} shot {s['shot']} ({'borrowed' if s['shot'] in {b for b, _ in r['borrowed']} else 'not borrowed'})"
+            for name, r in results.items()
+            if not r["negative"]
+            for s in r["later"]
+            if s["setups"] < s["automatic"]
+        ],
         "false_matches": sum(len(r["borrowed"]) for r in results.values() if r["negative"])
         + sum(len(r["wrong"]) for r in results.values() if not r["negative"]),
         "negative_identical": all(r["identical"] for r in results.values() if r["negative"]),
@@ -356,7 +362,7 @@ def markdown(report: dict) -> str:
                 "",
                 f"Mean over {s['later_shots']} later shots: setups {m['setups']}, automatic {m['automatic']}, ceiling {m['ceiling']}, nothing {m['nothing']} dB: "
                 f"**{s['below_ceiling_db']} dB below the ceiling, {s['above_automatic_db']} dB above the automatic colour**; "
-                f"shots below the automatic colour: {s['below_automatic'] or 'none'}; false matches: {s['false_matches']}; "
+                f"shots below the automatic colour: {', '.join(s['below_automatic']) or 'none'}; false matches: {s['false_matches']}; "
                 f"negative set's render identical to --no-setups: {s['negative_identical']}.",
                 "",
             ]
