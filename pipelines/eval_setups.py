@@ -191,11 +191,16 @@ def run(
     return r, time.perf_counter() - t
 
 
+def stem_of(name: str) -> str:
+    """A film's name as the start of its files' names in the work folder."""
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
 def prepared(name: str, film: dict, work: Path) -> tuple[Path, Path, list[int]]:
     """A film's truth and B&W files (made in `work` where they are not there) and its shots' first frames."""
     if "truth" in film:
         return film["truth"], film["bw"], film["starts"]
-    stem = "".join(c if c.isalnum() else "-" for c in name)
+    stem = stem_of(name)
     truth, bw = work / f"{stem}.mp4", work / f"{stem}-bw.mp4"
     count = SHOT * (film.get("shots") or len(film["pattern"] or [0] * 8))
     if not truth.exists():
@@ -207,7 +212,7 @@ def prepared(name: str, film: dict, work: Path) -> tuple[Path, Path, list[int]]:
 
 def evaluate(name: str, film: dict, work: Path, weights: Path | None) -> dict:
     """One film's scores (see the module's doc)."""
-    stem = "".join(c if c.isalnum() else "-" for c in name)
+    stem = stem_of(name)
     truth, bw, starts = prepared(name, film, work)
     pattern = film["pattern"]
     frames = len(decoded(truth))
@@ -400,7 +405,7 @@ def main() -> None:
     for name, film in films(photos, args.aside).items():
         if args.only and not any(part in name for part in args.only.split(",")):
             continue
-        stem = "".join(c if c.isalnum() else "-" for c in name)
+        stem = stem_of(name)
         cached = args.work / f"{stem}-result.json"
         if not cached.exists():
             cached.write_text(json.dumps(evaluate(name, film, args.work, args.weights)))

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from common import ROOT, write_section
 from eval_keyframes import keyframes, test_photos
-from eval_setups import SHOT, SIZE, chroma_psnr, decoded, films, prepared, run, view
+from eval_setups import SHOT, SIZE, chroma_psnr, decoded, films, prepared, run, stem_of, view
 
 from filmcolor.metrics import psnr
 
@@ -51,7 +51,7 @@ def planes420(frame: np.ndarray) -> np.ndarray:
 
 
 def bound(name: str, film: dict, work: Path, weights: Path | None) -> list[dict]:
-    stem = "".join(c if c.isalnum() else "-" for c in name)
+    stem = stem_of(name)
     truth, bw, starts = prepared(name, film, work)
     pattern = film["pattern"]
     firsts: dict[int, int] = {}
