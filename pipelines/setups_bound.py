@@ -51,6 +51,9 @@ def planes420(frame: np.ndarray) -> np.ndarray:
 
 
 def bound(name: str, film: dict, work: Path, weights: Path | None) -> list[dict]:
+    """Each later shot of photo-pans film `name`: its share shown by the painted keyframe's frame,
+    and the render with setups, the bound and the ceiling (the module's doc), rendered in `work`
+    where missing."""
     stem = stem_of(name)
     truth, bw, starts = prepared(name, film, work)
     pattern = film["pattern"]
