@@ -25,7 +25,7 @@ import cv2
 import torch
 from common import machine
 from eval_keyframes import keyframes
-from eval_setups import OPENCV, SHOT, framing
+from eval_setups import OPENCV, SHOT, framing, view
 from pan_films import RATE, write_film
 
 from filmcolor import media
@@ -46,7 +46,7 @@ def make(truth: Path, bw: Path, frames: int) -> None:
 
     def views():
         for k in range(frames // SHOT):
-            for rgb in framing(pictures[k % 2], k):
+            for rgb in framing(pictures[k % 2], view(pictures[k % 2].shape, k)):
                 yield cv2.resize(rgb, (1920, 1080), interpolation=cv2.INTER_CUBIC)
 
     write_film(truth, views(), 1920, 1080, frames, rate=RATE)

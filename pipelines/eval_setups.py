@@ -12,6 +12,10 @@ Films with a known colour truth, each of two or three camera setups cut back and
 - photo pans, two and three setups: pans (1 px a frame, a random direction) over opencv-doc's
   example pictures (the corpus' test split when built), each shot framed anew (zoom 1.0-1.6,
   a random centre) (8 and 9 shots);
+- photo pans, wide and close: two setups over two more of those pictures, each setup's returns
+  framed wide (1.1x the view that covers the picture) and close (1.5-1.8x that) in turn about
+  the picture's middle, as a scene is covered in a wide shot and closer ones: the painted
+  (first) shot of each setup is its wide one (8 shots);
 - band: `samples/band.mp4` (the held-out excerpt of iscc-samples' demo film; its other films
   are that same film in other formats, which the weights trained on, so none of them is used),
   whose shots 1 and 3 are one setup; truth `samples/band-colour.mp4`.
@@ -78,10 +82,13 @@ def street(
                 yield cv2.warpAffine(next(frames), m, SIZE, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
 
 
-def view(shape: tuple[int, ...], seed: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """A shot's framing of a photo of `shape` (H, W, ...): (zoom: view px per photo px, (2,) the
-    first frame's centre in the photo's px, (2,) its move a frame, 1 px of the view), drawn
-    from `seed`: zoom 1.0-1.6 over the view that covers it, a random centre, a random direction."""
+Framing = tuple[float, np.ndarray, np.ndarray]  # (zoom: view px per photo px, (2,) centre in the photo's px, (2,) move)
+
+
+def view(shape: tuple[int, ...], seed: int) -> Framing:
+    """A shot's framing of a photo of `shape` (H, W, ...): its zoom, its first frame's centre and
+    its move a frame (1 px of the view), drawn from `seed`: zoom 1.0-1.6 over the view that
+    covers it, a random centre, a random direction."""
     rng = np.random.default_rng(seed)
     w, h = SIZE
     z = max(w / shape[1], h / shape[0]) * rng.uniform(1.0, 1.6)
@@ -94,11 +101,24 @@ def view(shape: tuple[int, ...], seed: int) -> tuple[float, np.ndarray, np.ndarr
     return z, centre, step
 
 
-def framing(photo: np.ndarray, seed: int) -> Iterator[np.ndarray]:
-    """A shot over `photo` (BGR), framed as `view` draws it, panning 1 px a frame."""
+def wide_or_close(shape: tuple[int, ...], seed: int, close: bool) -> Framing:
+    """A return to one camera setup over a photo of `shape`: the photo's middle (within 8 px of
+    the view), framed wide (1.1x the view that covers it) or close (1.5-1.8x that), panning 1 px
+    of the view a frame in a random direction, drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    w, h = SIZE
+    z = max(w / shape[1], h / shape[0]) * 1.1 * (rng.uniform(1.5, 1.8) if close else 1.0)
+    centre = np.array(shape[1::-1]) / 2 + rng.uniform(-8, 8, 2) / z
+    step = rng.normal(size=2)
+    step /= np.linalg.norm(step) * z
+    return z, centre, step
+
+
+def framing(photo: np.ndarray, framed: Framing) -> Iterator[np.ndarray]:
+    """A shot over `photo` (BGR), framed `framed`."""
     w, h = SIZE
     rgb = cv2.cvtColor(photo, cv2.COLOR_BGR2RGB)
-    z, centre, step = view(photo.shape, seed)
+    z, centre, step = framed
     for i in range(SHOT):
         cx, cy = centre + i * step
         m = np.array([[z, 0, w / 2 - z * cx], [0, z, h / 2 - z * cy]], np.float32)
@@ -107,16 +127,29 @@ def framing(photo: np.ndarray, seed: int) -> Iterator[np.ndarray]:
         )
 
 
-def photo_pans(photos: list[Path], pattern: list[int], seed: int) -> Iterator[np.ndarray]:
-    pictures = [cv2.imread(str(p)) for p in photos]
-    for k, setup in enumerate(pattern):
-        yield from framing(pictures[setup], seed * 100 + k)
+def pans(photos: list[Path], pattern: list[int], seed: int, returns: str = "anew") -> dict:
+    """A photo-pans film's entry in `films`: shot k over photo `pattern[k]`, framed anew each time
+    (`view`), or (`returns` "wide, close") each setup's visits framed wide and close in turn
+    (`wide_or_close`); `framings` gives each shot's framing from the photos' shapes."""
+
+    def framings(shapes: list[tuple[int, ...]]) -> list[Framing]:
+        if returns == "anew":
+            return [view(shapes[s], seed * 100 + k) for k, s in enumerate(pattern)]
+        visits = [pattern[:k].count(s) for k, s in enumerate(pattern)]  # the how-manyth return to its setup
+        return [wide_or_close(shapes[s], seed * 100 + k, visits[k] % 2 == 1) for k, s in enumerate(pattern)]
+
+    def make() -> Iterator[np.ndarray]:
+        pictures = [cv2.imread(str(p)) for p in photos]
+        for k, framed in enumerate(framings([p.shape for p in pictures])):
+            yield from framing(pictures[pattern[k]], framed)
+
+    return {"pattern": pattern, "make": make, "photos": photos, "framings": framings}
 
 
-def pans(photos: list[Path], pattern: list[int], seed: int) -> dict:
-    """A photo-pans film's entry in `films`: its pattern, how it is made, and what makes it (the
-    shots' framings: `view(picture's shape, seed * 100 + shot)`)."""
-    return {"pattern": pattern, "make": lambda: photo_pans(photos, pattern, seed), "photos": photos, "seed": seed}
+def unlike(photo: Path, seed: int) -> Iterator[np.ndarray]:
+    """A shot over `photo` framed as `view` draws it from `seed`: the negative set's."""
+    picture = cv2.imread(str(photo))
+    return framing(picture, view(picture.shape, seed))
 
 
 def tree() -> Iterator[np.ndarray]:
@@ -143,6 +176,7 @@ def films(photos: list[Path], aside: bool) -> dict[str, dict]:
         "street, 2 setups": {"pattern": two, "make": lambda: street(0, halves, two, 1)},
         "photo pans, 2 setups": pans(photos[0:2], two, 2),
         "photo pans, 3 setups": pans(photos[2:5], three, 3),
+        "photo pans, wide and close": pans(photos[5:7], two, 4, "wide, close"),
         "band": {
             "pattern": [0, 1, 0, 2, 3, 4, 5],
             "truth": ROOT / "samples" / "band-colour.mp4",
@@ -151,13 +185,11 @@ def films(photos: list[Path], aside: bool) -> dict[str, dict]:
         },
         "negative: unlike pictures": {
             "pattern": None,
-            "make": lambda: (p for k in range(8) for p in framing(cv2.imread(str(photos[k])), 50 + k)),
+            "make": lambda: (p for k in range(8) for p in unlike(photos[k], 50 + k)),
         },
         "negative: pictures and the tree": {
             "pattern": None,
-            "make": lambda: (
-                p for k in range(6) for p in (tree() if k == 2 else framing(cv2.imread(str(photos[10 + k])), 60 + k))
-            ),
+            "make": lambda: (p for k in range(6) for p in (tree() if k == 2 else unlike(photos[10 + k], 60 + k))),
             "shots": 6,
         },
     }
