@@ -1,9 +1,10 @@
 """Colour hints (`filmcolor.guidance.hints`): strokes spread along the luma, not across its
 edges; the stroke fill's reach, which falls with distance and across edges."""
 
+import cv2
 import numpy as np
 
-from filmcolor.guidance.hints import ALONE, coloured, dissection, fill_chroma, stroke_fill
+from filmcolor.guidance.hints import ALONE, PAINTED, coloured, dissection, fill_chroma, shrunk_hints, stroke_fill
 
 
 def _two_regions(h=60, w=80):
@@ -148,3 +149,16 @@ def test_the_solve_order_is_every_pixel_once_and_the_fill_a_weighted_mean():
     low, high = np.nanmin(around, axis=0)[~known], np.nanmax(around, axis=0)[~known]
     assert np.all(out[~known] >= low - 1e-5) and np.all(out[~known] <= high + 1e-5)
     assert np.ptp(out[~known]) > 0.1  # not trivially flat
+
+
+def test_a_stroke_shrunk_keeps_its_colour_to_its_edge():
+    """A 3 px red stroke on a transparent layer (black under its clear pixels, as an image
+    editor exports it) brought to 0.7 of its size: every pixel the stroke paints there is the
+    stroke's red, where a plain average mixed its edge with the black."""
+    rgb, alpha = np.zeros((70, 100, 3), np.uint8), np.zeros((70, 100), np.uint8)
+    rgb[30:33, 20:80], alpha[30:33, 20:80] = (200, 40, 30), 255
+    small, small_alpha = shrunk_hints(rgb, alpha, (70, 49))
+    painted = small_alpha >= PAINTED
+    assert painted.any() and np.abs(small[painted] - np.array([200, 40, 30]) / 255.0).max() < 1e-5
+    plain = cv2.resize(rgb.astype(np.float32) / 255.0, (70, 49), interpolation=cv2.INTER_AREA)
+    assert np.abs(plain[painted] - np.array([200, 40, 30]) / 255.0).max() > 0.2

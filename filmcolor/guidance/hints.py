@@ -33,9 +33,9 @@ PAINTED = 16  # alpha (of 255) from which a pixel of a transparent picture is a 
 WHOLE = 0.5  # an opaque picture coloured over at least this share is coloured whole: its gray parts are gray
 MAX_SIDE = 400  # px: Levin's fill runs at most at this long side (0.3 s at 400x225 on a CPU core); colour is smooth, the luma keeps the detail
 SIGMA_FLOOR = 2e-6  # the weights' width at least (luma in [0, 1]), as in the authors' code
-STROKE_SIDE = 200  # px: the stroke fill runs at most at this long side, in the studio as in the render (0.1 s); at
-# Levin's 400 it is Levin's fill from ten hints on, but a keyframe's strokes carried through a shot scored 0.7-1.3 dB
-# lower with ten strokes (docs/evaluation.md, "Colour hints")
+STROKE_SIDE = 200  # px: the stroke fill's reach is solved at most at this long side, in the studio as in the render;
+# at Levin's 400 a keyframe's strokes carried through a shot scored 0.7-1.3 dB lower with ten strokes (its colour is
+# solved at MAX_SIDE: docs/evaluation.md, "Colour hints")
 REACH = 0.5  # share of the long side over which a walk from a stroke dies out (1/e) across a flat open area
 ALONE = (
     3  # separate hints up to which the reach is REACH; with more, it grows with their number (REACH * hints / ALONE)
@@ -55,6 +55,29 @@ def coloured(chroma: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
         return alpha >= PAINTED
     mask = np.hypot(chroma[..., 0], chroma[..., 1]) > NEUTRAL
     return np.ones_like(mask) if mask.mean() >= WHOLE else mask
+
+
+def shrunk_hints(
+    rgb: np.ndarray, alpha: np.ndarray | None, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(H, W, 3) uint8 R'G'B' of a picture of colour hints and its (H, W) uint8 alpha (or None)
+    -> ((h, w, 3) float32 R'G'B' in [0, 1], (h, w) uint8 alpha or None) at (w, h) = `size`.
+    A pixel only partly painted there takes the painted part's colour (premultiplied by alpha):
+    a plain average mixed each stroke's edge with what lies under the clear pixels (black from
+    an image editor, the gray frame from the studio), and the fill, which reaches far pixels
+    mostly through a stroke's edge, spread the stroke at about half its colour."""
+    small = cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
+    if alpha is None:
+        return small, None
+    small_alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    if alpha.min() == 255:
+        return small, small_alpha
+    a = alpha.astype(np.float32) / 255.0  # (H, W)
+    cover = cv2.resize(a, size, interpolation=cv2.INTER_AREA)  # (h, w)
+    # (h, w, 3): the painted part's mean colour
+    painted = cv2.resize(rgb.astype(np.float32) / 255.0 * a[..., None], size, interpolation=cv2.INTER_AREA)
+    painted = painted / np.maximum(cover, 1e-6)[..., None]
+    return np.where((small_alpha >= PAINTED)[..., None], painted, small), small_alpha
 
 
 def fill_chroma(luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
@@ -87,6 +110,7 @@ def stroke_fill(
     reach: float = REACH,
     gain: float = GAIN,
     alone: int = ALONE,
+    colour_side: int = MAX_SIDE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) luma in [0, 1], (H, W, 2) chroma, (H, W) bool `known` (the painted pixels; a
     keep-gray stroke is painted with chroma 0) and the colour the rest keeps, `base` ((H, W, 2),
@@ -112,60 +136,83 @@ def stroke_fill(
     stroke left as they were (`pipelines/tune_stroke_fill.py`: growing from the second hint, two
     strokes fell below gray there at a short side of 192 px; from the fourth or the sixth, alike:
     the fourth for the longer reach at ten).
-    One sparse factorisation, three right-hand sides
-    (the chance of arriving times each chroma channel, and the chance). Solved at most at
-    `max_side` (one size for the studio and the render: a walk that lives longer crosses a
-    faint edge more often, so the reach is the same only at the same size), brought
-    back to the picture's size along its luma (a guided filter's linear fits, He et al. 2013's
-    upsampling), the painted pixels their own."""
+    Two solves. The reach at most at `max_side`, one size for the studio and the render: a walk
+    that lives longer crosses a faint edge more often, so the reach is the same only at the same
+    size, and a keyframe's strokes carried through a shot scored best at 200 px. The colour (the
+    chance of arriving times each chroma channel, and the chance: one factorisation, three
+    right-hand sides) at most at `colour_side`, Levin's own: solved at 200 px too, the fill was
+    Levin's at 200 px from ten hints on, 0.2-0.6 dB under Levin's at its size (docs/evaluation.md).
+    Each brought back to the picture's size along its luma (a guided filter's linear fits, He et
+    al. 2013's upsampling), the painted pixels their own."""
     h, w = luma.shape
     gray = np.zeros((h, w, 2), np.float32) if base is None else base.astype(np.float32)
     if not known.any():
         return gray, np.zeros((h, w), np.float32)
-    scale = min(1.0, max_side / max(h, w))
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    if scale < 1.0:
-        small_luma = cv2.resize(luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        cover = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (h', w') painted share
-        small_chroma = cv2.resize((chroma * known[..., None]).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        small_chroma /= np.maximum(cover, 1e-6)[..., None]  # the painted pixels' mean
-        small_known = cover >= min(0.5, float(cover.max()))  # strokes thinner than a pixel there: the most covered
-    else:
-        small_luma, small_chroma, small_known = luma.astype(np.float32), chroma.astype(np.float32), known
     parts = cv2.connectedComponents(known.astype(np.uint8), connectivity=8)[0] - 1  # separate hints (0: the rest)
     reach *= max(1.0, parts / alone)  # more hints, more of the picture theirs
-    leak = LEAK_STEP / (reach * max(size)) ** 2  # a walk's reach falls to 1/e over `reach` of the long side
-    rhs = np.concatenate([small_chroma * small_known[..., None], small_known[..., None]], axis=2)  # (h', w', 3)
-    solved = _solve(small_luma, rhs, small_known, leak).astype(np.float32)  # (h', w', 3): reach * fill, reach
-    if scale < 1.0:
-        solved = guided_upsample(small_luma, solved, luma.astype(np.float32))
-    arrived = np.clip(solved[..., 2], 0.0, 1.0)  # (H, W): the chance a walk from the pixel arrives at a stroke
-    fill = solved[..., :2] / np.maximum(arrived, 1e-6)[..., None]  # the mean colour of the strokes it arrives at
-    weight = np.minimum(arrived * gain, 1.0)  # the reach
+    small_luma, _, small_known = _shrunk(luma, chroma, known, max_side)
+    arrived = _solve(small_luma, small_known[..., None].astype(np.float64), small_known, _leak(small_luma, reach))
+    arrived = arrived[..., 0].astype(np.float32)  # (h', w'): the chance a walk from the pixel arrives at a stroke
+    colour_luma, colour_chroma, colour_known = _shrunk(luma, chroma, known, colour_side)
+    rhs = np.concatenate([colour_chroma * colour_known[..., None], colour_known[..., None]], axis=2)  # (h", w", 3)
+    walked = _solve(colour_luma, rhs, colour_known, _leak(colour_luma, reach))  # (h", w", 3): chance * colour, chance
+    fill = (walked[..., :2] / np.maximum(walked[..., 2:], 1e-12)).astype(np.float32)  # the colour it arrives at
+    full = luma.astype(np.float32)
+    if small_luma.shape != luma.shape:
+        arrived = guided_upsample(small_luma, arrived, full)
+    if colour_luma.shape != luma.shape:
+        fill = guided_upsample(colour_luma, fill, full)
+    weight = np.minimum(np.clip(arrived, 0.0, 1.0) * gain, 1.0)  # (H, W): the reach
     out = gray + weight[..., None] * (fill - gray)
     out[known] = chroma[known]
     weight[known] = 1.0
     return out.astype(np.float32), weight
 
 
+def _leak(luma: np.ndarray, reach: float) -> float:
+    """A walk's chance to stop at each step on (h, w) `luma`, so that its reach falls to 1/e over
+    `reach` of the long side across a flat open area."""
+    return LEAK_STEP / (reach * max(luma.shape)) ** 2
+
+
+def _shrunk(
+    luma: np.ndarray, chroma: np.ndarray, known: np.ndarray, side: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (h, w) luma, (h, w, 2) painted colour and (h, w) bool painted pixels at most `side`
+    on the long side: the painted pixels' mean colour, and a stroke thinner than a pixel there
+    still painted (the most covered pixels)."""
+    h, w = luma.shape
+    scale = min(1.0, side / max(h, w))
+    if scale >= 1.0:
+        return luma.astype(np.float32), chroma.astype(np.float32), known
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small_luma = cv2.resize(luma.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    cover = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)  # (h', w') painted share
+    small_chroma = cv2.resize((chroma * known[..., None]).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    small_chroma /= np.maximum(cover, 1e-6)[..., None]  # the painted pixels' mean
+    return small_luma, small_chroma, cover >= min(0.5, float(cover.max()))
+
+
 def guided_upsample(
     small_guide: np.ndarray, small: np.ndarray, guide: np.ndarray, eps: float = GUIDE_EPS
 ) -> np.ndarray:
-    """(h, w, C) planes solved at the size of (h, w) `small_guide` -> (H, W, C) at (H, W) `guide`'s:
-    in each 3x3 window of the small picture each plane is fitted as a linear function of the
-    luma, and the fits (smooth: scaled up bilinearly) are applied to the full-size luma, so a
-    colour's edge lands on the luma's edge, not between two pixels of the solve."""
+    """(h, w) or (h, w, C) planes solved at the size of (h, w) `small_guide` -> (H, W) or
+    (H, W, C) at (H, W) `guide`'s: in each 3x3 window of the small picture each plane is fitted
+    as a linear function of the luma, and the fits (smooth: scaled up bilinearly) are applied to
+    the full-size luma, so a colour's edge lands on the luma's edge, not between two pixels of
+    the solve."""
     k = (3, 3)
+    planes = (lambda a: a[..., None]) if small.ndim == 3 else (lambda a: a)  # a luma plane beside each plane
     mean_i = cv2.blur(small_guide, k, borderType=cv2.BORDER_REFLECT)
     var_i = cv2.blur(small_guide * small_guide, k, borderType=cv2.BORDER_REFLECT) - mean_i * mean_i
-    mean_p = cv2.blur(small, k, borderType=cv2.BORDER_REFLECT)  # (h, w, C)
-    cov = cv2.blur(small * small_guide[..., None], k, borderType=cv2.BORDER_REFLECT) - mean_p * mean_i[..., None]
-    a = cov / (var_i + eps)[..., None]
-    b = mean_p - a * mean_i[..., None]
+    mean_p = cv2.blur(small, k, borderType=cv2.BORDER_REFLECT)  # like small
+    cov = cv2.blur(small * planes(small_guide), k, borderType=cv2.BORDER_REFLECT) - mean_p * planes(mean_i)
+    a = cov / planes(var_i + eps)
+    b = mean_p - a * planes(mean_i)
     size = (guide.shape[1], guide.shape[0])
     a = cv2.resize(cv2.blur(a, k, borderType=cv2.BORDER_REFLECT), size, interpolation=cv2.INTER_LINEAR)
     b = cv2.resize(cv2.blur(b, k, borderType=cv2.BORDER_REFLECT), size, interpolation=cv2.INTER_LINEAR)
-    return a * guide[..., None] + b  # (H, W, C)
+    return a * planes(guide) + b
 
 
 def _solve(luma: np.ndarray, values: np.ndarray, known: np.ndarray, leak: float = 0.0) -> np.ndarray:

@@ -30,7 +30,7 @@ from ..errors import DecodeError, InputError, OutputError
 from ..inference import to_working
 from ..media.display import Display, display
 from ..pictures import SUFFIXES, picture_size, read_rgba
-from .hints import coloured, stroke_fill
+from .hints import coloured, shrunk_hints, stroke_fill
 
 _NAME = re.compile(r"^(?:ref_)?(\d+)$")
 EXACT_GRAY = 1  # 8-bit codes: a pixel whose R', G' and B' differ by at most this is the gray frame's, not coloured
@@ -202,13 +202,14 @@ def keyframe_from_picture(
     transparent layer with anything under its clear pixels (black, often), and a fill along
     that would leave the strokes as patches on gray."""
     # (h, w, 3)
-    ycc = rgb_to_ycbcr(cv2.resize(rgb.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA), matrix)
+    small, small_alpha = shrunk_hints(rgb, alpha, size)
+    ycc = rgb_to_ycbcr(small, matrix)
     luma, chroma = ycc[..., 0], np.ascontiguousarray(ycc[..., 1:])
     if alpha is None:
         spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)  # (H, W)
         if (spread <= EXACT_GRAY).mean() < 0.5:
             return Keyframe(index, Path(path), luma.astype(np.float32), chroma.astype(np.float32), False, matrix)
-    known = coloured(chroma, None if alpha is None else cv2.resize(alpha, size, interpolation=cv2.INTER_AREA))
+    known = coloured(chroma, small_alpha)
     filled = not known.all()
     if filled and known.any() and frame is not None and alpha is not None and alpha.min() < 255:
         luma = frame()  # not the picture's: what is under its clear pixels is anything
