@@ -91,7 +91,7 @@ class CutConfig:
 @dataclass(frozen=True)
 class SmoothConfig:
     strength: float = setting(
-        0.8,
+        0.95,
         "Share of the colour carried along the motion where the flow is fully trusted, 0 to 1; 0 turns smoothing off.",
         bounds=SHARE,
     )
@@ -101,7 +101,7 @@ class SmoothConfig:
         bounds=THRESHOLD,
     )
     residual: float = setting(
-        0.04, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.", bounds=POSITIVE
+        0.08, "Luma warp residual (luma in [0, 1]) at which trust in the flow falls to 1/e.", bounds=POSITIVE
     )
     flow_preset: str = setting("fast", "DIS optical flow preset: ultrafast, fast or medium.")
     flow_scale: float = setting(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from filmcolor.flow import flow
-from filmcolor.temporal import SmoothConfig, Smoother, motion, trust
+from filmcolor.temporal import Motion, SmoothConfig, Smoother, held, motion, trust
 
 H, W = 64, 96
 
@@ -33,6 +33,22 @@ def chroma_of(luma: np.ndarray, shift: float = 0.0) -> np.ndarray:
 def pan(frames: int, seed: int = 0) -> list[np.ndarray]:
     big = texture(seed)
     return [window(big, k, k // 2) for k in range(frames)]  # 1 px right per frame, 1 px down every 2
+
+
+def test_where_the_flow_is_lost_the_picture_may_be_held_still_or_moved_with_the_camera():
+    """A dense flow that trusts nothing (as where a fast, blurred thing loses it): a still
+    picture is held where it is, and a pan of 12 px a frame follows the whole picture's shift,
+    except the strip it brings into view (held still only where its luma happens to match); an
+    unlike picture is held only where its luma happens to match."""
+    big = np.rint(texture(3) * 255).astype(np.uint8)
+    lost = Motion(np.zeros((H, W, 2), np.float32), np.zeros((H, W), np.float32))
+    still = held(window(big, 0, 0), window(big, 0, 0), lost, SmoothConfig.residual)
+    assert still.trust.min() > 0.99 and np.abs(still.to_prev).max() == 0
+    panned = held(window(big, 0, 0), window(big, 12, 0), lost, SmoothConfig.residual)
+    assert panned.trust[:, : W - 14].mean() > 0.9 and panned.trust[:, W - 11 :].mean() < 0.3
+    assert np.allclose(np.median(panned.to_prev[:, : W - 14].reshape(-1, 2), axis=0), (12, 0), atol=0.5)
+    other = np.rint(texture(4)[8 : 8 + H, 8 : 8 + W] * 255).astype(np.uint8)
+    assert held(window(big, 0, 0), other, lost, SmoothConfig.residual).trust.mean() < 0.3
 
 
 def test_trust_is_high_where_the_flow_holds_and_zero_in_the_strip_coming_into_view():
