@@ -48,6 +48,26 @@ def test_confidence_falls_where_something_covers_the_picture_and_recovers_after(
     assert np.abs(carrier.chroma() - _view(chroma, 10))[25:45, 35:55].mean() < 0.01
 
 
+def test_what_something_passing_close_covered_is_found_again_after_it():
+    """A thing passing close covers four fifths of the frame for four frames, the camera still
+    and then panning: the frame-to-frame candidates follow it and lose what was behind, too
+    wide for the sure neighbours' motion to mend; the keyframe found again in the frame as a
+    whole brings it back within three frames (before it: 0.20 and 0.52 sure, 0.037 and 0.012 off)."""
+    luma, chroma = _scene()
+    other, _ = _scene(seed=5)
+    for pan in (0, 2):
+        carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
+        for i in range(1, 5):
+            covered = _view(luma, pan * i).copy()
+            covered[:, 20:] = _view(other, 10 * i)[:, 20:]  # passing fast
+            carrier.follow(covered)
+        assert carrier.confidence[:, 50:80].mean() < 0.3
+        for i in range(5, 8):
+            carrier.follow(_view(luma, pan * i))
+        assert carrier.confidence[:, 50:80].mean() > 0.7
+        assert np.abs(carrier.chroma() - _view(chroma, pan * 7))[:, 50:80].mean() < 0.005
+
+
 def test_unsure_colour_comes_from_the_trusted_neighbours_not_the_model():
     luma, chroma = _scene()
     carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
