@@ -105,12 +105,13 @@ def flow_between(a: np.ndarray, b: np.ndarray, config: SmoothConfig) -> np.ndarr
     return cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * np.array([w / small[0], h / small[1]], np.float32)
 
 
-def global_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+def global_shift(a: np.ndarray, b: np.ndarray, least: float = 1.0) -> tuple[float, float] | None:
     """(dx, dy) with a[y, x] ~ b[y + dy, x + dx] for the whole picture, where phase correlation
-    is sure of it (peak response SURE_SHIFT, the cut test's) and it is more than a pixel; else None."""
+    is sure of it (peak response SURE_SHIFT, the cut test's) and it is more than `least` px
+    (a negative `least`: any); else None."""
     h, w = a.shape
     (dx, dy), sure = cv2.phaseCorrelate(a.astype(np.float32), b.astype(np.float32), hanning_window(w, h))
-    return (dx, dy) if sure >= SURE_SHIFT and abs(dx) + abs(dy) > 1.0 else None
+    return (dx, dy) if sure >= SURE_SHIFT and abs(dx) + abs(dy) > least else None
 
 
 def luma8(luma: np.ndarray) -> np.ndarray:

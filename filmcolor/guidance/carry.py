@@ -54,8 +54,7 @@ from .. import media
 from ..colour import CodeRange
 from ..flow import warp
 from ..inference import to_working
-from ..temporal import Motion, SmoothConfig, flow_between, luma8, motion
-from .cuts import SURE_SHIFT, hanning_window
+from ..temporal import Motion, SmoothConfig, flow_between, global_shift, luma8, motion
 from .guide import Carried, GuidedColour, carrying
 from .hints import fill_chroma
 from .keyframe_files import Keyframe
@@ -174,9 +173,8 @@ class Carrier:
         """(h, w, 2) the coordinates of the keyframe found again in the frame of (h, w) uint8 luma
         `y8` as a whole: the global shift between them where phase correlation is sure of one
         (y[x] ~ key[x + shift]), else None."""
-        h, w = y8.shape
-        (dx, dy), sure = cv2.phaseCorrelate(y8.astype(np.float32), self.key8.astype(np.float32), hanning_window(w, h))
-        return self.grid + np.array([dx, dy], np.float32) if sure >= SURE_SHIFT else None
+        shift = global_shift(y8, self.key8, least=-1.0)  # a still camera's too
+        return None if shift is None else self.grid + np.array(shift, np.float32)
 
     def _seen(self, coords: np.ndarray) -> np.ndarray:
         """(h, w) the keyframe's luma as this frame, were `coords` right."""
