@@ -4,7 +4,7 @@ where that colour is right and recovers, and two keyframes share a frame by it."
 import cv2
 import numpy as np
 
-from filmcolor.guidance.carry import Carrier, combine
+from filmcolor.guidance.carry import NEAR, SURE, Carrier, combine
 from filmcolor.guidance.guide import Carried
 from filmcolor.guidance.keyframe_files import Keyframe
 
@@ -76,6 +76,22 @@ def test_unsure_colour_comes_from_the_trusted_neighbours_not_the_model():
         carrier.follow(_view(luma, 4 * i), model=model)
     entered = carrier.colour[:, -10:]  # came into view at the right edge: never in the keyframe
     assert np.abs(entered).max() < 0.3 and np.abs(entered - _view(chroma, 20)[:, -10:]).mean() < 0.1
+
+
+def test_away_from_anything_trusted_the_unsure_colour_is_the_keyframes_carried_plainly():
+    luma, chroma = _scene()
+    carrier = Carrier.start(_view(luma, 0), _view(chroma, 0))
+    for i in range(1, 7):
+        carrier.follow(_view(luma, 12 * i))  # three quarters of the frame come into view
+    known = carrier.confidence >= SURE
+    distance = cv2.distanceTransform((~known).astype(np.uint8), cv2.DIST_L2, 3)
+    away = distance > 3 * NEAR * np.hypot(*known.shape)
+    assert known[:, :20].all() and away[:, -10:].all()
+    c = carrier.confidence[..., None]
+    shown = carrier.carried().colour
+    # as sure as it is, the keyframe's colour; the rest the edge's colour carried in, nothing else
+    assert np.abs(shown - (c * carrier.chroma() + (1 - c) * carrier.plain))[away].max() < 0.01
+    assert np.abs(shown - carrier.colour)[known].max() < 1e-6  # at a trusted pixel, as before
 
 
 def test_two_keyframes_share_a_frame_by_confidence_and_nearness():

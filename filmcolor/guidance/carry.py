@@ -3,7 +3,7 @@
 A keyframe's colour moves with the film's motion, frame to frame, through its own shot (never
 across a cut): forward to the shot's end, backward at most `reach` frames (the stretch decoded
 ahead, fading in over its far fifth). For every pixel of every frame at the working size
-there are four coordinate candidates and a colour for when none is sure:
+there are four coordinate candidates and two colours for when none is sure:
 
 - **anchored**: where in the keyframe the pixel came from, the coordinates of the previous frame
   moved along the motion and then corrected by the flow between the frame and the keyframe seen
@@ -25,7 +25,15 @@ there are four coordinate candidates and a colour for when none is sure:
   (`hints.fill_chroma`; at the frame's edge, the edge's colour carried in, as a plain carrier
   does), carried along the motion from frame to frame like the rest (so it does not shimmer),
   and only where no trusted pixel is near at all, gently (a share growing by a
-  step a frame, at most a half), the model's colour over it.
+  step a frame, at most a half), the model's colour over it;
+- **plain**: the keyframe's colour carried along the motion from frame to frame and nothing
+  else (a plain optical-flow carrier's), which takes over from the extended colour with the
+  distance from the trusted pixels (half of it at 0.04 of the frame's diagonal, NEAR). The
+  extension is right where content comes into view beside what is trusted (a slow pan), and
+  wrong where what is trusted is a false match (late in a fast pan, flat ground matched to
+  the keyframe's somewhere else) or far away: its guess there was a committed colour, often
+  louder than the truth. On the shot set's tune pans and pass-bys the worst frames against
+  plain flow went from -2.14 to -1.43 dB on average, the mean the same (docs/shots.md).
 
 Each coordinate candidate's confidence is measured afresh at every frame, so it recovers: how
 well the keyframe seen through the coordinates matches the frame's luma over a patch around
@@ -70,12 +78,15 @@ KEEP = 0.9  # share of an unsure pixel's colour carried from the previous frame,
 MODEL_SHARE = 0.5  # most of the model's colour a pixel takes, where no trusted pixel is within 2 FAR
 MODEL_STEP = 0.05  # most the model's share grows in a frame: never a whole frame at once
 FAR = 0.15  # of the frame's diagonal: beyond this from every trusted pixel, a pixel has no trusted neighbour
+NEAR = 0.05  # of the frame's diagonal: the reach of the extension, beyond which the plain colour takes over
 
 
 class Carrier:
     """One keyframe's colour followed frame by frame. After each `follow`: `coords` (h, w, 2),
     where in the keyframe each pixel came from; `confidence` (h, w) in [0, 1], how sure that
-    is; `colour` (h, w, 2), the frame's chroma (the keyframe's where sure, extended where not).
+    is; `colour` (h, w, 2), the frame's chroma (the keyframe's where sure, extended where not);
+    `plain` (h, w, 2), the keyframe's colour carried along the motion alone; `shown` (h, w, 2),
+    the colour given out: `colour`, its unsure part going to `plain` away from the trusted pixels.
 
     On its own (a preview): `Carrier.start(luma, chroma)` from a keyframe's working-size (h, w)
     luma in [0, 1] and (h, w, 2) chroma, then `follow(luma)` with each next frame's luma."""
@@ -91,6 +102,7 @@ class Carrier:
         self.coords = self.grid.copy()
         self.confidence = np.ones((h, w), np.float32)
         self.colour = keyframe.chroma.astype(np.float32).copy()  # (h, w, 2)
+        self.plain, self.shown = self.colour.copy(), self.colour.copy()  # (h, w, 2) each
         self.prev8 = self.key8  # the last frame followed, for `follow` without a motion
         # how much of the model's colour each pixel takes: far from anything trusted
         self.model_share = np.zeros((h, w), np.float32)
@@ -139,7 +151,8 @@ class Carrier:
         self.confidence = (
             0.5 * confidence + 0.5 * np.minimum(confidence, warp(self.confidence, moved.to_prev))
         ).astype(np.float32)  # a doubt lasts two frames, not a shot
-        self.colour, target = self._fuse(y, moved)
+        self.plain = warp(self.plain, moved.to_prev)  # moved along, edges repeated
+        self.colour, self.shown, target = self._fuse(y, moved)
         # grows a step a frame, falls at once
         self.model_share = np.minimum(target, warp(self.model_share, moved.to_prev) + MODEL_STEP)
         self.model = model
@@ -163,9 +176,7 @@ class Carrier:
         lost the keyframe's palette: the last frame's a*b* JS 0.027 against the plain carrier's 0.005)."""
         fade = 1.0 if reach is None else min(1.0, max(0.0, 5.0 * (1.0 - self.steps / reach)))
         colour = (
-            self.colour
-            if self.model is None
-            else self.colour + self.model_share[..., None] * (self.model - self.colour)
+            self.shown if self.model is None else self.shown + self.model_share[..., None] * (self.model - self.shown)
         )
         return Carried(self.keyframe, self.coords, self.confidence * fade, colour, self.steps)
 
@@ -216,16 +227,19 @@ class Carrier:
         )
         return (np.exp(-((residual / RESIDUAL) ** 2) - (spread / SPREAD) ** 2) * inside).astype(np.float32)
 
-    def _fuse(self, y: np.ndarray, moved: Motion) -> tuple[np.ndarray, np.ndarray]:
-        """((h, w, 2) the frame's chroma, (h, w) the model's share it should have): the
-        keyframe's through `coords` as far as it is sure; elsewhere the last frame's colour
-        carried along the motion, pulled toward the trusted colour extended along the luma
+    def _fuse(self, y: np.ndarray, moved: Motion) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """((h, w, 2) the frame's chroma, (h, w, 2) the chroma given out, (h, w) the model's
+        share it should have): the keyframe's through `coords` as far as it is sure; elsewhere
+        the last frame's colour carried along the motion, pulled toward the trusted colour
+        extended along the luma
         (what comes in at the frame's edge takes the edge's colour carried in, as a plain
         carrier gives it: the extension at FILL_SIDE blurred an object entering at the edge to
         2.4x the plain carrier's squared error there). The
         model's colour is kept out of this (carried) colour, so a segment rendered apart, which
         follows its shot without the model, carries the same; it is put over it by `carried`,
-        up to MODEL_SHARE where no trusted pixel is within FAR, growing by MODEL_STEP a frame."""
+        up to MODEL_SHARE where no trusted pixel is within FAR, growing by MODEL_STEP a frame.
+        The chroma given out takes `plain` for the unsure colour as far from the trusted
+        pixels as NEAR and beyond; not carried on itself, so the extension follows its own way."""
         carried = self.chroma()
         prior = warp(self.colour, moved.to_prev)  # (h, w, 2): the last frame's colour, moved along (edges repeated)
         known = self.confidence >= SURE
@@ -247,9 +261,14 @@ class Carrier:
             else np.full((h, w), 2 * far, np.float32)
         )
         c = self.confidence[..., None]
-        return (c * carried + (1.0 - c) * unsure).astype(np.float32), (
-            MODEL_SHARE * np.clip(distance / far - 1.0, 0.0, 1.0)
-        ).astype(np.float32)
+        colour = c * carried + (1.0 - c) * unsure
+        away = 1.0 - np.exp(-((distance / (NEAR * float(np.hypot(h, w)))) ** 2))  # (h, w): 0 at a trusted pixel
+        shown = colour + (1.0 - c) * away[..., None] * (self.plain - unsure)
+        return (
+            colour.astype(np.float32),
+            shown.astype(np.float32),
+            (MODEL_SHARE * np.clip(distance / far - 1.0, 0.0, 1.0)).astype(np.float32),
+        )
 
     def state(self, prefix: str) -> dict[str, np.ndarray]:
         return {
@@ -257,6 +276,8 @@ class Carrier:
             f"{prefix}confidence": self.confidence,
             f"{prefix}colour": self.colour,
             f"{prefix}model_share": self.model_share,
+            f"{prefix}plain": self.plain,
+            f"{prefix}shown": self.shown,
             f"{prefix}prev": self.prev8,
             f"{prefix}steps": np.int64(self.steps),
             f"{prefix}key": np.int64(self.keyframe.index),
@@ -269,6 +290,7 @@ class Carrier:
             state[f"{prefix}colour"],
         )
         self.model_share = state[f"{prefix}model_share"]
+        self.plain, self.shown = state[f"{prefix}plain"], state[f"{prefix}shown"]
         self.prev8, self.steps = state[f"{prefix}prev"], int(state[f"{prefix}steps"])
 
 
