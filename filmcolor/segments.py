@@ -33,6 +33,9 @@ from .renderer import Renderer
 from .settings import file_identity
 
 MANIFEST = "manifest.json"
+# the form of a segment's saved state (the smoother's and the guide's): a work folder saved in
+# another is not gone on with (2: the carrier's plain colour, `guidance.carry.Carrier.plain`)
+STATE = 2
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,10 @@ def _what_differs(stored: dict | None, now: dict) -> str:
     """Why a work folder's render is not this one, and what to do, in the user's words."""
     if not stored or stored.get("film") != now["film"]:
         return "of another film (or the film has changed); run that command again to finish it, or pass --restart to discard it"
+    if stored.get("state") != now["state"]:
+        return (
+            "saved by another version of filmcolor, which this one cannot go on with; pass --restart to render it again"
+        )
     changed = _changes(stored.get("settings"), now["settings"])
     if changed and all(c.endswith("keyframes") for c in changed):
         return "whose keyframes have changed since (a picture edited, added or removed); pass --restart to render again with them"
@@ -209,8 +216,13 @@ def _what_differs(stored: dict | None, now: dict) -> str:
 
 def manifest(film: Path, settings: dict, segments: list[Segment]) -> dict:
     """What a work folder holds the pieces of: the film, the settings that shape the output,
-    and the segments it is divided into."""
-    return {"film": file_identity(film), "settings": settings, "segments": [asdict(s) for s in segments]}
+    and the segments it is divided into, and the form their saved state takes (`STATE`)."""
+    return {
+        "film": file_identity(film),
+        "state": STATE,
+        "settings": settings,
+        "segments": [asdict(s) for s in segments],
+    }
 
 
 def render_segment(

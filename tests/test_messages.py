@@ -12,7 +12,7 @@ from testfilms import make_film
 
 from filmcolor import render as render_module
 from filmcolor.errors import InputError
-from filmcolor.segments import Segment, WorkFolder, manifest
+from filmcolor.segments import STATE, Segment, WorkFolder, manifest
 
 
 @pytest.fixture
@@ -69,6 +69,19 @@ def test_a_changed_keyframe_is_said_so(tmp_path):
         WorkFolder(out, manifest(film, edited, plan))
     with pytest.raises(InputError, match=r"of other settings \(--crf differs\); run that command again to finish it"):
         WorkFolder(out, manifest(film, {**settings, "crf": 30}, plan))
+
+
+def test_a_work_folder_saved_by_another_version_is_said_so(tmp_path):
+    out = tmp_path / "out.mp4"
+    film = make_film(tmp_path / "film.mp4", frames=2, audio=())
+    plan = [Segment(0, 0, None, 0, 2)]
+    old = {**manifest(film, {"crf": 18}, plan), "state": STATE - 1}
+    WorkFolder(out, old).save(plan[0], {"luma": np.zeros(1)}, [], 2)  # one segment finished, in the old form
+    with pytest.raises(
+        InputError, match=r"saved by another version of filmcolor, .*; pass --restart to render it again"
+    ):
+        WorkFolder(out, manifest(film, {"crf": 18}, plan))
+    WorkFolder(out, manifest(film, {"crf": 18}, plan), restart=True)  # --restart starts it afresh
 
 
 def _numeric_options():
