@@ -22,6 +22,9 @@ cuts are measured:
   another photograph, 40-100% of the frame wide) crossing the frame in 3-10 frames: no cut;
 - transitions: flashes (no cut), fades out to black and in to another picture, and dissolves
   (each fade out + black + fade in, each dissolve: one transition);
+- long-dissolves: dissolves of 1-2 seconds (25-48 frames, as studio films of the 1930s-50s
+  dissolved), the camera still, drifting or panning through them, and a hard cut (added after
+  the rest: the first set's dissolves stopped at 24 frames, and the holdout's longest were missed);
 - damage: films made as cuts-unlike or pans with splice jumps (2-6 frames of the camera path
   missing inside a shot: no cut), then aged by `filmcolor.degrade` (grain, flicker, weave,
   dust, scratches);
@@ -76,7 +79,7 @@ W, H = 320, 180
 CRF, PRESET = 23, "medium"
 SHUTTER = 0.5  # share of a frame's time the shutter is open (180 degrees): motion smears over half a frame's travel
 MAX_SIDE = 2560  # px: a picture's long side is cut to this on loading (a view never needs more)
-SUBSETS = ("cuts-unlike", "cuts-same-place", "pans", "zoom-shake", "pass-by", "transitions", "damage")
+SUBSETS = ("cuts-unlike", "cuts-same-place", "pans", "zoom-shake", "pass-by", "transitions", "damage", "long-dissolves")
 FILMS = {"tune": 5, "holdout": 4}  # films per made subset
 SEEDS = {"tune": 0, "holdout": 1000}  # first seed of each part; one seed per film, counted up
 REAL = {"tune": ("band", "tree"), "holdout": ("demo", "vtest")}
@@ -534,6 +537,20 @@ def transitions(rng: np.random.Generator, pool: Pool) -> list[Shot]:
     return shots
 
 
+def long_dissolves(rng: np.random.Generator, pool: Pool) -> list[Shot]:
+    """5 shots, drifting or panning at 1/80-1/30 of the frame a frame, joined by three dissolves
+    of 25-48 frames and a hard cut."""
+    shots = [Shot(p, int(rng.integers(16, 41))) for p in pick(pool.pictures, rng, 5)]
+    for shot in shots:
+        if rng.random() < 0.5:
+            shot.speed = float(rng.uniform(1 / 80, 1 / 30))
+            shot.motion = steady(shot.speed)
+    for shot, kind in zip(shots[1:], rng.permutation(["cut", "dissolve", "dissolve", "dissolve"]), strict=True):
+        if kind == "dissolve":
+            shot.join = Join("dissolve", frames=int(rng.integers(25, 49)))
+    return shots
+
+
 def spliced(shots: list[Shot], rng: np.random.Generator) -> list[Shot]:
     """The shots with 1-3 splice jumps: 2-6 frames of a shot's camera time cut out, in shots slow
     enough that the jump skips at most SPLICE_TRAVEL of the frame."""
@@ -568,6 +585,7 @@ MADE: dict[str, Callable[[np.random.Generator, Pool], list[Shot]]] = {
     "zoom-shake": zoom_shake,
     "pass-by": pass_by,
     "transitions": transitions,
+    "long-dissolves": long_dissolves,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import skimage.data
 from testfilms import SHOT_H as H, SHOT_W as W, camera_pan as pan, camera_view as view, scene
 
 from filmcolor.degrade import DegradeConfig, FilmDamage, degrade_frame
@@ -95,16 +96,37 @@ def test_a_fade_through_black_is_one_transition():
     assert len(transitions) == 1 and transitions[0].cut == found[0]
 
 
-@pytest.mark.parametrize("length", [6, 12, 24])
-def test_a_dissolve_is_one_cut_within_it(length):
-    a, b = pan(PHOTOS[2], 20 + length, 1 / 60, blur=False), pan(PHOTOS[8], 20 + length, 1 / 60, blur=False)
+def dissolved(a: np.ndarray, b: np.ndarray, length: int) -> list[np.ndarray]:
+    """20 frames of a slow pan over picture `a`, a dissolve of `length` frames into one over `b`, 20 more."""
+    a_shot, b_shot = pan(a, 20 + length, 1 / 60, blur=False), pan(b, 20 + length, 1 / 60, blur=False)
     mix = [
-        ((1 - (i + 1) / (length + 1)) * a[20 + i] + (i + 1) / (length + 1) * b[i]).astype(np.uint8)
+        ((1 - (i + 1) / (length + 1)) * a_shot[20 + i] + (i + 1) / (length + 1) * b_shot[i]).astype(np.uint8)
         for i in range(length)
     ]
-    found, transitions = find(noisy(a[:20] + mix + b[length : length + 20]))
+    return noisy(a_shot[:20] + mix + b_shot[length : length + 20])
+
+
+def assert_one_dissolve(frames: list[np.ndarray], length: int) -> None:
+    found, transitions = find(frames)
     assert len(found) == 1 and 19 <= found[0] <= 20 + length
     assert len(transitions) == 1 and transitions[0].cut == found[0]
+
+
+@pytest.mark.parametrize("length", [6, 12, 24])
+def test_a_dissolve_is_one_cut_within_it(length):
+    assert_one_dissolve(dissolved(PHOTOS[2], PHOTOS[8], length), length)
+
+
+@pytest.mark.parametrize("length", [36, 48])
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_long_dissolve_between_two_photographs_is_one_cut_within_it(length, order):
+    """A dissolve of 1.5 and 2 s, as studio films of the 1930s-50s dissolved: the frames 12
+    either side of one in its middle are mixes themselves."""
+    coffee = cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2GRAY)
+    a, b = [cv2.resize(p, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC) for p in (coffee, skimage.data.camera())][
+        ::order
+    ]
+    assert_one_dissolve(dissolved(a, b, length), length)
 
 
 def old_film(frames: list[np.ndarray]) -> list[np.ndarray]:

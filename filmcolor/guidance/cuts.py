@@ -5,9 +5,10 @@ unlike (a hard cut), or when the picture turns into another one gradually (a dis
 through black). Motion is not a cut: each pair of frames is first aligned by DIS optical flow,
 so a pan, a zoom or shake leaves unlike only the strip that comes into view. What passes
 close to the camera, a flash or a splice jump is not a cut either: the scene comes back
-within half a second, which the test waits for (`LOOKAHEAD` frames) before it decides; in a
-moving shot, the camera's move before and after a splice jump, carried over the frames
-it skips, matches the frame after it to the one before.
+within half a second, which the test waits for before it decides; in a moving shot, the
+camera's move before and after a splice jump, carried over the frames it skips, matches the
+frame after it to the one before. A dissolve is found from its middle, so each frame is
+decided `LOOKAHEAD` frames (2 s) after it comes.
 
 Everything is measured on a small thumbnail of the luma (`ANALYSIS_WIDTH` px wide), each
 normalised to zero mean and unit contrast and matched in gain to the frame it is compared
@@ -26,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import cv2
 import numpy as np
@@ -35,7 +36,6 @@ from ..configs import CutConfig as CutConfig  # defined with the CLI's light set
 from ..errors import InputError
 
 ANALYSIS_WIDTH = 96  # px: wide enough for flow to follow a pan, small enough to ignore grain (0.35 ms a pair)
-LOOKAHEAD = 24  # frames a decision waits for: the scene's return after a pass-by, and a dissolve's middle
 # what a frame is
 BLANK_CONTRAST = 0.012  # std of the luma in [0, 1] under which a frame is blank (black, a fade's bottom)
 FLAT_CONTRAST = 0.03  # std of the luma under which two frames in a row are too featureless to compare (sky, fog)
@@ -55,13 +55,20 @@ CARRY_NEAR = 3  # frames on each side of a frame within which the camera's move 
 MOST_CARRIED = 0.6  # share of a frame a move carried over a frame may bring into view, at most
 OPENING = 12  # frames of black (or a featureless picture) that a film may open with inside its first shot
 # dissolves and fades
-DISSOLVE_GAP = 12  # frames each side of a frame compared as a dissolve's ends: dissolves of up to 24 frames
+# How a dissolve is looked for, in turn: (the Mix measure, the frames each side of a frame
+# compared as its ends, how far its share must rise over the run). A gap of 12 sees dissolves of
+# up to about 24 frames whole; one of 24, of 48 (2 s), from ends outside them.
+MEASURES = (("unlike", 12, 0.3), ("fit", 12, 0.15), ("fit", 24, 0.15))
+DISSOLVE_GAPS = sorted({gap for _, gap, _ in MEASURES})
+LOOKAHEAD = 2 * DISSOLVE_GAPS[-1]  # frames a decision waits for: a dissolve's middle (and a pass-by's end)
 DISSOLVE_ENDS = 0.6  # unlike share of a dissolve's ends, at least
 DISSOLVE_ON_THE_WAY = 0.1  # unlike share of a dissolve's frame to each end (inside the warp), at least
+MIX_SEEN = 0.3  # share of a frame both warped ends must cover for a mix of them to be fitted to it, at least
+MIX_APART = 0.02  # variance of a frame (normalised) that each warped end alone leaves unexplained, at least
+MIX_EXPLAINS = 0.4  # how much less a mix of both ends leaves unexplained than the better end alone, at least
 DISSOLVE_ZOOM = 0.08  # flow divergence between a dissolve's frame and its ends, at most (a zoom's is more)
 DISSOLVE_STEADY = 0.2  # unlike share of each pair of frames in and around a dissolve, at most (no hard cut there)
 DISSOLVE_ORDER = 0.8  # rank correlation of a dissolve's mix shares with its frames, at least
-DISSOLVE_RISE = 0.3  # how far a dissolve's mix share goes from its first frame on the way to its last, at least
 FADED = 0.2  # a fade's ramp brings the contrast to this share of its own, or lower (or near black)
 RAMP = 0.03  # contrast change per frame (share) that still counts as a fade's ramp
 
@@ -186,25 +193,63 @@ def _codes(picture: np.ndarray) -> np.ndarray:
     return np.clip(128.0 + 40.0 * picture, 0, 255).astype(np.uint8)
 
 
-def mix_share(before: Thumb, cur: Thumb, after: Thumb) -> float | None:
-    """How far `cur` has gone from `before` towards `after`, 0 to 1, where it may be on its way
-    from one to the other by a mix, as in a dissolve: the ends unlike each other even after
-    the best warp, `cur` unlike each of them inside what the warps cover (so not a pan, whose
-    unlike part is what comes into view), and neither warp a zoom; else None. Whether a run
-    of such frames is a dissolve is `CutFinder._dissolve`'s to say."""
+class Mix(NamedTuple):
+    """How far a frame has gone from one end towards the other, 0 to 1, by each of two
+    measures (None where the frame is not on its way between them by that measure)."""
+
+    unlike: float | None  # by the share of the frame each warped end leaves unlike
+    fit: float | None  # by the mix of the warped ends that best makes the frame
+
+
+NO_MIX = Mix(None, None)
+
+
+def mix_share(before: Thumb, cur: Thumb, after: Thumb) -> Mix:
+    """How far `cur` has gone from `before` towards `after`, where it may be on its way from
+    one to the other by a mix, as in a dissolve: the ends unlike each other even after the
+    best warp and neither warp onto `cur` a zoom. Two measures, each with its own sign that
+    `cur` is between them:
+    - `unlike`: `cur` unlike each end inside what its warp covers (so not a pan, whose unlike
+      part is what comes into view); the share is the part unlike the one end over both.
+      Coarse (a pixel is like or unlike), so it sees a short dissolve, whose ends are far apart.
+    - `fit`: `cur` made by a mix of the two warped ends (least squares, with an offset) far
+      better than by either alone (`MIX_EXPLAINS`), each alone leaving some of it unexplained;
+      the share is the after end's weight. Fine, so it also sees a frame of a long dissolve
+      against ends still inside it, as long as both warps cover enough of the frame.
+    Whether a run of such frames is a dissolve is `CutFinder._dissolve`'s to say."""
     if before.blank or after.blank or cur.blank or unlike(before, after, 0.0, False) < DISSOLVE_ENDS:
-        return None
-    (from_before, zoom_before), (from_after, zoom_after) = _unlike_zoom(before, cur), _unlike_zoom(after, cur)
-    if min(from_before, from_after) < DISSOLVE_ON_THE_WAY or max(zoom_before, zoom_after) > DISSOLVE_ZOOM:
-        return None
-    return from_before / (from_before + from_after)
+        return NO_MIX
+    warped_before, out_before, flow_before, _, _ = _aligned(before, cur)
+    warped_after, out_after, flow_after, _, _ = _aligned(after, cur)
+    if max(abs(_zoom(flow_before)), abs(_zoom(flow_after))) > DISSOLVE_ZOOM:
+        return NO_MIX
+    from_before = float((_off(warped_before, cur) & ~out_before).mean())
+    from_after = float((_off(warped_after, cur) & ~out_after).mean())
+    by_unlike = (
+        from_before / (from_before + from_after) if min(from_before, from_after) >= DISSOLVE_ON_THE_WAY else None
+    )
+    return Mix(by_unlike, _fitted(warped_before, warped_after, cur.picture, ~(out_before | out_after)))
 
 
-def _unlike_zoom(a: Thumb, b: Thumb) -> tuple[float, float]:
-    """(share of `b` that `a`'s warp covers but leaves unlike, how far the warp zooms: the
-    median divergence of its flow, 0 for a shift)."""
-    warped, outside, flow, _, _ = _aligned(a, b)
-    return float((_off(warped, b) & ~outside).mean()), abs(_zoom(flow))
+def _fitted(before: np.ndarray, after: np.ndarray, cur: np.ndarray, seen: np.ndarray) -> float | None:
+    """The weight of `after` in the mix of the two (h, w) warped ends that best makes `cur`,
+    over `seen`, 0 to 1, where that mix explains `cur` far better than either end alone; else None."""
+    if seen.mean() < MIX_SEEN:
+        return None
+    b, a, c = before[seen], after[seen], cur[seen]  # (n,) each
+    ones = np.ones_like(c)
+    alone = min(_unexplained(np.column_stack([x, ones]), c)[0] for x in (b, a))
+    both, (kb, ka, _) = _unexplained(np.column_stack([b, a, ones]), c)
+    if alone < MIX_APART or both > (1 - MIX_EXPLAINS) * alone or kb + ka <= 0:
+        return None
+    return float(np.clip(ka / (kb + ka), 0.0, 1.0))
+
+
+def _unexplained(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """(mean squared residual of `y`, (n,), after its least-squares fit by the columns of `x`,
+    (n, k); the fit's k coefficients)."""
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(np.mean((y - x @ coef) ** 2)), coef
 
 
 @dataclass
@@ -236,7 +281,7 @@ class CutFinder:
         self.thumbs: dict[int, Thumb] = {}  # the window: frames not yet decided, and those still compared with
         self.pairs: dict[int, float] = {}  # unlike(frame i - 1, frame i)
         self.moves: dict[int, Shift | None] = {}  # the camera's move from frame i - 1 to frame i, where known
-        self.shares: dict[int, float | None] = {}  # mix_share at frame i
+        self.mixes: dict[int, dict[int, Mix]] = {gap: {} for gap in DISSOLVE_GAPS}  # gap -> {frame i: mix_share at i}
         self.count = 0  # frames pushed
         self.decided = 0  # frames decided
         self.last_seen: int | None = None  # the last non-blank frame decided
@@ -256,9 +301,11 @@ class CutFinder:
             if shift is None and flow is not None and score <= self.config.threshold:  # a warp that matched
                 shift = float(np.median(flow[..., 0])), float(np.median(flow[..., 1]))
             self.moves[index] = shift
-        if index >= 2 * DISSOLVE_GAP:
-            mid = index - DISSOLVE_GAP
-            self.shares[mid] = mix_share(self.thumbs[mid - DISSOLVE_GAP], self.thumbs[mid], self.thumbs[index])
+        for gap, mixes in self.mixes.items():
+            if index >= 2 * gap:
+                mixes[index - gap] = mix_share(
+                    self.thumbs[index - 2 * gap], self.thumbs[index - gap], self.thumbs[index]
+                )
         out = []
         while self.decided + LOOKAHEAD < self.count:
             out.append(self._decide(self.decided))
@@ -278,17 +325,27 @@ class CutFinder:
             del self.thumbs[old]
             self.pairs.pop(old, None)
             self.moves.pop(old, None)
-            self.shares.pop(old - LOOKAHEAD, None)
+            for mixes in self.mixes.values():
+                mixes.pop(old - LOOKAHEAD, None)
         return t, cut
 
     def _starts(self, t: int) -> bool:
         thumb = self.thumbs[t]
         if t <= self.quiet_until:  # inside a disturbance that came back
             return False
-        run = self._dissolve(t)
+        runs = (  # each judged on what is known `gap` frames on, as it was tuned
+            self._dissolve(t, {i: getattr(m, name) for i, m in self.mixes[gap].items() if i <= t + gap}, rise)
+            for name, gap, rise in MEASURES
+        )
+        run = next((r for r in runs if r is not None), None)
         if run is not None:
-            first, last = run
-            middle = next((i for i in range(first, last + 1) if (self.shares.get(i) or 0.0) >= 0.5), last)
+            first, last, shares = run
+            found = self.transitions[-1] if self.transitions else None
+            if found is not None and found.cut < t and first <= found.last:  # the one found, by another measure
+                found.last = max(found.last, last + 1)
+                self.quiet_until = last
+                return False
+            middle = next((i for i in range(first, last + 1) if (shares.get(i) or 0.0) >= 0.5), last)
             if t != middle:
                 return False
             self.transitions.append(Transition(first - 1, last + 1, t))
@@ -366,24 +423,27 @@ class CutFinder:
                 last = back
         return None
 
-    def _dissolve(self, t: int) -> tuple[int, int] | None:
-        """The dissolve `t` is in, as its (first, last) frame on the way: three or more frames,
-        each a mix on its way between the frames DISSOLVE_GAP either side (two frames in a
-        row that are not, at most: the test is noisy), with no hard cut among them; else None."""
-        if self.shares.get(t) is None:
+    def _dissolve(
+        self, t: int, shares: dict[int, float | None], rise: float
+    ) -> tuple[int, int, dict[int, float | None]] | None:
+        """The dissolve `t` is in, as its (first, last) frame on the way and `shares`: three or
+        more frames, each a mix on its way between the frames a gap either side (`shares`, one
+        measure's at one gap; two frames in a row that are not, at most: the test is noisy), with
+        no hard cut among them, their shares rising by `rise` or more; else None."""
+        if shares.get(t) is None:
             return None
 
         def reach(i: int, step: int) -> int:
             while True:
-                nxt = next((i + k * step for k in (1, 2, 3) if self.shares.get(i + k * step) is not None), None)
+                nxt = next((i + k * step for k in (1, 2, 3) if shares.get(i + k * step) is not None), None)
                 if nxt is None:
                     return i
                 i = nxt
 
         first, last = reach(t, -1), reach(t, 1)
-        shares = [v for i in range(first, last + 1) if (v := self.shares.get(i)) is not None]
+        run = [v for i in range(first, last + 1) if (v := shares.get(i)) is not None]
         steady = all(self.pairs.get(i, 0.0) <= DISSOLVE_STEADY for i in range(first - 2, last + 3))
-        return (first, last) if len(shares) >= 3 and steady and _rising(shares) else None
+        return (first, last, shares) if len(run) >= 3 and steady and _rising(run, rise) else None
 
     @staticmethod
     def _faded(bottom: float, top: float) -> bool:
@@ -404,12 +464,12 @@ class CutFinder:
             self.transitions.append(Transition(first if fell else before, last if rose else after, after))
 
 
-def _rising(shares: list[float]) -> bool:
+def _rising(shares: list[float], rise: float) -> bool:
     """Whether a run of mix shares goes from one end to the other, as a dissolve's does: in
     rank order with the frames (Spearman's rho), and far (a pan or a zoom gives runs that wander)."""
     ranks = np.argsort(np.argsort(shares))
     rho = float(np.corrcoef(ranks, np.arange(len(shares)))[0, 1])
-    return rho >= DISSOLVE_ORDER and shares[-1] - shares[0] >= DISSOLVE_RISE
+    return rho >= DISSOLVE_ORDER and shares[-1] - shares[0] >= rise
 
 
 T = TypeVar("T")
