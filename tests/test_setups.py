@@ -9,6 +9,7 @@ import pytest
 from configs import render_config
 from testfilms import camera_view, make_film, scene
 
+from filmcolor.guidance.borrow import representatives
 from filmcolor.guidance.setups import Setups, find_setups, look, match, representative
 from filmcolor.metrics import psnr
 from filmcolor.render import render
@@ -50,6 +51,27 @@ def test_shots_of_one_place_are_one_setup_and_unlike_ones_are_not():
     frames = _film()
     found = find_setups(_looks(frames, [0, 8, 16, 24]))
     assert found.groups([0, 8, 16, 24]) == [[0, 16], [8, 24]]
+
+
+def test_two_places_joined_by_a_dissolve_are_not_one_setup():
+    """Frames either side of a dissolve's cut are mixes of both shots, and alike: looked at
+    there, two unlike places are one setup. Told the cut is a dissolve's, each shot is looked
+    at clear of it (every frame a sync frame here, so any frame decodes alone)."""
+    a, b = _place(1), _place(2)
+    shot_a = [camera_view(a, 330 + 2 * i, 200, 1.0) for i in range(48)]
+    shot_b = [camera_view(b, 350 + 2 * i, 200, 1.0) for i in range(48)]
+    mixed = [((1 - (k + 1) / 25) * shot_a[24 + k] + (k + 1) / 25 * shot_b[k]).astype(np.uint8) for k in range(24)]
+    frames = shot_a[:24] + mixed + shot_b[24:]  # a dissolve over frames 24-47, its cut at 36
+
+    def groups(gradual: set[int]) -> list[list[int]]:
+        reps = representatives([0, 36], len(frames), list(range(len(frames))), gradual)
+        gray = {
+            f: cv2.resize(cv2.cvtColor(frames[f], cv2.COLOR_RGB2GRAY), (469, 256)) for fs in reps.values() for f in fs
+        }
+        return find_setups({s: [look(f, gray[f]) for f in fs] for s, fs in reps.items()}).groups([0, 36])
+
+    assert groups(set()) == [[0, 36]]  # frames 35 and 36, halfway through the dissolve
+    assert groups({36}) == []
 
 
 def test_a_framing_nearly_twice_as_wide_is_the_same_setup_and_another_place_is_not():

@@ -16,6 +16,7 @@ with one borrows nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,18 +107,28 @@ def sync_frames(source: Path, times: list[int]) -> list[int]:
     return sorted(number[t] for t in sync if t in number)
 
 
-def representatives(starts: list[int], frames: int, sync: list[int]) -> dict[int, list[int]]:
+def representatives(
+    starts: list[int], frames: int, sync: list[int], gradual: Collection[int] = ()
+) -> dict[int, list[int]]:
     """Each shot's representative frames (shot's first frame -> them): a few frames in from
-    its start (clear of a dissolve's end), and its last sync frame past its first few (a
-    shot that pans ends elsewhere), which decodes alone. Decoding every frame of a 1080p film
-    costs 4.6 s in 240 frames; these, a few frames a shot."""
+    its start, and its last sync frame past its first few (a shot that pans ends elsewhere),
+    which decodes alone. Decoding every frame of a 1080p film costs 4.6 s in 240 frames;
+    these, a few frames a shot. On a side where the shot comes in or goes out gradually
+    (`gradual`: the cuts of the film's dissolves and fades), its frame is the shot's middle
+    instead: a dissolve's frames are mixes of the two shots (the cut is its middle, and one of
+    2 s is still a mix 24 frames on), so a frame near the cut matches the shot on the other side."""
     ends = [*starts[1:], frames]
     out, synced = {}, set(sync)
     for a, b in zip(starts, ends, strict=True):
         first, last = setups_.representative(a, b)[0], setups_.representative(a, b)[-1]
-        if a in synced:
+        middle = (a + b) // 2
+        if a in gradual:
+            first = middle
+        elif a in synced:
             first = a  # a cut the encoder made a sync frame: it decodes alone (a few frames in: 4 frames)
-        late = [s for s in sync if first + setups_.FEW <= s < b]
+        if b in gradual:
+            last = middle
+        late = [s for s in sync if first + setups_.FEW <= s < (middle + 1 if b in gradual else b)]
         before = max([s for s in sync if s <= last], default=0)
         if late:
             out[a] = [first, late[-1]]
@@ -226,17 +237,18 @@ def plan_borrowing(
     model,
     inference: InferenceConfig,
     size: tuple[int, int],
+    gradual: Collection[int] = (),
 ) -> tuple[list[Borrowed], Setups]:
     """What a guided render borrows (`borrow`), and the film's setups: `saved` (keyframes.json's,
     with the colourist's corrections) where it was found among these very shots, else found
     here (the corrections kept). Nothing is decoded where no shot could borrow (every shot
-    painted, or none)."""
+    painted, or none). `gradual`: the cuts made by a dissolve or fade (`representatives`)."""
     shots = Shots(cuts, len(times), list(keyframes))
     starts = shots.starts
     unkeyed = [a for a, _ in shots.unkeyed()]
     if not keyframes or not unkeyed:
         return [], saved or Setups()
-    frames = representatives(starts, len(times), sync_frames(source, times))
+    frames = representatives(starts, len(times), sync_frames(source, times), gradual)
     lumas = representative_lumas(source, times, [f for fs in frames.values() for f in fs], info.code_range, size)
     looks = film_looks(lumas, frames)
     if saved is not None and saved.starts == starts:
@@ -252,12 +264,18 @@ def plan_borrowing(
 
 
 def borrowed_shots(
-    film: FilmToGuide, cuts: list[int], keyframes: dict[int, Keyframe], folder: Path, own: bool
+    film: FilmToGuide,
+    cuts: list[int],
+    keyframes: dict[int, Keyframe],
+    folder: Path,
+    own: bool,
+    gradual: Collection[int] = (),
 ) -> list[Borrowed]:
-    """The shots of `film` (cut at `cuts`) that a guided render colours from a painted shot of
-    their setup, given the painted `keyframes` at the working size, the setups as the keyframes
-    folder's keyframes.json keeps them (when it is this film's: `own`)."""
+    """The shots of `film` (cut at `cuts`, `gradual` of them by a dissolve or fade) that a
+    guided render colours from a painted shot of their setup, given the painted `keyframes` at
+    the working size, the setups as the keyframes folder's keyframes.json keeps them (when it is
+    this film's: `own`)."""
     saved = Setups.listed(read_listing(folder)) if own else None
     return plan_borrowing(
-        film.source, film.info, film.times, cuts, keyframes, saved, film.model, film.inference, film.size
+        film.source, film.info, film.times, cuts, keyframes, saved, film.model, film.inference, film.size, gradual
     )[0]

@@ -333,13 +333,13 @@ class CutFinder:
         thumb = self.thumbs[t]
         if t <= self.quiet_until:  # inside a disturbance that came back
             return False
-        runs = (  # each judged on what is known `gap` frames on, as it was tuned
-            self._dissolve(t, {i: getattr(m, name) for i, m in self.mixes[gap].items() if i <= t + gap}, rise)
+        runs = [  # each judged on what is known `gap` frames on, as it was tuned
+            r
             for name, gap, rise in MEASURES
-        )
-        run = next((r for r in runs if r is not None), None)
-        if run is not None:
-            first, last, shares = run
+            if (r := self._dissolve(t, {i: getattr(m, name) for i, m in self.mixes[gap].items() if i <= t + gap}, rise))
+        ]
+        if runs:
+            first, last, shares = runs[0]
             found = self.transitions[-1] if self.transitions else None
             if found is not None and found.cut < t and first <= found.last:  # the one found, by another measure
                 found.last = max(found.last, last + 1)
@@ -348,6 +348,7 @@ class CutFinder:
             middle = next((i for i in range(first, last + 1) if (shares.get(i) or 0.0) >= 0.5), last)
             if t != middle:
                 return False
+            first, last = min(r[0] for r in runs), max(r[1] for r in runs)  # its frames, as every measure sees them
             self.transitions.append(Transition(first - 1, last + 1, t))
             self.quiet_until = last  # the rest of the dissolve is its own, however the run grows
             return True

@@ -118,7 +118,8 @@ def prepare(film: FilmToGuide, config: GuideConfig, progress: Progress | None = 
         plan.seconds["automatic colour of the rest"] = time.perf_counter() - t
     if not config.no_setups and film.model is not None and plan.unguided():  # a shot that could borrow
         t = time.perf_counter()
-        plan.borrowed = borrowed_shots(film, plan.cuts, plan.on_bases(painted), folder, own)
+        gradual = {t.cut for t in shot_list.transitions}
+        plan.borrowed = borrowed_shots(film, plan.cuts, plan.on_bases(painted), folder, own, gradual)
         plan.seconds["setups"] = time.perf_counter() - t
     return plan
 

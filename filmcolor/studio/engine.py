@@ -16,7 +16,7 @@ import signal
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -151,10 +151,11 @@ def scan(
         transitions.extend(cut_finder.transitions)
 
 
-def find_setups(film: Film, starts: list[int]) -> Setups:
-    """The camera setups among the shots starting at `starts` (`guidance.setups`), each shot
-    looked at in its representative frames as a guided render looks at it (`guidance.borrow`)."""
-    frames = borrow.representatives(starts, film.frames, borrow.sync_frames(film.path, film.times))
+def find_setups(film: Film, starts: list[int], gradual: Collection[int] = ()) -> Setups:
+    """The camera setups among the shots starting at `starts` (`gradual` of them by a dissolve
+    or fade; `guidance.setups`), each shot looked at in its representative frames as a guided
+    render looks at it (`guidance.borrow`)."""
+    frames = borrow.representatives(starts, film.frames, borrow.sync_frames(film.path, film.times), gradual)
     wanted = [f for fs in frames.values() for f in fs]
     lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, film.size)
     return setups.find_setups(borrow.film_looks(lumas, frames))
@@ -340,6 +341,7 @@ def carry_shot(
     emit: Callable[[int, np.ndarray], bool],
     lender: tuple[int, int, dict[int, Path]] | None = None,
     base: Callable[[int], np.ndarray] | None = None,
+    gradual: Collection[int] = (),
 ) -> None:
     """The keyframes' colour carried through frames [start, stop) of the shot [first, end) by
     the render's own guide (the keyframes mode's: forward, backward from later keyframes, the
@@ -351,7 +353,8 @@ def carry_shot(
     keyframe of its own, the painted shot of its setup ((first, end) and its keyframes) whose
     colour it borrows as the render will (`guidance.borrow`; gray where unsure). `base`: the
     automatic colour of a keyframe's frame at the working size, as stored (`Automatic.base`),
-    where the folder's rest is automatic: the strokes' unreached part takes it, as in the render."""
+    where the folder's rest is automatic: the strokes' unreached part takes it, as in the render.
+    `gradual`: the film's cuts made by a dissolve or fade (where the borrowed colour is matched)."""
     from ..guidance.keyframe_mode import KeyframePlan
 
     size = working_size(film.info.width, film.info.height, PREVIEW_SHORT)
@@ -362,7 +365,7 @@ def carry_shot(
     if base is not None:
         plan.bases = {i: cv2.resize(base(i), size, interpolation=cv2.INTER_AREA) for i in files}
     if lender is not None:
-        plan.borrowed = _borrowed(film, size, (first, end), lender, base)
+        plan.borrowed = _borrowed(film, size, (first, end), lender, base, gradual)
     guide = plan.guide()
     smoother = follow(SmoothConfig(), guide, start)
     gray = np.zeros((2, size[1], size[0]), np.float32)
@@ -386,11 +389,13 @@ def _borrowed(
     shot: tuple[int, int],
     lender: tuple[int, int, dict[int, Path]],
     base: Callable[[int], np.ndarray] | None = None,
+    gradual: Collection[int] = (),
 ) -> list[borrow.Borrowed]:
     """The keyframe a shot with none borrows from the painted shot `lender` of its setup, at
     `size` ([] where the match fails), gray where unsure: matched at the render's working size
     (the preview's is too small for the features of a small film), then scaled to `size`.
-    `base`: the automatic rest of the painted keyframes (`carry_shot`)."""
+    `base`: the automatic rest of the painted keyframes, `gradual` the cuts made by a dissolve
+    or fade (`carry_shot`)."""
     l_first, l_end, files = lender
     work = film.size
     own = film_luma(film.path, film.times, film.info)
@@ -399,7 +404,7 @@ def _borrowed(
     ends = {shot[0]: shot[1], l_first: l_end}
     cuts = sorted({c for a, b in ends.items() for c in (a, b) if 0 < c < film.frames})
     sync = borrow.sync_frames(film.path, film.times)
-    frames = {a: f for a, f in borrow.representatives([0, *cuts], film.frames, sync).items() if a in ends}
+    frames = {a: f for a, f in borrow.representatives([0, *cuts], film.frames, sync, gradual).items() if a in ends}
     wanted = [f for fs in frames.values() for f in fs]
     lumas = borrow.representative_lumas(film.path, film.times, wanted, film.info.code_range, work)
     gray = {f: np.zeros((work[1], work[0], 2), np.float32) for f in frames[shot[0]]}

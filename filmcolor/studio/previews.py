@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,12 +57,14 @@ class Previews:
         files: dict[int, Path],
         lender: tuple[int, int, dict[int, Path]] | None = None,
         base: Callable[[int], np.ndarray] | None = None,
+        gradual: Collection[int] = (),
     ) -> dict:
         """Carry `files` (the coloured keyframes of shot `shot`, frames [first, end)) through the
         shot, at most PREVIEW_SECONDS around `frame`, in the background; returns the preview's
         id and frames. `lender`: the shot of its camera setup it borrows colour from (first,
         end, its coloured keyframes), for a shot with none of its own; `base`: a keyframe frame's
-        automatic colour, where the rest is automatic (both as `engine.carry_shot` takes them)."""
+        automatic colour, where the rest is automatic; `gradual`: the film's cuts made by a
+        dissolve or fade (all as `engine.carry_shot` takes them)."""
         span = max(1, round(PREVIEW_SECONDS * self.film.rate))
         start = first if end - first <= span else min(max(first, frame - span // 2), end - span)
         with self.lock:
@@ -72,7 +74,10 @@ class Previews:
                 old.cancelled = True
             self.kept.put(preview.id, preview)
         threading.Thread(
-            target=self._carry, args=(preview, first, end, files, lender, base), daemon=True, name="studio-preview"
+            target=self._carry,
+            args=(preview, first, end, files, lender, base, frozenset(gradual)),
+            daemon=True,
+            name="studio-preview",
         ).start()
         return {"id": preview.id, "shot": shot, "start": preview.start, "stop": preview.stop}
 
@@ -84,6 +89,7 @@ class Previews:
         files: dict[int, Path],
         lender: tuple[int, int, dict[int, Path]] | None,
         base: Callable[[int], np.ndarray] | None,
+        gradual: Collection[int],
     ) -> None:
         t = time.perf_counter()
 
@@ -94,7 +100,7 @@ class Previews:
             return not (preview.cancelled or self.closed)
 
         try:
-            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit, lender, base)
+            engine.carry_shot(self.film, files, first, end, preview.start, preview.stop, emit, lender, base, gradual)
         except Exception as exc:  # shown in the page
             log.warning("preview: %s", exc)
             preview.error = str(exc)

@@ -235,8 +235,9 @@ class Session:
                 if self.closed:
                     return
                 starts = self._starts()
+                gradual = {t.cut for t in self.transitions}
             try:
-                found = engine.find_setups(self.film, starts)
+                found = engine.find_setups(self.film, starts, gradual)
             except engine.InputError as exc:
                 log.warning("finding the camera setups stopped: %s", exc)
                 return
@@ -615,8 +616,9 @@ class Session:
                 lender = (l_first, l_end, self._coloured(l_first, l_end))
             if not files and lender is None:
                 raise StudioError(409, "no keyframe of this shot is coloured yet: paint a stroke first")
+            gradual = {t.cut for t in self.transitions}
         base = self.base if self.rest == engine.REST_AUTOMATIC else None
-        return self.previews.start(n, first, end, frame, files, lender, base)
+        return self.previews.start(n, first, end, frame, files, lender, base, gradual)
 
     def _coloured(self, first: int, end: int) -> dict[int, Path]:
         """The coloured keyframes of frames [first, end). Under the lock."""
