@@ -5,7 +5,8 @@
     filmcolor render FILM -o OUT --keyframes DIR
 
 The film is decoded once: the render's own shot finder (`filmcolor.guidance.shots`) finds its shots,
-and each shot's first frame (and, with `every`, one every so many seconds within it) is written
+and each shot's first frame (past the dissolve or fade it comes in by, whose frames are mixes of
+two shots or dark; and, with `every`, one every so many seconds within it) is written
 at the film's full resolution as players show it (stretched by its sample aspect ratio, turned
 by its display matrix: `filmcolor.media.display`), gray (its luma), or in the automatic colour
 (`auto`) as a start to correct. Each file is named by its 0-based frame number, which
@@ -88,25 +89,40 @@ def write_keyframes(
     with folder_output(out_dir, FOLDER, config.overwrite) as tmp, media.open_film(film) as container:
         info = media.film_info(container)
         picked: list[dict] = []  # as in keyframes.json
+
+        def write(index: int, t: float, luma: np.ndarray, shot: int) -> None:
+            _write(tmp / keyframe_name(index), luma, info, model, device, inference)
+            picked.append({"frame": index, "time": round(t, 6), "shot": shot})
+
+        def picked_in(shot: int) -> bool:
+            return bool(picked) and picked[-1]["shot"] == shot
+
         shots: list[list[int]] = []  # [first, last] frame of each
         cut_finder = finder(info.code_range, config.scene_threshold)
         shot_start_time, due = 0.0, 0.0  # both set at the first frame
+        clear = 0  # the shot's first keyframe waits for this frame: past the dissolve or fade it comes in by
+        last: tuple[media.Decoded, float] | None = None  # the frame before, and its time
         for item, starts in scan(container, cut_finder):
             t = float(item.pts * info.time_base)
             if starts:
+                if last is not None and not picked_in(len(shots) - 1):  # it ended inside its dissolve: its last frame
+                    write(last[0].index, last[1], last[0].luma(), len(shots) - 1)
                 shots.append([item.index, item.index])
                 shot_start_time, due = t, t
+                clear = next((tr.last + 1 for tr in cut_finder.transitions if tr.cut == item.index), item.index)
             shots[-1][1] = item.index
-            if t >= due - 1e-6:
-                _write(tmp / keyframe_name(item.index), item.luma(), info, model, device, inference)
-                picked.append({"frame": item.index, "time": round(t, 6), "shot": len(shots) - 1})
+            if t >= due - 1e-6 and item.index >= clear:
+                write(item.index, t, item.luma(), len(shots) - 1)
                 due = (
                     shot_start_time + config.every * (1 + int((t - shot_start_time) / config.every + 1e-6))
                     if config.every
                     else float("inf")
                 )
+            last = item, t
             if progress:
                 progress(item.index + 1, max(info.frames, item.index + 2))  # the length is an estimate until the end
+        if last is not None and not picked_in(len(shots) - 1):
+            write(last[0].index, last[1], last[0].luma(), len(shots) - 1)
         if progress and shots:
             progress(shots[-1][1] + 1, shots[-1][1] + 1)
         for entry in picked:

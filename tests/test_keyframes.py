@@ -7,8 +7,9 @@ import av
 import cv2
 import numpy as np
 import pytest
+import skimage.data
 from clirun import assert_one_line_error, run_cli
-from testfilms import make_film, picture
+from testfilms import camera_pan, make_film, picture
 
 from filmcolor.errors import InputError
 
@@ -356,3 +357,22 @@ def test_the_rest_in_keyframes_json(tmp_path):
     listing.write_text(json.dumps({"format": LIST_FORMAT, "version": 1, "rest": "auto"}))
     with pytest.raises(InputError, match='"rest" must be "gray" or "automatic", not "auto"'):
         listed_rest(tmp_path)
+
+
+def test_a_shot_that_comes_in_by_a_dissolve_gets_its_keyframe_past_it(tmp_path, capsys):
+    """A dissolve's frames are two pictures at once: painting its middle (where the shot
+    starts) would paint both. The keyframe is the shot's first frame past the dissolve."""
+    coffee = cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2GRAY)
+    a, b = [cv2.resize(p, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC) for p in (coffee, skimage.data.camera())]
+    shot_a, shot_b = camera_pan(a, 56, 1 / 60, blur=False), camera_pan(b, 56, 1 / 60, blur=False)
+    mixed = [((1 - (k + 1) / 37) * shot_a[20 + k] + (k + 1) / 37 * shot_b[k]).astype(np.uint8) for k in range(36)]
+    grays = shot_a[:20] + mixed + shot_b[36:]  # the dissolve: frames 20-55
+    film = make_film(tmp_path / "film.mp4", pictures=[np.repeat(g[..., None], 3, axis=2) for g in grays])
+    out = tmp_path / "keys"
+    assert run_cli(["keyframes", film, "-o", out], capsys)[0] == 0
+    listing = json.loads((out / "keyframes.json").read_text())
+    (cut,), (dissolve,) = listing["cuts"], listing["transitions"]
+    assert 20 <= cut <= 55 and dissolve["cut"] == cut
+    frames = [k["frame"] for k in listing["keyframes"]]
+    assert frames == [0, dissolve["last"] + 1] and frames[1] > cut
+    assert [(k["shot_first"], k["shot_last"]) for k in listing["keyframes"]] == [(0, cut - 1), (cut, 75)]
