@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from filmcolor.media.priority import realtime_threads, to_normal
 from filmcolor.models import Generator, GeneratorConfig, save_weights
 
 
@@ -37,3 +38,20 @@ def _filmcolor_logs_reach_caplog():
     them in `caplog`, whatever ran before."""
     yield
     logging.getLogger("filmcolor").propagate = True
+
+
+_STARTED_REALTIME = bool(realtime_threads())  # the tests run under `chrt`: the user's choice, not a test's
+
+
+@pytest.fixture(autouse=True)
+def _no_real_time_priority_left():
+    """No test leaves this process's threads at a real-time scheduling policy: every process a
+    later test starts would be born there, and a browser spinning at SCHED_FIFO 99 takes a
+    2-core machine whole (CI hung three times on what an SVT-AV1 render had left;
+    `filmcolor.media.priority`). The test that did it errors, and the threads are set back.
+    Not checked where the tests were started at a real-time policy (under `chrt`)."""
+    yield
+    left = realtime_threads()
+    if left and not _STARTED_REALTIME:
+        to_normal(left)
+        pytest.fail(f"the test left {len(left)} of this process's threads at a real-time scheduling policy")

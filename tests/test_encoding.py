@@ -1,6 +1,9 @@
 """How the video is encoded (`filmcolor.media.encoding`): quality and speed in each encoder family's own
 options, the pixel format closest to the film's, and encoders that cannot work refused at once."""
 
+import os
+import subprocess
+import sys
 from fractions import Fraction
 
 import av
@@ -85,6 +88,42 @@ def test_each_encoder_keeps_every_frame_and_the_luma(tmp_path, tiny_weights, cod
     assert worst >= 40, f"{codec}: luma PSNR {worst:.1f} dB"
     if codec == "ffv1":
         assert worst >= 120  # lossless
+
+
+# In a process of its own: the policies of every thread of it after an SVT-AV1 render, and of a
+# process it then starts (a process inherits its starter's policy).
+_POLICIES_AFTER_SVTAV1 = """
+import os, subprocess, sys
+from pathlib import Path
+from filmcolor.configs import InferenceConfig, RenderConfig
+from filmcolor.media.encoding import EncodeConfig
+from filmcolor.render import render
+src, out, weights = sys.argv[1:]
+config = RenderConfig(inference=InferenceConfig(weights=Path(weights)), encode=EncodeConfig(codec="libsvtav1"))
+render(src, out, config)
+print(sorted({os.sched_getscheduler(int(t)) for t in os.listdir("/proc/self/task")}))
+print(subprocess.run([sys.executable, "-c", "import os; print(os.sched_getscheduler(0))"], capture_output=True, text=True).stdout.strip())
+"""
+
+
+@pytest.mark.slow  # a render in a process of its own (seconds)
+@pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="scheduling policies are POSIX's")
+def test_an_encoder_leaves_no_thread_at_a_real_time_priority(tmp_path, tiny_weights):
+    """SVT-AV1 run as root (as CI and many containers run) sets the thread that opens it, and its
+    own threads, to SCHED_FIFO 99, and every process started afterwards is born there: CI hung
+    three times on a browser that a later test started, spinning at that priority on both
+    cores. Every thread of the render is back at the normal policy, and so is a process it
+    starts. (Where not root, the encoder cannot, and this passes either way.)"""
+    src = make_film(tmp_path / "in.mp4", width=64, height=48, frames=6)
+    run = subprocess.run(
+        [sys.executable, "-c", _POLICIES_AFTER_SVTAV1, str(src), str(tmp_path / "out.mkv"), str(tiny_weights)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    threads, child = run.stdout.split("\n")[-3:-1]
+    assert threads == f"[{os.SCHED_OTHER}]" and child == str(os.SCHED_OTHER), run.stdout
 
 
 def _nvenc_opens() -> bool:

@@ -19,9 +19,11 @@ import numpy as np
 from ..colour import CodeRange
 from ..errors import OutputError
 from .encoding import WRITABLE, EncodeConfig
+from .priority import normal_priority
 from .probe import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
+
 
 _ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
 _MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
@@ -172,7 +174,7 @@ class FilmWriter:
                     log.warning(writer.fields_lost)
                 if writer.encoding:
                     try:
-                        writer.video.codec_context.open()
+                        writer._open_encoder()
                     except (av.error.FFmpegError, ValueError) as exc:
                         other = (
                             "check --preset and --pix-fmt"
@@ -293,7 +295,7 @@ class FilmWriter:
         try:
             if kind is None:
                 if self.encoding:
-                    self._mux(self.video.encode(None))  # flush: the encoder holds the last frames
+                    self._encode(None)  # flush: the encoder holds the last frames
                 for _, transcoder in self.copies.values():
                     if transcoder:
                         self._mux(transcoder.flush())
@@ -352,7 +354,20 @@ class FilmWriter:
             rows[:, : plane.width] = data
         frame.pts, frame.time_base = pts, self.info.time_base
         frame.color_range = self.info.tags["color_range"]
+        self._encode(frame)
+
+    def _encode(self, frame: av.VideoFrame | None) -> None:
+        """Encode one frame (None: flush), the encoder opened first by `_open_encoder`, never by
+        FFmpeg on the way."""
+        if not self.video.codec_context.is_open:
+            self._open_encoder()
         self._mux(self.video.encode(frame))
+
+    def _open_encoder(self) -> None:
+        """Open the video encoder at the normal scheduling priority, whatever the encoder asks
+        for itself (`media.priority`: SVT-AV1 as root)."""
+        with normal_priority():
+            self.video.codec_context.open()
 
     def _luma_codes(self, luma: np.ndarray) -> np.ndarray:
         """The input's luma codes at the output's bit depth: unchanged when the depths match."""
