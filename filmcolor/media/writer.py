@@ -24,7 +24,6 @@ from .probe import FilmInfo, chroma_layout, ffmpeg_reason, open_film
 
 log = logging.getLogger(__name__)
 
-
 _ENCODING_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "creation_time", "duration"}
 _MOV_FAMILY = {"mp4", "mov", "ipod", "ismv", "3gp", "3g2", "psp", "f4v"}  # muxers with a movie timescale
 _DECODE_ORDER_ONLY = {"avi"}  # muxers that keep no presentation times: each frame is shown in the order it is stored
